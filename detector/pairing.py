@@ -1,0 +1,106 @@
+"""Pairing: choose the left/right pair of candidates that best fits a pair of dimples.
+
+A pair of dimples of Venus is symmetric about the spine, level, of similar size and strength,
+sits over the sacroiliac joints (a little above the hip line, roughly halfway between the
+midline and each hip) and is spaced as the pelvis allows (11.3 +- 1.1 cm apart in adults,
+see :mod:`detector.anatomy`). The pair evidence is the geometric mean of the two candidates'
+SNR times those priors; the score is a logistic calibration of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from detector import anatomy
+from detector.shading import Candidate, RegionCrop
+
+#: Tolerances of the symmetry and anatomy priors, in hip widths.
+LEVEL_TOLERANCE = 0.07
+MIDLINE_TOLERANCE = 0.08
+SPACING_TOLERANCE = 0.14
+HEIGHT_TOLERANCE = 0.22
+
+#: Logistic calibration of the pair evidence into a 0..1 score: score 0.5 at EVIDENCE_AT_HALF.
+EVIDENCE_AT_HALF = 4.0
+EVIDENCE_SLOPE = 1.2
+
+#: Converts a candidate's shading contrast and scale into a depth estimate (mm).
+DEPTH_PER_CONTRAST_MM = 2.2
+
+
+@dataclass(frozen=True)
+class PairedDimple:
+    """One dimple of the chosen pair, in crop pixels, with its depth estimate."""
+
+    candidate: Candidate
+    depth_mm: float
+
+
+@dataclass(frozen=True)
+class PairResult:
+    """The best pair (left, right), its evidence, symmetry and calibrated score."""
+
+    left: PairedDimple | None
+    right: PairedDimple | None
+    evidence: float
+    symmetry: float | None
+    score: float
+
+
+def score_from_evidence(evidence: float) -> float:
+    """Logistic calibration of pair evidence into a monotone 0..1 score."""
+    return 1.0 / (1.0 + math.exp(-EVIDENCE_SLOPE * (evidence - EVIDENCE_AT_HALF)))
+
+
+def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
+    """Depth from shading: contrast (relative slope of the wall) times the dimple's scale."""
+    return max(0.0, DEPTH_PER_CONTRAST_MM * candidate.contrast * candidate.sigma_px * mm_per_pixel)
+
+
+def best_pair(candidates: list[Candidate], crop: RegionCrop) -> PairResult:
+    """The pair of candidates, one each side of the midline, with the highest evidence."""
+    body = [crop.body_coords((c.x, c.y)) for c in candidates]
+    lo, hi = anatomy.DIMPLE_HALF_SPACING_RANGE
+    h_lo, h_hi = anatomy.DIMPLE_HEIGHT_RANGE
+    sides = {"left": [], "right": []}
+    for cand, (lateral, height) in zip(candidates, body, strict=True):
+        if lo <= abs(lateral) <= hi and h_lo <= height <= h_hi:
+            sides["left" if lateral > 0 else "right"].append((cand, lateral, height))
+    best: tuple[float, float, tuple | None, tuple | None] = (0.0, 0.0, None, None)
+    for left in sides["left"]:
+        for right in sides["right"]:
+            evidence, symmetry = _pair_evidence(left, right)
+            if evidence > best[0]:
+                best = (evidence, symmetry, left, right)
+    evidence, symmetry, left, right = best
+    if left is None or right is None:
+        return PairResult(
+            left=None, right=None, evidence=0.0, symmetry=None, score=score_from_evidence(0.0)
+        )
+    mm = crop.mm_per_pixel
+    return PairResult(
+        left=PairedDimple(left[0], depth_estimate_mm(left[0], mm)),
+        right=PairedDimple(right[0], depth_estimate_mm(right[0], mm)),
+        evidence=evidence,
+        symmetry=symmetry,
+        score=score_from_evidence(evidence),
+    )
+
+
+def _pair_evidence(
+    left: tuple[Candidate, float, float], right: tuple[Candidate, float, float]
+) -> tuple[float, float]:
+    """Evidence of one pair and its symmetry (0..1)."""
+    cand_l, lat_l, h_l = left
+    cand_r, lat_r, h_r = right
+    strength = math.sqrt(cand_l.snr * cand_r.snr)
+    balance = min(cand_l.snr, cand_r.snr) / max(cand_l.snr, cand_r.snr)
+    size_match = math.exp(-abs(math.log(cand_l.sigma_px / cand_r.sigma_px)))
+    level = ((h_l - h_r) / LEVEL_TOLERANCE) ** 2
+    centred = ((lat_l + lat_r) / MIDLINE_TOLERANCE) ** 2
+    symmetry = math.exp(-0.5 * (level + centred)) * math.sqrt(balance) * size_match
+    spacing = ((lat_l - lat_r) / 2 - anatomy.DIMPLE_HALF_SPACING) / (SPACING_TOLERANCE / 2)
+    height = ((h_l + h_r) / 2 - anatomy.DIMPLE_HEIGHT) / HEIGHT_TOLERANCE
+    anatomy_prior = math.exp(-0.5 * (spacing**2 + height**2))
+    return strength * symmetry * anatomy_prior, symmetry

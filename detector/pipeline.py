@@ -1,0 +1,195 @@
+"""The detector: load -> pose -> region -> shading -> pairing -> report."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from detector import anatomy
+from detector.loading import DEFAULT_MAX_PIXELS, ImageSource, LoadedImage, load_image
+from detector.pairing import PairedDimple, best_pair
+from detector.pose import BodyFrame, PoseEstimator, body_frame, main_person
+from detector.report import (
+    STATUS_MESSAGES,
+    Dimple,
+    DimpleReport,
+    Geometry,
+    Region,
+    depth_index,
+    ok_message,
+    prominence_grade,
+)
+from detector.shading import (
+    RegionCrop,
+    estimate_light,
+    extract_region,
+    find_candidates,
+    region_corners,
+    relative_shading,
+)
+from detector.view import decide_view
+
+#: Smallest hip width (pixels) at which 10 mm dimples still span a few pixels.
+MIN_HIP_WIDTH_PX = 40.0
+#: Region darker than this mean luminance cannot be judged.
+MIN_REGION_LUMINANCE = 0.08
+#: The zone where dimples lie must be this much inside the photo and this much skin.
+MIN_ZONE_IN_FRAME = 0.9
+MIN_ZONE_SKIN = 0.5
+#: The zone where dimples lie, in hip widths: |lateral| <= ZONE_HALF_WIDTH, height in ZONE_HEIGHT.
+ZONE_HALF_WIDTH = 0.5
+ZONE_HEIGHT = (0.15, 0.7)
+
+
+class Detector:
+    """Finds the dimples of Venus in photos of backs; loads the pose model once.
+
+    Examples
+    --------
+    >>> from detector import Detector
+    >>> with Detector() as detector:                      # doctest: +SKIP
+    ...     report = detector.detect("back.jpg")
+    ...     print(report.status, report.present, report.prominence)
+    """
+
+    def __init__(
+        self, model_path: str | os.PathLike | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+    ) -> None:
+        self.max_pixels = max_pixels
+        self._pose = PoseEstimator(model_path)
+
+    def detect(self, source: ImageSource) -> DimpleReport:
+        """Analyse one image given as a path, encoded bytes or an RGB array.
+
+        Raises :class:`detector.ImageLoadError` (a ``ValueError``) when the input is not a
+        readable image; every readable image gets a report, whatever its status.
+        """
+        return self.analyse(load_image(source, self.max_pixels))
+
+    def analyse(self, image: LoadedImage) -> DimpleReport:
+        """Run the pipeline on an already loaded image."""
+        rgb = image.rgb
+        base = {
+            "source": image.source,
+            "image": {"width": rgb.shape[1], "height": rgb.shape[0]},
+            "pixels": rgb,
+        }
+        people = self._pose.find_people(rgb)
+        if not people:
+            return DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
+        person = main_person(people, rgb.shape)
+        base["people"] = len(people)
+        if not decide_view(person.points, rgb).is_back:
+            return DimpleReport(
+                status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
+            )
+        frame = body_frame(person.points)
+        geometry = _geometry(frame)
+        base |= {"geometry": geometry, "region": _bounding_region(geometry.region_corners, rgb)}
+        if frame.hip_width < MIN_HIP_WIDTH_PX:
+            return DimpleReport(status="low_quality", message=STATUS_MESSAGES["too_small"], **base)
+        crop = extract_region(rgb, frame, person.mask)
+        problem = _region_problem(crop)
+        if problem is not None:
+            status = "low_quality" if problem == "too_dark" else "region_not_visible"
+            return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base)
+        return _judge(crop, base)
+
+    def close(self) -> None:
+        """Release the pose model."""
+        self._pose.close()
+
+    def __enter__(self) -> Detector:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def detect(source: ImageSource) -> DimpleReport:
+    """Analyse one image with a fresh :class:`Detector` (use a Detector for many images).
+
+    Examples
+    --------
+    >>> from detector import detect
+    >>> detect("sample_images/back_pronounced.jpg").present   # doctest: +SKIP
+    True
+    """
+    with Detector() as detector:
+        return detector.detect(source)
+
+
+def _judge(crop: RegionCrop, base: dict) -> DimpleReport:
+    """Shading, candidates and pairing on a usable region, then the report."""
+    shading = relative_shading(crop.grey, crop.scale)
+    usable = crop.valid & (crop.person > 0.5)
+    light = estimate_light(shading, usable, sigma_px=crop.scale * 0.03)
+    pair = best_pair(find_candidates(crop, shading, light), crop)
+    present = pair.score >= 0.5
+    dimples = []
+    depth_mm = 0.0
+    if pair.left is not None and pair.right is not None:
+        dimples = [_dimple("left", pair.left, crop), _dimple("right", pair.right, crop)]
+        depth_mm = (pair.left.depth_mm + pair.right.depth_mm) / 2
+    prominence = prominence_grade(present, depth_mm)
+    return DimpleReport(
+        status="ok",
+        message=ok_message(prominence),
+        present=present,
+        score=pair.score,
+        prominence=prominence,
+        dimples=dimples if present else [],
+        symmetry=pair.symmetry if present else None,
+        **base,
+    )
+
+
+def _dimple(side: str, paired: PairedDimple, crop: RegionCrop) -> Dimple:
+    cand = paired.candidate
+    x, y = crop.image_coords(np.array([cand.x, cand.y]))
+    image_px_per_crop_px = float(np.hypot(*crop.to_image[:, 0]))
+    return Dimple(
+        side=side,
+        x=float(x),
+        y=float(y),
+        radius=2.0 * cand.sigma_px * image_px_per_crop_px,
+        depth_index=depth_index(paired.depth_mm),
+    )
+
+
+def _region_problem(crop: RegionCrop) -> str | None:
+    """Why the dimple zone cannot be judged (a STATUS_MESSAGES key), or None."""
+    body = crop.body_coords(
+        np.stack(np.meshgrid(np.arange(crop.grey.shape[1]), np.arange(crop.grey.shape[0])), axis=-1)
+    )
+    zone = (
+        (np.abs(body[..., 0]) <= ZONE_HALF_WIDTH)
+        & (body[..., 1] >= ZONE_HEIGHT[0])
+        & (body[..., 1] <= ZONE_HEIGHT[1])
+    )
+    if crop.valid[zone].mean() < MIN_ZONE_IN_FRAME:
+        return "region_not_visible"
+    inside = zone & crop.valid
+    if crop.grey[inside].mean() < MIN_REGION_LUMINANCE:
+        return "too_dark"
+    if crop.skin[inside].mean() < MIN_ZONE_SKIN:
+        return "region_not_visible"
+    return None
+
+
+def _geometry(frame: BodyFrame) -> Geometry:
+    midline = np.array(
+        [
+            frame.to_image(0.0, -anatomy.REGION_BELOW_HIPS),
+            frame.to_image(0.0, anatomy.REGION_ABOVE_HIPS),
+        ]
+    )
+    return Geometry(region_corners=region_corners(frame), midline=midline)
+
+
+def _bounding_region(corners: np.ndarray, rgb: np.ndarray) -> Region:
+    height, width = rgb.shape[:2]
+    x0, y0 = np.clip(np.floor(corners.min(axis=0)), 0, [width, height]).astype(int)
+    x1, y1 = np.clip(np.ceil(corners.max(axis=0)), 0, [width, height]).astype(int)
+    return Region(x=int(x0), y=int(y0), width=int(x1 - x0), height=int(y1 - y0), method="pose")

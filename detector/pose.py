@@ -1,0 +1,232 @@
+"""Pose stage: MediaPipe's pose landmarker, the main person, and the body frame of the lower back.
+
+The pose model is loaded here and nowhere else (:class:`PoseEstimator`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+#: MediaPipe BlazePose landmark indices used here.
+NOSE, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 0, 11, 12, 23, 24
+FACE_LANDMARKS = tuple(range(11))
+
+MODEL_FILENAME = "pose_landmarker_full_offline.task"
+
+#: Longest side the pose model sees; it resizes to 256 px internally, so larger costs time only.
+POSE_INPUT_SIDE = 960
+#: Small or tightly framed photos are retried at this size with a border (BlazePose needs context).
+RETRY_INPUT_SIDE = 640
+
+
+def default_model_path() -> Path:
+    """Where the bundled pose model lies: inside the package (wheel) or in the repo's models/."""
+    override = os.environ.get("DIMPLES_POSE_MODEL")
+    candidates = [Path(override)] if override else []
+    here = Path(__file__).resolve().parent
+    candidates += [here / "models" / MODEL_FILENAME, here.parent / "models" / MODEL_FILENAME]
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise FileNotFoundError(
+        f"pose model {MODEL_FILENAME} not found (looked in {', '.join(map(str, candidates))})"
+    )
+
+
+@dataclass(frozen=True)
+class Pose:
+    """One person's landmarks in the pixel coordinates of the analysed image.
+
+    Attributes
+    ----------
+    points : numpy.ndarray
+        ``(33, 2)`` float array of x, y pixel positions (BlazePose order).
+    world : numpy.ndarray
+        ``(33, 3)`` metric landmarks centred on the hips (x right, y down, z towards camera
+        is negative), as the model believes them.
+    mask : numpy.ndarray or None
+        ``(H, W)`` float32 person probability, or None.
+    """
+
+    points: np.ndarray
+    world: np.ndarray
+    mask: np.ndarray | None
+
+    @property
+    def torso_box_area(self) -> float:
+        """Area of the box around shoulders and hips, in pixels (size of the person)."""
+        torso = self.points[[LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]]
+        span = torso.max(axis=0) - torso.min(axis=0)
+        return float(span[0] * span[1])
+
+
+class PoseEstimator:
+    """MediaPipe Tasks ``PoseLandmarker`` (IMAGE mode, segmentation on), loaded once.
+
+    Use it as a context manager, or call :meth:`close`: an unclosed landmarker raises at exit.
+    """
+
+    def __init__(self, model_path: str | os.PathLike | None = None, max_people: int = 3) -> None:
+        os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's load-time log lines
+        from mediapipe.tasks.python import BaseOptions, vision  # slow import: only when used
+
+        path = Path(model_path) if model_path is not None else default_model_path()
+        options = vision.PoseLandmarkerOptions(
+            base_options=BaseOptions(model_asset_buffer=path.read_bytes()),
+            running_mode=vision.RunningMode.IMAGE,
+            num_poses=max_people,
+            output_segmentation_masks=True,
+        )
+        with quiet_native_stderr():
+            self._landmarker = vision.PoseLandmarker.create_from_options(options)
+        self._warmed_up = False
+
+    def find_people(self, rgb: np.ndarray) -> list[Pose]:
+        """All people the model finds, in the pixel coordinates of ``rgb``.
+
+        The image is shrunk to at most :data:`POSE_INPUT_SIDE` for the model; when nothing is
+        found, it is tried once more at :data:`RETRY_INPUT_SIDE` inside a grey border, which
+        recovers small web images and people who fill the frame.
+        """
+        height, width = rgb.shape[:2]
+        scale = min(1.0, POSE_INPUT_SIDE / max(height, width))
+        people = self._run(_resized(rgb, scale), scale, border=0)
+        if people:
+            return people
+        scale = RETRY_INPUT_SIDE / max(height, width)
+        border = RETRY_INPUT_SIDE // 4
+        padded = cv2.copyMakeBorder(
+            _resized(rgb, scale),
+            border,
+            border,
+            border,
+            border,
+            cv2.BORDER_CONSTANT,
+            value=(128, 128, 128),
+        )
+        return self._run(padded, scale, border=border)
+
+    def _run(self, rgb: np.ndarray, scale: float, border: int) -> list[Pose]:
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if self._warmed_up:
+            result = self._landmarker.detect(image)
+        else:  # the first inference logs its own start-up lines too
+            with quiet_native_stderr():
+                result = self._landmarker.detect(image)
+            self._warmed_up = True
+        height, width = rgb.shape[:2]
+        people = []
+        for index, landmarks in enumerate(result.pose_landmarks):
+            pixels = np.array([[p.x * width, p.y * height] for p in landmarks], dtype=np.float64)
+            points = (pixels - border) / scale
+            world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks[index]])
+            mask = None
+            if result.segmentation_masks:
+                full = result.segmentation_masks[index].numpy_view()
+                full = full.reshape(full.shape[0], full.shape[1])
+                mask = full[border : height - border, border : width - border].astype(np.float32)
+            people.append(Pose(points=points, world=world, mask=mask))
+        return people
+
+    def close(self) -> None:
+        """Release the landmarker."""
+        with quiet_native_stderr():
+            self._landmarker.close()
+
+    def __enter__(self) -> PoseEstimator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 while native code logs (MediaPipe prints dozens of lines at
+    model load that would bury the CLI's own output); Python's own errors are unaffected
+    outside the block."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _resized(rgb: np.ndarray, scale: float) -> np.ndarray:
+    if scale == 1.0:
+        return rgb
+    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC
+    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=interpolation)
+
+
+def main_person(people: list[Pose], image_shape: tuple[int, ...]) -> Pose:
+    """The largest, most central person: torso area discounted by distance from the centre."""
+    height, width = image_shape[:2]
+    centre = np.array([width / 2.0, height / 2.0])
+    diagonal = float(np.hypot(width, height))
+
+    def weight(pose: Pose) -> float:
+        torso_centre = pose.points[[LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]].mean(0)
+        offset = float(np.linalg.norm(torso_centre - centre)) / diagonal
+        return pose.torso_box_area * (1.0 - offset)
+
+    return max(people, key=weight)
+
+
+@dataclass(frozen=True)
+class BodyFrame:
+    """The lower back's own coordinate frame, in image pixels.
+
+    ``origin`` is the midpoint of the hips; ``up`` points along the spine towards the
+    shoulders; ``left`` points towards the person's left (the image's left in a back view);
+    ``hip_width`` is the body scale in pixels (one unit of :mod:`detector.anatomy`).
+    """
+
+    origin: np.ndarray
+    up: np.ndarray
+    left: np.ndarray
+    hip_width: float
+
+    def to_image(self, lateral: float, height: float) -> np.ndarray:
+        """Image position of a point ``lateral`` (left +) and ``height`` (up +) in hip widths."""
+        return self.origin + self.hip_width * (lateral * self.left + height * self.up)
+
+    def to_body(self, xy: np.ndarray) -> np.ndarray:
+        """Body coordinates (lateral, height) in hip widths of image points ``(..., 2)``."""
+        delta = (np.asarray(xy, dtype=np.float64) - self.origin) / self.hip_width
+        return np.stack([delta @ self.left, delta @ self.up], axis=-1)
+
+
+def body_frame(points: np.ndarray) -> BodyFrame:
+    """The lower-back frame from shoulder and hip landmarks ``(33, 2)``.
+
+    The body scale is the hip width, but never less than 0.3 x the torso length, so a body
+    turned away from the camera (hips foreshortened) keeps a sensible scale.
+    """
+    hips = points[LEFT_HIP], points[RIGHT_HIP]
+    shoulders = points[LEFT_SHOULDER], points[RIGHT_SHOULDER]
+    origin = (hips[0] + hips[1]) / 2.0
+    spine = (shoulders[0] + shoulders[1]) / 2.0 - origin
+    torso_length = float(np.linalg.norm(spine))
+    up = spine / torso_length if torso_length > 0 else np.array([0.0, -1.0])
+    # Perpendicular to the spine; which of its two senses is the person's left follows the
+    # landmarks' left hip, so a mirrored skeleton keeps its own handedness here.
+    left = np.array([up[1], -up[0]])
+    if float((hips[0] - hips[1]) @ left) < 0:
+        left = -left
+    hip_width = max(float(np.linalg.norm(hips[0] - hips[1])), 0.3 * torso_length, 1.0)
+    return BodyFrame(origin=origin, up=up, left=left, hip_width=hip_width)

@@ -1,0 +1,168 @@
+"""Report stage: the `dimples/1` report, its prominence grade and its message for a person."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+SCHEMA = "dimples/1"
+
+Status = Literal["ok", "no_person", "not_back_view", "region_not_visible", "low_quality", "error"]
+Prominence = Literal["none", "subtle", "moderate", "pronounced"]
+
+#: Estimated depth (mm) where the grade moves up: subtle < 2.5 <= moderate < 5 <= pronounced.
+MODERATE_DEPTH_MM = 2.5
+PRONOUNCED_DEPTH_MM = 5.0
+#: depth_index is the estimated depth divided by this, capped at 1.
+DEPTH_INDEX_FULL_MM = 8.0
+
+ABSENCE_NOTE = (
+    "A photo cannot prove that dimples are absent: subcutaneous fat can hide the ligament that "
+    "makes them. Lower body fat and lower-back and glute training make existing dimples more "
+    "visible; no exercise creates them where the anatomy is missing."
+)
+
+
+@dataclass(frozen=True)
+class Dimple:
+    """One dimple: the person's anatomical side, centre and radius in image pixels, depth index."""
+
+    side: Literal["left", "right"]
+    x: float
+    y: float
+    radius: float
+    depth_index: float
+
+
+@dataclass(frozen=True)
+class Region:
+    """Axis-aligned box around the searched region, in image pixels, and how it was found."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+    method: Literal["pose", "fallback"]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """What the overlay draws beyond the report's keys: region outline and midline (image px)."""
+
+    region_corners: np.ndarray
+    midline: np.ndarray
+
+
+@dataclass(frozen=True)
+class DimpleReport:
+    """The detector's answer for one image (schema ``dimples/1``).
+
+    ``to_dict()`` gives the JSON-ready report; ``status`` says whether the photo could be
+    judged, ``present`` / ``score`` / ``prominence`` answer when it could.
+    """
+
+    status: Status
+    message: str
+    image: dict[str, int]
+    source: str | None = None
+    present: bool | None = None
+    score: float | None = None
+    prominence: Prominence | None = None
+    dimples: list[Dimple] = field(default_factory=list)
+    symmetry: float | None = None
+    region: Region | None = None
+    people: int = 0
+    geometry: Geometry | None = field(default=None, repr=False, compare=False)
+    pixels: np.ndarray | None = field(default=None, repr=False, compare=False)
+
+    schema: str = SCHEMA
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as plain JSON-ready values, schema ``dimples/1``."""
+        return {
+            "schema": self.schema,
+            "source": self.source,
+            "status": self.status,
+            "present": self.present,
+            "score": None if self.score is None else round(self.score, 4),
+            "prominence": self.prominence,
+            "dimples": [
+                {k: round(v, 2) if isinstance(v, float) else v for k, v in asdict(d).items()}
+                for d in self.dimples
+            ],
+            "symmetry": None if self.symmetry is None else round(self.symmetry, 4),
+            "region": None if self.region is None else asdict(self.region),
+            "image": dict(self.image),
+            "people": self.people,
+            "message": self.message,
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as a JSON string."""
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def summary(self) -> str:
+        """A short human summary: one line of verdict and the message."""
+        if self.status != "ok":
+            return f"{self.status}: {self.message}"
+        verdict = "dimples visible" if self.present else "no dimples visible"
+        return f"{verdict} (prominence {self.prominence}, score {self.score:.2f}). {self.message}"
+
+
+def prominence_grade(present: bool, depth_mm: float) -> Prominence:
+    """Grade from the estimated depth of a visible pair; ``none`` when none is visible."""
+    if not present:
+        return "none"
+    if depth_mm >= PRONOUNCED_DEPTH_MM:
+        return "pronounced"
+    if depth_mm >= MODERATE_DEPTH_MM:
+        return "moderate"
+    return "subtle"
+
+
+def depth_index(depth_mm: float) -> float:
+    """Depth estimate as a 0..1 index (1 means about 8 mm or deeper)."""
+    return float(min(1.0, max(0.0, depth_mm / DEPTH_INDEX_FULL_MM)))
+
+
+def ok_message(prominence: Prominence) -> str:
+    """The message for a judged photo."""
+    if prominence == "none":
+        return "No dimples of Venus are visible in this photo. " + ABSENCE_NOTE
+    if prominence == "subtle":
+        return (
+            "Faint dimples of Venus are visible over the sacroiliac joints. Lower body fat and "
+            "lower-back and glute training can make them more visible."
+        )
+    return (
+        f"Dimples of Venus are visible ({prominence}): two symmetric indentations over the "
+        "sacroiliac joints."
+    )
+
+
+#: Messages for photos that could not be judged: what went wrong and what photo would work.
+STATUS_MESSAGES: dict[str, str] = {
+    "no_person": (
+        "No person was found. Take the photo from behind with the back, from shoulders to "
+        "hips, in frame."
+    ),
+    "not_back_view": (
+        "The person seems to face the camera or stand side-on. Take the photo from behind, "
+        "with the back square to the camera."
+    ),
+    "region_not_visible": (
+        "The lower back over the sacroiliac joints is covered or out of frame. Take the photo "
+        "with the lower back bare down to the top of the buttocks."
+    ),
+    "too_small": (
+        "The back is too small in this photo to judge. Take the photo closer, so the back fills "
+        "more of the frame."
+    ),
+    "too_dark": (
+        "The lower back is too dark to judge. Take the photo in brighter light, ideally from "
+        "above or from a window to the side."
+    ),
+}
