@@ -80,7 +80,7 @@ class Detector:
             return DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
-        if not decide_view(person.points, rgb).is_back:
+        if not decide_view(person.points, rgb, self._pose.face_confidence).is_back:
             return DimpleReport(
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )

@@ -1,6 +1,7 @@
 """Pose stage: MediaPipe's pose landmarker, the main person, and the body frame of the lower back.
 
-The pose model is loaded here and nowhere else (:class:`PoseEstimator`).
+The models are loaded here and nowhere else (:class:`PoseEstimator`): the pose landmarker and
+BlazeFace, which the back-view decision (:mod:`detector.view`) asks whether a face is visible.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ import numpy as np
 NOSE, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 0, 11, 12, 23, 24
 FACE_LANDMARKS = tuple(range(11))
 
-MODEL_FILENAME = "pose_landmarker_full_offline.task"
+POSE_MODEL = "pose_landmarker_full_offline.task"
+FACE_MODEL = "face_detection_short_range.tflite"
 
 #: Longest side the pose model sees; it resizes to 256 px internally, so larger costs time only.
 POSE_INPUT_SIDE = 960
@@ -27,17 +29,15 @@ POSE_INPUT_SIDE = 960
 RETRY_INPUT_SIDE = 640
 
 
-def default_model_path() -> Path:
-    """Where the bundled pose model lies: inside the package (wheel) or in the repo's models/."""
-    override = os.environ.get("DIMPLES_POSE_MODEL")
-    candidates = [Path(override)] if override else []
+def bundled_model(filename: str) -> Path:
+    """Where a bundled model lies: inside the package (wheel) or in the repo's models/."""
     here = Path(__file__).resolve().parent
-    candidates += [here / "models" / MODEL_FILENAME, here.parent / "models" / MODEL_FILENAME]
+    candidates = [here / "models" / filename, here.parent / "models" / filename]
     for path in candidates:
         if path.is_file():
             return path
     raise FileNotFoundError(
-        f"pose model {MODEL_FILENAME} not found (looked in {', '.join(map(str, candidates))})"
+        f"model {filename} not found (looked in {', '.join(map(str, candidates))})"
     )
 
 
@@ -69,25 +69,31 @@ class Pose:
 
 
 class PoseEstimator:
-    """MediaPipe Tasks ``PoseLandmarker`` (IMAGE mode, segmentation on), loaded once.
+    """MediaPipe Tasks ``PoseLandmarker`` (IMAGE mode, segmentation on) and ``FaceDetector``
+    (BlazeFace short range), each loaded once.
 
     Use it as a context manager, or call :meth:`close`: an unclosed landmarker raises at exit.
     """
 
     def __init__(self, model_path: str | os.PathLike | None = None, max_people: int = 3) -> None:
-        os.environ.setdefault("GLOG_minloglevel", "2")  # mediapipe's load-time log lines
         from mediapipe.tasks.python import BaseOptions, vision  # slow import: only when used
 
-        path = Path(model_path) if model_path is not None else default_model_path()
-        options = vision.PoseLandmarkerOptions(
+        path = Path(model_path) if model_path is not None else bundled_model(POSE_MODEL)
+        pose_options = vision.PoseLandmarkerOptions(
             base_options=BaseOptions(model_asset_buffer=path.read_bytes()),
             running_mode=vision.RunningMode.IMAGE,
             num_poses=max_people,
             output_segmentation_masks=True,
         )
+        face_options = vision.FaceDetectorOptions(
+            base_options=BaseOptions(model_asset_buffer=bundled_model(FACE_MODEL).read_bytes()),
+            running_mode=vision.RunningMode.IMAGE,
+            min_detection_confidence=0.2,
+        )
         with quiet_native_stderr():
-            self._landmarker = vision.PoseLandmarker.create_from_options(options)
-        self._warmed_up = False
+            self._landmarker = vision.PoseLandmarker.create_from_options(pose_options)
+            self._faces = vision.FaceDetector.create_from_options(face_options)
+        self._warmed_up: set[int] = set()
 
     def find_people(self, rgb: np.ndarray) -> list[Pose]:
         """All people the model finds, in the pixel coordinates of ``rgb``.
@@ -115,15 +121,7 @@ class PoseEstimator:
         return self._run(padded, scale, border=border)
 
     def _run(self, rgb: np.ndarray, scale: float, border: int) -> list[Pose]:
-        import mediapipe as mp
-
-        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if self._warmed_up:
-            result = self._landmarker.detect(image)
-        else:  # the first inference logs its own start-up lines too
-            with quiet_native_stderr():
-                result = self._landmarker.detect(image)
-            self._warmed_up = True
+        result = self._infer(self._landmarker, rgb)
         height, width = rgb.shape[:2]
         people = []
         for index, landmarks in enumerate(result.pose_landmarks):
@@ -138,10 +136,26 @@ class PoseEstimator:
             people.append(Pose(points=points, world=world, mask=mask))
         return people
 
+    def face_confidence(self, rgb: np.ndarray) -> float:
+        """BlazeFace's highest face confidence in ``rgb`` (a head crop), 0 when none."""
+        result = self._infer(self._faces, rgb)
+        return max((d.categories[0].score for d in result.detections), default=0.0)
+
+    def _infer(self, task: object, rgb: np.ndarray) -> object:
+        import mediapipe as mp
+
+        image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
+        if id(task) in self._warmed_up:
+            return task.detect(image)
+        self._warmed_up.add(id(task))
+        with quiet_native_stderr():  # the first inference of each model logs start-up lines
+            return task.detect(image)
+
     def close(self) -> None:
-        """Release the landmarker."""
+        """Release both models."""
         with quiet_native_stderr():
             self._landmarker.close()
+            self._faces.close()
 
     def __enter__(self) -> PoseEstimator:
         return self

@@ -1,4 +1,4 @@
-"""Rebuild the offline MediaPipe pose-landmarker bundle, byte for byte.
+"""Rebuild the offline MediaPipe models in models/, byte for byte.
 
 The bundle (``models/pose_landmarker_full_offline.task``) is a zip of two
 Google BlazePose models taken from the ``mediapipe==0.10.21`` wheel:
@@ -8,6 +8,9 @@ Google BlazePose models taken from the ``mediapipe==0.10.21`` wheel:
 * ``pose_landmarks_detector.tflite``:
   ``modules/pose_landmark/pose_landmark_full.tflite`` with TFLite metadata added
   (image input in [0, 1]), which the Tasks API needs.
+
+Beside it, ``face_detection_short_range.tflite`` (BlazeFace, used by the back-view
+decision) is copied unchanged from ``modules/face_detection/`` of the same wheel.
 
 Newer mediapipe releases ship neither the models nor a working metadata writer,
 so the script creates a throw-away venv with ``mediapipe==0.10.21`` and re-runs
@@ -35,15 +38,16 @@ import zipfile
 from pathlib import Path
 
 EXPECTED_SHA256 = "67d87ec1d3d9139f2d113ac8e900c601ea3d36c2b10eec6d38034a619692c966"
+FACE_SHA256 = "bbff11cebd1eb27a1e004cae0b0e63ec8c551cbf34a4451148b4908b8db3eca8"
 MEDIAPIPE_REQUIREMENT = "mediapipe==0.10.21"
-DEFAULT_OUT = (
-    Path(__file__).resolve().parents[1] / "models" / "pose_landmarker_full_offline.task"
-)
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "models" / "pose_landmarker_full_offline.task"
 
 DETECTOR_MEMBER = "pose_detector.tflite"
 LANDMARK_MEMBER = "pose_landmarks_detector.tflite"
 DETECTOR_SOURCE = ("modules", "pose_detection", "pose_detection.tflite")
 LANDMARK_SOURCE = ("modules", "pose_landmark", "pose_landmark_full.tflite")
+FACE_MODEL = "face_detection_short_range.tflite"
+FACE_SOURCE = ("modules", "face_detection", FACE_MODEL)
 LANDMARK_OUTPUTS = (
     "landmarks",
     "pose_flag",
@@ -78,7 +82,7 @@ def add_landmark_metadata(model: bytes) -> bytes:
 
 
 def stage_members(stage_dir: Path) -> None:
-    """Write both bundle members into ``stage_dir`` from the installed mediapipe.
+    """Write both bundle members and the face model into ``stage_dir`` from mediapipe.
 
     Runs only inside the mediapipe 0.10.x venv.
     """
@@ -90,6 +94,7 @@ def stage_members(stage_dir: Path) -> None:
     stage_dir.mkdir(parents=True, exist_ok=True)
     (stage_dir / DETECTOR_MEMBER).write_bytes(detector)
     (stage_dir / LANDMARK_MEMBER).write_bytes(add_landmark_metadata(landmarks))
+    (stage_dir / FACE_MODEL).write_bytes(package_dir.joinpath(*FACE_SOURCE).read_bytes())
 
 
 def run(command: list[str]) -> None:
@@ -99,9 +104,7 @@ def run(command: list[str]) -> None:
     except OSError as error:
         sys.exit(f"cannot run {command[0]}: {error}")
     if result.returncode != 0:
-        sys.exit(
-            f"command failed with exit status {result.returncode}: {' '.join(command)}"
-        )
+        sys.exit(f"command failed with exit status {result.returncode}: {' '.join(command)}")
 
 
 def venv_python(venv_dir: Path) -> Path:
@@ -135,13 +138,9 @@ def alignment_extra(offset: int, name: str) -> bytes:
 
     ``offset`` is the file position where the member's local header starts.
     """
-    header_end = (
-        offset + LOCAL_HEADER_SIZE + len(name.encode()) + EXTRA_RECORD_HEADER_SIZE
-    )
+    header_end = offset + LOCAL_HEADER_SIZE + len(name.encode()) + EXTRA_RECORD_HEADER_SIZE
     pad = -header_end % ALIGNMENT
-    return (
-        PADDING_HEADER_ID.to_bytes(2, "little") + pad.to_bytes(2, "little") + bytes(pad)
-    )
+    return PADDING_HEADER_ID.to_bytes(2, "little") + pad.to_bytes(2, "little") + bytes(pad)
 
 
 def write_bundle(out: Path, members: list[tuple[str, bytes]]) -> None:
@@ -160,18 +159,19 @@ def sha256_of(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build(out: Path, venv_dir: Path | None, base_python: str) -> str:
-    """Build the bundle at ``out`` and return its sha256."""
+def build(out: Path, venv_dir: Path | None, base_python: str) -> tuple[str, str]:
+    """Build the bundle at ``out`` and the face model beside it; return both sha256s."""
     with tempfile.TemporaryDirectory(prefix="build_pose_model_") as tmp:
         python = ensure_venv(venv_dir or Path(tmp) / "venv", base_python)
         stage_dir = Path(tmp) / "members"
         run([str(python), str(Path(__file__).resolve()), "--stage", str(stage_dir)])
         members = [
-            (name, (stage_dir / name).read_bytes())
-            for name in (DETECTOR_MEMBER, LANDMARK_MEMBER)
+            (name, (stage_dir / name).read_bytes()) for name in (DETECTOR_MEMBER, LANDMARK_MEMBER)
         ]
+        face = out.with_name(FACE_MODEL)
+        face.write_bytes((stage_dir / FACE_MODEL).read_bytes())
     write_bundle(out, members)
-    return sha256_of(out)
+    return sha256_of(out), sha256_of(face)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -196,11 +196,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.stage:
         stage_members(args.stage)
         return 0
-    digest = build(args.out, args.venv, args.python)
+    digest, face_digest = build(args.out, args.venv, args.python)
     print(f"{digest}  {args.out}")
-    if digest != EXPECTED_SHA256:
-        print(f"sha256 mismatch: expected {EXPECTED_SHA256}", file=sys.stderr)
-        return 1
+    print(f"{face_digest}  {args.out.with_name(FACE_MODEL)}")
+    for got, expected in ((digest, EXPECTED_SHA256), (face_digest, FACE_SHA256)):
+        if got != expected:
+            print(f"sha256 mismatch: expected {expected}, got {got}", file=sys.stderr)
+            return 1
     return 0
 
 
