@@ -107,7 +107,9 @@ def _decode(stream: io.IOBase, what: str, max_pixels: int) -> np.ndarray:
             return _to_rgb8(image)
     except ImageLoadError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError) as exc:
+    except Image.DecompressionBombError as exc:  # Pillow's own header check, at 2x its limit
+        raise ImageLoadError(f"{what} is too large ({_one_line(exc)})") from exc
+    except UnidentifiedImageError as exc:
         raise ImageLoadError(f"{what} is not an image this tool can read") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageLoadError(f"{what} is damaged or truncated ({_one_line(exc)})") from exc

@@ -22,11 +22,9 @@ from detector.report import (
 )
 from detector.shading import (
     RegionCrop,
-    estimate_light,
     extract_region,
-    find_candidates,
+    indentation_candidates,
     region_corners,
-    relative_shading,
 )
 from detector.view import decide_view
 
@@ -89,7 +87,7 @@ class Detector:
         base |= {"geometry": geometry, "region": _bounding_region(geometry.region_corners, rgb)}
         if frame.hip_width < MIN_HIP_WIDTH_PX:
             return DimpleReport(status="low_quality", message=STATUS_MESSAGES["too_small"], **base)
-        crop = extract_region(rgb, frame, person.mask)
+        crop = extract_region(rgb, frame, person.mask, person.mask_scale)
         problem = _region_problem(crop)
         if problem is not None:
             status = "low_quality" if problem == "too_dark" else "region_not_visible"
@@ -122,10 +120,8 @@ def detect(source: ImageSource) -> DimpleReport:
 
 def _judge(crop: RegionCrop, base: dict) -> DimpleReport:
     """Shading, candidates and pairing on a usable region, then the report."""
-    shading = relative_shading(crop.grey, crop.scale)
-    usable = crop.valid & (crop.person > 0.5)
-    light = estimate_light(shading, usable, sigma_px=crop.scale * 0.03)
-    pair = best_pair(find_candidates(crop, shading, light), crop)
+    candidates, _light = indentation_candidates(crop)
+    pair = best_pair(candidates, crop)
     present = pair.score >= 0.5
     dimples = []
     depth_mm = 0.0

@@ -53,12 +53,23 @@ class Pose:
         ``(33, 3)`` metric landmarks centred on the hips (x right, y down, z towards camera
         is negative), as the model believes them.
     mask : numpy.ndarray or None
-        ``(H, W)`` float32 person probability, or None.
+        float32 person probability at the resolution the model saw, or None.
+    mask_scale : float
+        Mask pixels per image pixel (the mask is not upsampled to save memory).
     """
 
     points: np.ndarray
     world: np.ndarray
     mask: np.ndarray | None
+    mask_scale: float = 1.0
+
+    def mask_at(self, xy: np.ndarray) -> float:
+        """Person probability at image position ``xy`` (0 outside the mask)."""
+        if self.mask is None:
+            return 1.0
+        col, row = np.round(np.asarray(xy) * self.mask_scale).astype(int)
+        inside = 0 <= row < self.mask.shape[0] and 0 <= col < self.mask.shape[1]
+        return float(self.mask[row, col]) if inside else 0.0
 
     @property
     def torso_box_area(self) -> float:
@@ -133,7 +144,7 @@ class PoseEstimator:
                 full = result.segmentation_masks[index].numpy_view()
                 full = full.reshape(full.shape[0], full.shape[1])
                 mask = full[border : height - border, border : width - border].astype(np.float32)
-            people.append(Pose(points=points, world=world, mask=mask))
+            people.append(Pose(points=points, world=world, mask=mask, mask_scale=scale))
         return people
 
     def face_confidence(self, rgb: np.ndarray) -> float:

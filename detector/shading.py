@@ -109,7 +109,9 @@ def region_corners(frame: BodyFrame) -> np.ndarray:
     )
 
 
-def extract_region(rgb: np.ndarray, frame: BodyFrame, person_mask: np.ndarray | None) -> RegionCrop:
+def extract_region(
+    rgb: np.ndarray, frame: BodyFrame, person_mask: np.ndarray | None, mask_scale: float = 1.0
+) -> RegionCrop:
     """Resample the lower-back region of ``rgb`` into an upright crop at body scale.
 
     The crop is never upsampled beyond the photo's own resolution by more than 2x, and never
@@ -128,7 +130,8 @@ def extract_region(rgb: np.ndarray, frame: BodyFrame, person_mask: np.ndarray | 
     inside = np.ones(rgb.shape[:2], np.uint8)
     valid = cv2.warpAffine(inside, to_image, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
     if person_mask is not None:
-        person = cv2.warpAffine(person_mask.astype(np.float32), to_image, size, flags=flags)
+        to_mask = to_image * mask_scale  # the mask may be smaller than the photo
+        person = cv2.warpAffine(person_mask.astype(np.float32), to_mask, size, flags=flags)
     else:
         person = np.ones((height, width), np.float32)
     grey = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
@@ -221,6 +224,14 @@ def indentation_evidence(
     spread = 1.4826 * float(np.median(np.abs(values - np.median(values))))
     spread = max(spread, 1e-4)
     return contrast / spread, contrast
+
+
+def indentation_candidates(crop: RegionCrop) -> tuple[list[Candidate], Light]:
+    """Normalise the region's shading, estimate the light and find indentation candidates."""
+    shading = relative_shading(crop.grey, crop.scale)
+    usable = crop.valid & (crop.person > 0.5)
+    light = estimate_light(shading, usable, sigma_px=crop.scale * 0.03)
+    return find_candidates(crop, shading, light), light
 
 
 def find_candidates(crop: RegionCrop, shading: np.ndarray, light: Light) -> list[Candidate]:

@@ -1,0 +1,68 @@
+"""The dimples command: exit codes, one-line errors, JSON report and overlay."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import SAMPLES, SHARED_DATA
+from PIL import Image
+
+
+def _dimples(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "detector.cli", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_missing_file_exits_2_with_one_line(tmp_path):
+    result = _dimples("detect", str(tmp_path / "missing.jpg"))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "no such file" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_text_file_exits_2_with_one_line(tmp_path):
+    text = tmp_path / "some.txt"
+    text.write_text("hello")
+    result = _dimples("detect", str(text))
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "not an image" in result.stderr
+
+
+def test_leading_dash_path_is_a_file_not_an_option(tmp_path):
+    odd = tmp_path / "-odd name.jpg"
+    odd.write_text("x")
+    result = _dimples("detect", "--", str(odd))
+    assert result.returncode == 2 and "not an image" in result.stderr
+
+
+def _first_sample() -> str:
+    labels = SAMPLES / "labels.json"
+    if labels.is_file():
+        for entry in json.loads(labels.read_text())["images"]:
+            if entry["framing"] == "full_body" and entry["present"]:
+                return str(SAMPLES / entry["file"])
+    pytest.skip("no rendered sample with dimples")
+
+
+def test_json_report_for_a_sample_with_dimples(tmp_path):
+    overlay = tmp_path / "overlay.png"
+    result = _dimples("detect", _first_sample(), "--json", "--overlay", str(overlay))
+    assert result.returncode == 0, result.stderr
+    row = json.loads(result.stdout)
+    assert row["schema"] == "dimples/1" and row["status"] == "ok"
+    with Image.open(overlay) as image:
+        assert image.size == (row["image"]["width"], row["image"]["height"])
+    assert result.stderr == ""
+
+
+def test_summary_for_a_front_view_still_exits_0():
+    photo = SHARED_DATA / "views" / "skimage_astronaut.png"
+    if not photo.is_file():
+        pytest.skip("real photos not available")
+    result = _dimples("detect", str(photo))
+    assert result.returncode == 0
+    assert result.stdout.startswith(("not_back_view", "no_person"))

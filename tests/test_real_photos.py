@@ -1,0 +1,74 @@
+"""The pose stage and back-view decision on the real photos of ../shared/data."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import SHARED_DATA
+
+from detector.pose import LEFT_HIP, RIGHT_HIP, PoseEstimator, body_frame, main_person
+from detector.view import decide_view
+
+REJECTED = {"no_person", "not_back_view"}
+
+
+@pytest.fixture(scope="module")
+def reports(shared_labels, detector):
+    return {e["file"]: (e, detector.detect(SHARED_DATA / e["file"])) for e in shared_labels}
+
+
+def test_back_views_are_kept_and_front_views_rejected(reports):
+    backs = [r for e, r in reports.values() if e["view_check"] and e["view"] == "back"]
+    fronts = [r for e, r in reports.values() if e["view_check"] and e["view"] == "front"]
+    assert len(backs) >= 20 and len(fronts) >= 10
+    kept = np.mean([r.status not in REJECTED for r in backs])
+    rejected = np.mean([r.status == "not_back_view" for r in fronts])
+    assert kept >= 0.8, f"only {kept:.0%} of back views kept"
+    assert rejected >= 0.9, f"only {rejected:.0%} of front views rejected"
+
+
+def test_no_dimples_claimed_where_the_lower_back_is_hidden(reports):
+    hidden = [r for e, r in reports.values() if e["lower_back"] in ("covered", "out_of_frame")]
+    assert hidden
+    assert not [r.source for r in hidden if r.present]
+
+
+def test_no_strong_claim_where_people_see_no_dimples(reports):
+    plain = [r for e, r in reports.values() if e.get("dimples_visible") == "no"]
+    assert all(r.prominence not in ("moderate", "pronounced") for r in plain)
+
+
+def test_every_report_fits_the_image(reports):
+    for _, report in reports.values():
+        row = report.to_dict()
+        assert row["image"]["width"] > 0 and row["image"]["height"] > 0
+        if row["region"] is not None:
+            region = row["region"]
+            assert 0 <= region["x"] <= row["image"]["width"]
+            assert 0 <= region["y"] <= row["image"]["height"]
+
+
+def test_region_lies_on_the_person_between_the_hips(shared_labels):
+    """On bare back views the region's centre is on the person, at the hips' height or above."""
+    from detector.loading import load_image
+
+    checked = 0
+    with PoseEstimator() as poses:
+        for entry in shared_labels:
+            if entry["view"] != "back" or not entry["view_check"]:
+                continue
+            rgb = load_image(SHARED_DATA / entry["file"]).rgb
+            people = poses.find_people(rgb)
+            if not people:
+                continue
+            person = main_person(people, rgb.shape)
+            if not decide_view(person.points, rgb, poses.face_confidence).is_back:
+                continue
+            frame = body_frame(person.points)
+            centre = frame.to_image(0.0, 0.4)
+            if not (0 <= centre[0] < rgb.shape[1] and 0 <= centre[1] < rgb.shape[0]):
+                continue  # hips below the frame: MediaPipe extrapolates them
+            assert person.mask_at(centre) > 0.5, entry["file"]
+            assert centre[1] <= person.points[[LEFT_HIP, RIGHT_HIP], 1].mean() + 1
+            checked += 1
+    assert checked >= 15

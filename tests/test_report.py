@@ -1,0 +1,105 @@
+"""Report stage: schema dimples/1, grades and messages."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from detector.report import (
+    SCHEMA,
+    STATUS_MESSAGES,
+    Dimple,
+    DimpleReport,
+    Region,
+    depth_index,
+    ok_message,
+    prominence_grade,
+)
+
+KEYS = {
+    "schema",
+    "source",
+    "status",
+    "present",
+    "score",
+    "prominence",
+    "dimples",
+    "symmetry",
+    "region",
+    "image",
+    "message",
+}
+
+
+def _ok_report() -> DimpleReport:
+    return DimpleReport(
+        status="ok",
+        message=ok_message("moderate"),
+        image={"width": 640, "height": 480},
+        source="back.jpg",
+        present=True,
+        score=0.87654,
+        prominence="moderate",
+        dimples=[
+            Dimple("left", 200.123, 300.0, 12.0, 0.41),
+            Dimple("right", 280.0, 301.0, 11.0, 0.38),
+        ],
+        symmetry=0.9,
+        region=Region(150, 250, 180, 120, "pose"),
+        people=1,
+    )
+
+
+def test_ok_report_has_every_schema_key_and_serialises():
+    row = json.loads(_ok_report().to_json())
+    assert row.keys() >= KEYS
+    assert row["schema"] == SCHEMA == "dimples/1"
+    assert row["score"] == 0.8765
+    assert row["dimples"][0] == {
+        "side": "left",
+        "x": 200.12,
+        "y": 300.0,
+        "radius": 12.0,
+        "depth_index": 0.41,
+    }
+    assert row["region"]["method"] == "pose"
+
+
+@pytest.mark.parametrize("status", ["no_person", "not_back_view", "region_not_visible"])
+def test_unjudged_reports_have_nulls(status):
+    report = DimpleReport(
+        status=status, message=STATUS_MESSAGES[status], image={"width": 1, "height": 1}
+    )
+    row = report.to_dict()
+    assert row.keys() >= KEYS
+    assert row["present"] is None and row["score"] is None and row["prominence"] is None
+    assert row["dimples"] == [] and row["symmetry"] is None
+    assert status.replace("_", " ") in report.summary().replace("_", " ")
+
+
+def test_grades_follow_the_depth_estimate():
+    assert prominence_grade(False, 9.0) == "none"
+    assert [prominence_grade(True, d) for d in (1.0, 3.0, 6.0)] == [
+        "subtle",
+        "moderate",
+        "pronounced",
+    ]
+    assert depth_index(0.0) == 0.0 and depth_index(4.0) == 0.5 and depth_index(20.0) == 1.0
+
+
+def test_no_dimples_message_says_a_photo_cannot_prove_absence():
+    message = ok_message("none")
+    assert "cannot prove" in message and "no exercise creates them" in message
+
+
+def test_pixels_and_geometry_stay_out_of_the_dict():
+    report = DimpleReport(
+        status="no_person",
+        message="x",
+        image={"width": 2, "height": 2},
+        pixels=np.zeros((2, 2, 3), np.uint8),
+    )
+    assert "pixels" not in report.to_dict()
+    json.dumps(report.to_dict())
