@@ -104,7 +104,6 @@ class PoseEstimator:
         with quiet_native_stderr():
             self._landmarker = vision.PoseLandmarker.create_from_options(pose_options)
             self._faces = vision.FaceDetector.create_from_options(face_options)
-        self._warmed_up: set[int] = set()
 
     def find_people(self, rgb: np.ndarray) -> list[Pose]:
         """All people the model finds, in the pixel coordinates of ``rgb``.
@@ -156,10 +155,7 @@ class PoseEstimator:
         import mediapipe as mp
 
         image = mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(rgb))
-        if id(task) in self._warmed_up:
-            return task.detect(image)
-        self._warmed_up.add(id(task))
-        with quiet_native_stderr():  # the first inference of each model logs start-up lines
+        with quiet_native_stderr():  # LiteRT logs start-up and buffer notices on some calls
             return task.detect(image)
 
     def close(self) -> None:

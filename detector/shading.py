@@ -96,6 +96,11 @@ class RegionCrop:
     def mm_per_pixel(self) -> float:
         return anatomy.HIP_WIDTH_MM / self.scale
 
+    @property
+    def usable(self) -> np.ndarray:
+        """Bare skin of the person inside the photo: the only pixels whose shading is read."""
+        return self.valid & (self.person > 0.5) & self.skin
+
 
 def region_corners(frame: BodyFrame) -> np.ndarray:
     """The four image-space corners of the lower-back region ``(4, 2)``."""
@@ -146,17 +151,30 @@ def extract_region(
 
 
 def skin_pixels(rgb: np.ndarray) -> np.ndarray:
-    """Skin-coloured pixels by the YCrCb rule (Chai & Ngan 1999), widened for shade and tone."""
+    """Skin-coloured pixels by the YCrCb rule (Chai & Ngan 1999), widened for shade and tone,
+    with speckle removed (a morphological opening then closing)."""
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     luma, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
-    return (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
+    skin = ((luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
+    skin = cv2.morphologyEx(cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
+    return skin.astype(bool)
 
 
-def relative_shading(grey: np.ndarray, scale: float) -> np.ndarray:
-    """Log luminance minus its large-scale trend: shading relative to the local skin brightness."""
+def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
+    """Log luminance minus its large-scale trend: shading relative to the local skin brightness.
+
+    The trend is a normalised convolution over usable skin only, so clothing, background and
+    the photo's border neither leak into it nor create edges; outside usable skin the result
+    is 0 (no shading information).
+    """
     log_lum = np.log(grey.astype(np.float32) + 1.0 / 64.0)
+    weight = usable.astype(np.float32)
     sigma = TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale
-    return log_lum - cv2.GaussianBlur(log_lum, (0, 0), sigma)
+    total = cv2.GaussianBlur(log_lum * weight, (0, 0), sigma)
+    norm = cv2.GaussianBlur(weight, (0, 0), sigma)
+    trend = total / np.maximum(norm, 1e-3)
+    return np.where(usable, log_lum - trend, 0.0).astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -228,20 +246,24 @@ def indentation_evidence(
 
 def indentation_candidates(crop: RegionCrop) -> tuple[list[Candidate], Light]:
     """Normalise the region's shading, estimate the light and find indentation candidates."""
-    shading = relative_shading(crop.grey, crop.scale)
-    usable = crop.valid & (crop.person > 0.5)
+    usable = crop.usable
+    shading = relative_shading(crop.grey, usable, crop.scale)
     light = estimate_light(shading, usable, sigma_px=crop.scale * 0.03)
     return find_candidates(crop, shading, light), light
 
 
 def find_candidates(crop: RegionCrop, shading: np.ndarray, light: Light) -> list[Candidate]:
     """Blob-like local maxima of the indentation evidence, over the scales the body implies."""
-    usable = crop.valid & (crop.person > 0.5)
+    usable = crop.usable
+    # Distance to the nearest non-skin pixel: a dimple's whole profile must lie on skin.
+    # The crop's own border counts as an edge too (filters see replicated pixels beyond it).
+    bordered = np.pad(usable, 1).astype(np.uint8)
+    inland = cv2.distanceTransform(bordered, cv2.DIST_L2, 3)[1:-1, 1:-1]
     candidates: list[Candidate] = []
     for sigma_mm in SIGMAS_MM:
         sigma_px = sigma_mm / crop.mm_per_pixel
         snr, contrast = indentation_evidence(shading, usable, light, sigma_px)
-        masked = np.where(usable, snr, 0.0)
+        masked = np.where(inland > 1.5 * sigma_px, snr, 0.0)
         peaks = peak_local_max(
             masked,
             min_distance=max(2, round(sigma_px)),

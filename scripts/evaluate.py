@@ -1,0 +1,836 @@
+"""Evaluate the dimple detector on a labelled folder of images.
+
+Usage::
+
+    python scripts/evaluate.py FOLDER --labels LABELS.json [--out summary.json]
+                               [--plot roc.png] [--worst N]
+
+Two kinds of labels are understood, told apart by their ``schema`` key:
+
+- ``dimples-renders/1`` (rendered benchmark, ``scripts/render.py``): ROC AUC, accuracy, precision
+  and recall of ``present``, overall, by framing and by depth band; localization error and miss
+  rate of the reported dimples; Spearman correlations with depth; status counts; the back-view
+  decision; the worst images.
+- ``shared-data/1`` (real photos, ``../shared/data/labels.json``): what those labels can score,
+  i.e. the back-view decision, claims on covered or out-of-frame lower backs, over-claims where no
+  dimples are visible, status counts.
+
+The detector runs once per labelled image with one reused ``Detector``; every image gets a row
+(the report's ``to_dict()`` plus the label's ``file``), an exception becoming a row with status
+``error``. The metric functions work on plain dicts, so a summary can be recomputed from saved
+rows (the summary JSON keeps them under ``rows``) without running the detector::
+
+    summary = summarize(json.load(open("summary.json"))["rows"], json.load(open("labels.json")))
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, TextIO
+
+import numpy as np
+from scipy.stats import rankdata, spearmanr
+
+STATUSES = ("ok", "no_person", "not_back_view", "region_not_visible", "low_quality", "error")
+FRAMINGS = ("full_body", "closeup", "front")
+# Depth bands of positive images, half-open intervals [low, high) in millimetres; "none" holds
+# the negatives (``present`` false).
+DEPTH_BANDS = (
+    ("<2 mm", 0.0, 2.0),
+    ("2-4 mm", 2.0, 4.0),
+    ("4-6 mm", 4.0, 6.0),
+    (">6 mm", 6.0, math.inf),
+)
+TARGET_DEPTH_MM = 3.0  # project target: AUC for depth >= 3 mm vs none, full body
+MISS_RADIUS = 0.5  # a labelled dimple is missed with no reported dimple within this x inter-dimple
+REJECTING_STATUSES = ("no_person", "not_back_view")  # statuses that deny a back view
+STRONG_PROMINENCE = ("moderate", "pronounced")
+SCORE_NOTE = "images with status != ok count as score 0 and as predicted absent"
+
+Row = dict[str, Any]
+Label = dict[str, Any]
+
+
+# --------------------------------------------------------------------------------------------
+# Generic metrics
+# --------------------------------------------------------------------------------------------
+
+
+def roc_auc(
+    scores: Sequence[float], labels: Sequence[bool], groups: Sequence[Any] | None = None
+) -> float | None:
+    """Area under the ROC curve, the Mann-Whitney statistic with ties counted as one half.
+
+    Parameters
+    ----------
+    scores : sequence of float
+        Higher means more evidence for the positive class.
+    labels : sequence of bool
+        True for positives.
+    groups : sequence, optional
+        When given, only (positive, negative) pairs of the same group count: the AUC is the
+        fraction of such pairs ranked correctly, pooled over groups.
+
+    Returns
+    -------
+    float or None
+        None when there is no positive-negative pair to compare.
+
+    Examples
+    --------
+    >>> roc_auc([0.9, 0.4, 0.4, 0.1], [True, True, False, False])
+    0.875
+    """
+    keys = [None] * len(scores) if groups is None else list(groups)
+    wins = 0.0
+    pairs = 0
+    for group in dict.fromkeys(keys):
+        idx = [i for i, key in enumerate(keys) if key == group]
+        s = np.asarray([scores[i] for i in idx], dtype=float)
+        y = np.asarray([bool(labels[i]) for i in idx])
+        n_pos, n_neg = int(y.sum()), int((~y).sum())
+        if n_pos == 0 or n_neg == 0:
+            continue
+        ranks = rankdata(s)  # average ranks: a tie counts one half for each side
+        wins += float(ranks[y].sum()) - n_pos * (n_pos + 1) / 2
+        pairs += n_pos * n_neg
+    return wins / pairs if pairs else None
+
+
+def roc_curve(scores: Sequence[float], labels: Sequence[bool]) -> tuple[np.ndarray, np.ndarray]:
+    """False- and true-positive rates at every distinct score threshold, from (0, 0) to (1, 1).
+
+    Requires at least one positive and one negative.
+    """
+    tp, fp, n_pos, n_neg = _cumulative_counts(scores, labels)
+    return np.concatenate([[0.0], fp / n_neg]), np.concatenate([[0.0], tp / n_pos])
+
+
+def precision_recall_curve(
+    scores: Sequence[float], labels: Sequence[bool]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Recall and precision at every distinct score threshold, highest threshold first.
+
+    Starts at (recall 0, precision 1). Requires at least one positive.
+    """
+    tp, fp, n_pos, _ = _cumulative_counts(scores, labels)
+    return np.concatenate([[0.0], tp / n_pos]), np.concatenate([[1.0], tp / (tp + fp)])
+
+
+def _cumulative_counts(
+    scores: Sequence[float], labels: Sequence[bool]
+) -> tuple[np.ndarray, np.ndarray, int, int]:
+    """True and false positives when thresholding at each distinct score, highest first."""
+    s = np.asarray(scores, dtype=float)
+    y = np.asarray(labels, dtype=bool)
+    order = np.argsort(-s, kind="stable")
+    s, y = s[order], y[order]
+    last_of_tie = np.r_[s[1:] != s[:-1], True]
+    tp = np.cumsum(y)[last_of_tie].astype(float)
+    fp = np.cumsum(~y)[last_of_tie].astype(float)
+    return tp, fp, int(y.sum()), int((~y).sum())
+
+
+def classification_metrics(predicted: Sequence[bool], actual: Sequence[bool]) -> dict[str, Any]:
+    """Counts, accuracy, precision and recall of binary predictions (None where undefined)."""
+    pairs = list(zip(predicted, actual, strict=True))
+    tp = sum(p and a for p, a in pairs)
+    fp = sum(p and not a for p, a in pairs)
+    fn = sum(a and not p for p, a in pairs)
+    tn = len(pairs) - tp - fp - fn
+    return {
+        "tp": tp,
+        "fp": fp,
+        "tn": tn,
+        "fn": fn,
+        "accuracy": _ratio(tp + tn, len(pairs)),
+        "precision": _ratio(tp, tp + fp),
+        "recall": _ratio(tp, tp + fn),
+    }
+
+
+def spearman(a: Sequence[float], b: Sequence[float]) -> float | None:
+    """Spearman rank correlation; None with fewer than two pairs or a constant sequence."""
+    if len(a) != len(b):
+        raise ValueError("spearman needs sequences of equal length")
+    if len(a) < 2 or len(set(a)) < 2 or len(set(b)) < 2:
+        return None
+    return float(spearmanr(a, b).statistic)
+
+
+def quantiles(values: Sequence[float]) -> dict[str, Any]:
+    """Count, median and 90th percentile (linear interpolation); None for an empty sequence."""
+    if not values:
+        return {"n": 0, "median": None, "p90": None}
+    return {
+        "n": len(values),
+        "median": float(np.median(values)),
+        "p90": float(np.percentile(values, 90)),
+    }
+
+
+def fraction(hits: int, n: int) -> dict[str, Any]:
+    """``{"n", "correct", "rate"}`` with rate None when n is 0."""
+    return {"n": n, "correct": hits, "rate": _ratio(hits, n)}
+
+
+def status_counts(rows: Iterable[Row]) -> dict[str, int]:
+    """How many rows have each status; every known status is listed, unknown ones appended."""
+    counts = Counter(row.get("status") for row in rows)
+    listed = {status: counts.pop(status, 0) for status in STATUSES}
+    return listed | {str(status): n for status, n in counts.items()}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return num / den if den else None
+
+
+# --------------------------------------------------------------------------------------------
+# Rows (detector reports as dicts) and render labels
+# --------------------------------------------------------------------------------------------
+
+
+def is_ok(row: Row) -> bool:
+    """Whether the detector reached a verdict on the image."""
+    return row.get("status") == "ok"
+
+
+def row_score(row: Row) -> float:
+    """The report's score, with 0 for images whose status is not ``ok``."""
+    return float(row.get("score") or 0.0) if is_ok(row) else 0.0
+
+
+def row_present(row: Row) -> bool:
+    """Predicted presence: ``present`` true on an ``ok`` report; any other status is absent."""
+    return is_ok(row) and bool(row.get("present"))
+
+
+def image_depth(label: Label) -> float | None:
+    """Mean ``depth_mm`` of an image's labelled dimples, None when it has none."""
+    depths = [d["depth_mm"] for d in label.get("dimples") or [] if d.get("depth_mm") is not None]
+    return float(np.mean(depths)) if depths else None
+
+
+def depth_band(label: Label) -> str | None:
+    """``"none"`` for a negative, else the band of :data:`DEPTH_BANDS` holding its depth."""
+    if not label.get("present"):
+        return "none"
+    depth = image_depth(label)
+    if depth is None:
+        return None
+    return next(name for name, low, high in DEPTH_BANDS if low <= depth < high)
+
+
+def localization_errors(label: Label, row: Row) -> list[dict[str, Any]]:
+    """Match each visible labelled dimple to the reported dimple of the same side.
+
+    Parameters
+    ----------
+    label : dict
+        A ``dimples-renders/1`` image entry (``dimples`` with ``side``, ``x``, ``y``,
+        ``depth_mm``, ``visible``; ``inter_dimple_px``).
+    row : dict
+        The detector's report as a dict (``dimples`` with ``side``, ``x``, ``y``,
+        ``depth_index``).
+
+    Returns
+    -------
+    list of dict
+        One entry per visible labelled dimple: ``side``, ``depth_mm``; ``error``, the distance to
+        the same-side reported dimple as a fraction of ``inter_dimple_px`` (None when no dimple of
+        that side is reported); ``depth_index`` of that reported dimple; ``side_swapped``, true
+        when that reported dimple lies closer to the other side's label (the error is still
+        measured by side, never silently swapped); ``missed``, true when no reported dimple of
+        any side lies within ``MISS_RADIUS`` x ``inter_dimple_px``. Empty when the label has no
+        positive ``inter_dimple_px``.
+    """
+    inter = label.get("inter_dimple_px")
+    if not inter:
+        return []
+    reported = row.get("dimples") or []
+    by_side = {d["side"]: d for d in reported}
+    labelled = {d["side"]: d for d in label.get("dimples") or []}
+    out = []
+    for side, truth in labelled.items():
+        if not truth.get("visible", True):
+            continue
+        match = by_side.get(side)
+        other = next((d for s, d in labelled.items() if s != side), None)
+        entry: dict[str, Any] = {
+            "side": side,
+            "depth_mm": truth.get("depth_mm"),
+            "error": None,
+            "depth_index": None,
+            "side_swapped": False,
+            "missed": all(_distance(truth, d) > MISS_RADIUS * inter for d in reported),
+        }
+        if match is not None:
+            own = _distance(truth, match)
+            entry["error"] = own / inter
+            entry["depth_index"] = match.get("depth_index")
+            entry["side_swapped"] = other is not None and _distance(other, match) < own
+        out.append(entry)
+    return out
+
+
+def _distance(a: Mapping[str, Any], b: Mapping[str, Any]) -> float:
+    return math.hypot(a["x"] - b["x"], a["y"] - b["y"])
+
+
+def _join(rows: Iterable[Row], labels: Mapping[str, Any]) -> list[tuple[Label, Row]]:
+    """Pair label entries with the rows of the same ``file``; unmatched labels are left out."""
+    by_file = {row["file"]: row for row in rows}
+    return [
+        (label, by_file[label["file"]]) for label in labels["images"] if label["file"] in by_file
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Summaries
+# --------------------------------------------------------------------------------------------
+
+
+def detection_metrics(
+    pairs: Sequence[tuple[Label, Row]], groups: str | None = None
+) -> dict[str, Any]:
+    """AUC (all images with non-ok as score 0, and ok images only) and classification metrics.
+
+    ``groups`` names a label key (e.g. ``"framing"``): when given, AUC pairs only images that
+    share its value.
+    """
+    actual = [bool(label.get("present")) for label, _ in pairs]
+    scores = [row_score(row) for _, row in pairs]
+    keys = [label.get(groups) for label, _ in pairs] if groups else None
+    ok = [i for i, (_, row) in enumerate(pairs) if is_ok(row)]
+    return {
+        "n": len(pairs),
+        "n_pos": sum(actual),
+        "n_neg": len(actual) - sum(actual),
+        "n_ok": len(ok),
+        "auc": roc_auc(scores, actual, keys),
+        "auc_ok": roc_auc(
+            [scores[i] for i in ok],
+            [actual[i] for i in ok],
+            [keys[i] for i in ok] if keys else None,
+        ),
+        **classification_metrics([row_present(row) for _, row in pairs], actual),
+    }
+
+
+def summarize_renders(
+    rows: Iterable[Row], labels: Mapping[str, Any], worst: int = 10
+) -> dict[str, Any]:
+    """Summary of detector rows against ``dimples-renders/1`` labels (see the module docstring).
+
+    Rows are matched to labels by ``file``. Images with status other than ``ok`` count as score 0
+    and as predicted absent. A depth band's AUC compares its positives with the negatives of the
+    same framing only.
+    """
+    pairs = _join(rows, labels)
+    negatives = [(lab, row) for lab, row in pairs if not lab.get("present")]
+
+    by_depth = {"none": detection_metrics(negatives)}
+    for band, _, _ in DEPTH_BANDS:
+        positives = [(lab, row) for lab, row in pairs if depth_band(lab) == band]
+        framings = {lab.get("framing") for lab, _ in positives}
+        same_framing = [(lab, row) for lab, row in negatives if lab.get("framing") in framings]
+        by_depth[band] = detection_metrics(positives + same_framing, groups="framing")
+
+    full_body = [(lab, row) for lab, row in pairs if lab.get("framing") == "full_body"]
+    target = [
+        (lab, row)
+        for lab, row in full_body
+        if not lab.get("present") or (image_depth(lab) or 0.0) >= TARGET_DEPTH_MM
+    ]
+
+    localized: list[dict[str, Any]] = []  # positive ok images
+    miss_all = miss_ok = n_visible = n_visible_ok = 0
+    per_image_error = []
+    for lab, row in pairs:
+        if not lab.get("present"):
+            continue
+        errors = localization_errors(lab, row)
+        n_visible += len(errors)
+        miss_all += sum(e["missed"] for e in errors)
+        if is_ok(row):
+            localized += errors
+            n_visible_ok += len(errors)
+            miss_ok += sum(e["missed"] for e in errors)
+            measured = [e["error"] for e in errors if e["error"] is not None]
+            if measured:
+                per_image_error.append((max(measured), lab, row))
+    matched = [e for e in localized if e["error"] is not None]
+
+    ok_positives = [(lab, row) for lab, row in pairs if lab.get("present") and is_ok(row)]
+    with_depth = [(image_depth(lab), row_score(row)) for lab, row in ok_positives]
+    with_depth = [(d, s) for d, s in with_depth if d is not None]
+    indexed = [
+        (e["depth_index"], e["depth_mm"])
+        for e in matched
+        if e["depth_index"] is not None and e["depth_mm"] is not None
+    ]
+
+    full_back = [row for lab, row in full_body if lab.get("view") == "back"]
+    front = [row for lab, row in pairs if lab.get("view") == "front"]
+
+    false_neg = [(lab, row) for lab, row in pairs if lab.get("present") and not row_present(row)]
+    false_pos = [(lab, row) for lab, row in pairs if not lab.get("present") and row_present(row)]
+    false_neg.sort(key=lambda p: row_score(p[1]))
+    false_pos.sort(key=lambda p: -row_score(p[1]))
+    per_image_error.sort(key=lambda t: -t[0])
+
+    return {
+        "labels_schema": labels.get("schema"),
+        "note": SCORE_NOTE,
+        "n_images": len(pairs),
+        "overall": detection_metrics(pairs),
+        "by_framing": {
+            f: detection_metrics([p for p in pairs if p[0].get("framing") == f]) for f in FRAMINGS
+        },
+        "by_depth": by_depth,
+        "auc_depth_ge_3mm_vs_none_full_body": detection_metrics(target),
+        "localization": {
+            "n_visible_dimples": n_visible_ok,
+            "n_matched": len(matched),
+            "error": quantiles([e["error"] for e in matched]),
+            "side_swapped": sum(e["side_swapped"] for e in matched),
+            "miss_rate": _ratio(miss_all, n_visible),
+            "n_missed": miss_all,
+            "n_visible_dimples_all": n_visible,
+            "miss_rate_ok": _ratio(miss_ok, n_visible_ok),
+        },
+        "spearman": {
+            "score_vs_depth": _spearman_of_pairs(with_depth),
+            "depth_index_vs_depth": _spearman_of_pairs(indexed),
+        },
+        "status_counts": {
+            "all": status_counts(row for _, row in pairs),
+            "by_framing": {
+                f: status_counts(r for lab, r in pairs if lab.get("framing") == f) for f in FRAMINGS
+            },
+        },
+        "back_view": {
+            "full_body_back_accepted": fraction(
+                sum(row.get("status") not in REJECTING_STATUSES for row in full_back),
+                len(full_back),
+            ),
+            "front_rejected": fraction(
+                sum(row.get("status") == "not_back_view" for row in front), len(front)
+            ),
+        },
+        "worst": {
+            "false_negatives": [_brief(lab, row) for lab, row in false_neg[:worst]],
+            "false_positives": [_brief(lab, row) for lab, row in false_pos[:worst]],
+            "localization": [
+                _brief(lab, row) | {"error": err} for err, lab, row in per_image_error[:worst]
+            ],
+        },
+    }
+
+
+def _spearman_of_pairs(pairs: Sequence[tuple[float, float]]) -> dict[str, Any]:
+    """``{"rho", "n"}``: :func:`spearman` of the first against the second members."""
+    return {"rho": spearman([a for a, _ in pairs], [b for _, b in pairs]), "n": len(pairs)}
+
+
+def _brief(label: Label, row: Row) -> dict[str, Any]:
+    """The few fields that identify an image in a list of worst cases."""
+    return {
+        "file": label["file"],
+        "status": row.get("status"),
+        "score": row.get("score"),
+        "present": label.get("present"),
+        "depth_mm": image_depth(label),
+        "framing": label.get("framing"),
+    }
+
+
+def summarize_real(
+    rows: Iterable[Row], labels: Mapping[str, Any], worst: int = 10
+) -> dict[str, Any]:
+    """Summary of detector rows against ``shared-data/1`` real-photo labels.
+
+    - back-view decision on ``view_check`` photos: a back view is right with any status but
+      ``no_person`` and ``not_back_view``, a front view with ``not_back_view``;
+    - ``lower_back`` covered or out of frame: dimples claimed (``present`` true, should be 0) and,
+      among photos where a person was found (status neither ``no_person`` nor ``error``), how many
+      got ``region_not_visible``;
+    - ``dimples_visible: no``: reports with prominence moderate or pronounced (should be 0);
+    - status counts overall and by view.
+    """
+    pairs = _join(rows, labels)
+
+    def view_right(label: Label, row: Row) -> bool:
+        if label["view"] == "back":
+            return row.get("status") not in REJECTING_STATUSES
+        return row.get("status") == "not_back_view"
+
+    checked = [
+        (lab, row)
+        for lab, row in pairs
+        if lab.get("view_check") and lab.get("view") in ("back", "front")
+    ]
+    view_errors = [(lab, row) for lab, row in checked if not view_right(lab, row)]
+    back_view = {"all": fraction(len(checked) - len(view_errors), len(checked))}
+    for view in ("back", "front"):
+        subset = [(lab, row) for lab, row in checked if lab["view"] == view]
+        back_view[view] = fraction(sum(view_right(lab, row) for lab, row in subset), len(subset))
+
+    hidden = [
+        (lab, row) for lab, row in pairs if lab.get("lower_back") in ("covered", "out_of_frame")
+    ]
+    claims = [(lab, row) for lab, row in hidden if row_present(row)]
+    found = [row for _, row in hidden if row.get("status") not in ("no_person", "error")]
+
+    not_visible = [(lab, row) for lab, row in pairs if lab.get("dimples_visible") == "no"]
+    overclaims = [
+        (lab, row)
+        for lab, row in not_visible
+        if is_ok(row) and row.get("prominence") in STRONG_PROMINENCE
+    ]
+
+    def brief(label: Label, row: Row) -> dict[str, Any]:
+        keys = ("file", "view", "lower_back", "dimples_visible")
+        return {k: label.get(k) for k in keys} | {
+            k: row.get(k) for k in ("status", "score", "prominence")
+        }
+
+    return {
+        "labels_schema": labels.get("schema"),
+        "n_images": len(pairs),
+        "back_view": back_view,
+        "lower_back_hidden": {
+            "n": len(hidden),
+            "claimed": len(claims),
+            "person_found": len(found),
+            "region_not_visible": sum(row.get("status") == "region_not_visible" for row in found),
+        },
+        "dimples_not_visible": {"n": len(not_visible), "overclaimed": len(overclaims)},
+        "status_counts": {
+            "all": status_counts(row for _, row in pairs),
+            "by_view": {
+                view: status_counts(row for lab, row in pairs if lab.get("view") == view)
+                for view in ("back", "front", "side")
+            },
+        },
+        "worst": {
+            "view_errors": [brief(lab, row) for lab, row in view_errors[:worst]],
+            "hidden_claims": [brief(lab, row) for lab, row in claims[:worst]],
+            "overclaims": [brief(lab, row) for lab, row in overclaims[:worst]],
+        },
+    }
+
+
+SUMMARIZERS: dict[str, Callable[..., dict[str, Any]]] = {
+    "dimples-renders/1": summarize_renders,
+    "shared-data/1": summarize_real,
+}
+
+
+def summarize(rows: Iterable[Row], labels: Mapping[str, Any], worst: int = 10) -> dict[str, Any]:
+    """Dispatch on the labels' ``schema`` to :func:`summarize_renders` or :func:`summarize_real`."""
+    schema = labels.get("schema")
+    if schema not in SUMMARIZERS:
+        raise ValueError(f"unknown labels schema {schema!r}; expected one of {sorted(SUMMARIZERS)}")
+    return SUMMARIZERS[schema](rows, labels, worst=worst)
+
+
+# --------------------------------------------------------------------------------------------
+# Text output
+# --------------------------------------------------------------------------------------------
+
+
+def _num(value: float | None, digits: int = 3) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def _frac(f: Mapping[str, Any]) -> str:
+    return f"{_num(f['rate'])} ({f['correct']}/{f['n']})"
+
+
+def _counts(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{status} {n}" for status, n in counts.items() if n) or "none"
+
+
+def _worst_lines(title: str, items: Sequence[Mapping[str, Any]]) -> list[str]:
+    if not items:
+        return []
+    lines = [f"  {title}:"]
+    for item in items:
+        lines.append(
+            "    "
+            + "  ".join(f"{k}={_num(v) if isinstance(v, float) else v}" for k, v in item.items())
+        )
+    return lines
+
+
+def format_renders(summary: Mapping[str, Any]) -> str:
+    """Readable text of a :func:`summarize_renders` summary."""
+    columns = ("n", "pos", "neg", "ok", "AUC", "AUC ok", "acc", "prec", "recall")
+    header = f"{'':18}" + "".join(f"{c:>7}" for c in columns)
+
+    def line(name: str, m: Mapping[str, Any]) -> str:
+        counts = (m["n"], m["n_pos"], m["n_neg"], m["n_ok"])
+        rates = (_num(m["auc"]), _num(m["auc_ok"]))
+        rates += tuple(_num(m[k], 2) for k in ("accuracy", "precision", "recall"))
+        return f"{name:18}" + "".join(f"{v:>7}" for v in (*counts, *rates))
+
+    target = summary["auc_depth_ge_3mm_vs_none_full_body"]
+    loc = summary["localization"]
+    error = loc["error"]
+    by_score = summary["spearman"]["score_vs_depth"]
+    by_index = summary["spearman"]["depth_index_vs_depth"]
+    view = summary["back_view"]
+    lines = [
+        f"{summary['n_images']} images ({summary['labels_schema']}); {SCORE_NOTE}.",
+        "'AUC ok': ok images only. A depth band's AUC pairs its positives with the negatives",
+        "of the same framing.",
+        "",
+        header,
+        line("all", summary["overall"]),
+        *(line(f"framing {f}", m) for f, m in summary["by_framing"].items()),
+        *(line(f"depth {band}", m) for band, m in summary["by_depth"].items()),
+        "",
+        f"AUC depth >= 3 mm vs none, full body (project target): {_num(target['auc'])}"
+        f" ({target['n_pos']} pos, {target['n_neg']} neg)",
+        "",
+        "Localization (positive ok images, visible labelled dimples),",
+        "error as a fraction of the true inter-dimple distance:",
+        f"  matched {loc['n_matched']} of {loc['n_visible_dimples']}: median"
+        f" {_num(error['median'])}, p90 {_num(error['p90'])}; side-swapped {loc['side_swapped']}",
+        f"  miss rate (no reported dimple within {MISS_RADIUS} x inter-dimple):"
+        f" {_num(loc['miss_rate'])} ({loc['n_missed']}/{loc['n_visible_dimples_all']},"
+        f" all positives); ok only {_num(loc['miss_rate_ok'])}",
+        f"Spearman: score vs depth (ok positives) {_num(by_score['rho'])} (n={by_score['n']});"
+        f" depth_index vs depth_mm {_num(by_index['rho'])} (n={by_index['n']})",
+        "Back-view decision: full-body back renders not rejected"
+        f" {_frac(view['full_body_back_accepted'])}; front renders not_back_view"
+        f" {_frac(view['front_rejected'])}",
+        "Status counts:",
+        f"  all: {_counts(summary['status_counts']['all'])}",
+        *(f"  {f}: {_counts(c)}" for f, c in summary["status_counts"]["by_framing"].items()),
+    ]
+    worst = summary["worst"]
+    lines += ["Worst images:"] if any(worst.values()) else []
+    lines += _worst_lines("false negatives, lowest score", worst["false_negatives"])
+    lines += _worst_lines("false positives, highest score", worst["false_positives"])
+    lines += _worst_lines("largest localization error", worst["localization"])
+    return "\n".join(lines)
+
+
+def format_real(summary: Mapping[str, Any]) -> str:
+    """Readable text of a :func:`summarize_real` summary."""
+    view = summary["back_view"]
+    hidden = summary["lower_back_hidden"]
+    not_visible = summary["dimples_not_visible"]
+    lines = [
+        f"{summary['n_images']} real photos ({summary['labels_schema']})",
+        f"Back-view decision (view_check photos): {_frac(view['all'])}",
+        f"  back views not rejected {_frac(view['back'])};"
+        f" front views not_back_view {_frac(view['front'])}",
+        f"Lower back covered or out of frame: {hidden['n']} photos",
+        f"  dimples claimed {hidden['claimed']} (should be 0); region_not_visible"
+        f" {hidden['region_not_visible']} of {hidden['person_found']} with a person found",
+        f"Dimples not visible: {not_visible['n']} photos; moderate/pronounced claimed"
+        f" {not_visible['overclaimed']} (should be 0)",
+        "Status counts:",
+        f"  all: {_counts(summary['status_counts']['all'])}",
+        *(f"  {v}: {_counts(c)}" for v, c in summary["status_counts"]["by_view"].items()),
+    ]
+    worst = summary["worst"]
+    lines += ["Worst images:"] if any(worst.values()) else []
+    lines += _worst_lines("wrong back-view decision", worst["view_errors"])
+    lines += _worst_lines("dimples claimed on a hidden lower back", worst["hidden_claims"])
+    lines += _worst_lines("moderate/pronounced where none visible", worst["overclaims"])
+    return "\n".join(lines)
+
+
+FORMATTERS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "dimples-renders/1": format_renders,
+    "shared-data/1": format_real,
+}
+
+
+# --------------------------------------------------------------------------------------------
+# Plot
+# --------------------------------------------------------------------------------------------
+
+
+def plot_curves(rows: Iterable[Row], labels: Mapping[str, Any], path: Path) -> bool:
+    """Write the ROC and precision-recall curves side by side to ``path`` (PNG).
+
+    Two curves each: all images (non-ok as score 0) and ok images only. Returns False, writing
+    nothing, when the labelled images lack positives or negatives.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    pairs = _join(rows, labels)
+    curves = {
+        "all (non-ok = 0)": pairs,
+        "ok only": [(lab, row) for lab, row in pairs if is_ok(row)],
+    }
+    fig, (ax_roc, ax_pr) = plt.subplots(1, 2, figsize=(11, 5))
+    drawn = False
+    for name, subset in curves.items():
+        scores = [row_score(row) for _, row in subset]
+        actual = [bool(lab.get("present")) for lab, _ in subset]
+        auc = roc_auc(scores, actual)
+        if auc is None:
+            continue
+        fpr, tpr = roc_curve(scores, actual)
+        recall, precision = precision_recall_curve(scores, actual)
+        ax_roc.plot(fpr, tpr, label=f"{name}: AUC {auc:.3f}")
+        ax_pr.plot(recall, precision, label=name)
+        drawn = True
+    if drawn:
+        ax_roc.plot([0, 1], [0, 1], ":", color="grey")
+        ax_roc.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC")
+        ax_pr.set(xlabel="recall", ylabel="precision", title="Precision-recall", ylim=(0, 1.02))
+        for ax in (ax_roc, ax_pr):
+            ax.legend(loc="lower right" if ax is ax_roc else "lower left")
+            ax.grid(alpha=0.3)
+        fig.tight_layout()
+        fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return drawn
+
+
+# --------------------------------------------------------------------------------------------
+# Running the detector
+# --------------------------------------------------------------------------------------------
+
+
+class Report(Protocol):
+    """What the evaluation needs from a detector's report."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
+
+class DetectorLike(Protocol):
+    """What the evaluation needs from a detector: ``detector.Detector`` or a test double."""
+
+    def detect(self, image: Any) -> Report: ...
+
+
+def error_row(file: str, source: str, exc: BaseException) -> Row:
+    """A ``dimples/1`` row with status ``error`` for an image the detector failed on."""
+    return {
+        "schema": "dimples/1",
+        "file": file,
+        "source": source,
+        "status": "error",
+        "present": None,
+        "score": None,
+        "prominence": None,
+        "dimples": [],
+        "symmetry": None,
+        "region": None,
+        "image": None,
+        "message": f"{type(exc).__name__}: {exc}",
+    }
+
+
+def run_detector(
+    detector: DetectorLike, folder: Path, entries: Sequence[Label], progress: TextIO | None = None
+) -> list[Row]:
+    """Run ``detector`` on every labelled image; one row per entry, errors included.
+
+    Each row is the report's ``to_dict()`` with the label's ``file`` added. Any exception
+    becomes a row with status ``error``, so one bad image never stops the evaluation. A
+    progress line goes to ``progress`` when given.
+    """
+    rows = []
+    start = time.perf_counter()
+    tty = progress is not None and progress.isatty()
+    for i, entry in enumerate(entries, 1):
+        path = folder / entry["file"]
+        try:
+            row = detector.detect(path).to_dict()
+        except Exception as exc:  # any failure is one image's "error" row
+            row = error_row(entry["file"], str(path), exc)
+        rows.append(row | {"file": entry["file"]})
+        if progress is not None and (tty or i == len(entries) or i % 50 == 0):
+            rate = i / max(time.perf_counter() - start, 1e-9)
+            first, end = ("\r", "\n" if i == len(entries) else "") if tty else ("", "\n")
+            name = entry["file"][-40:]
+            progress.write(f"{first}[{i}/{len(entries)}] {rate:.1f} images/s  {name:40}{end}")
+            progress.flush()
+    return rows
+
+
+def _open_detector() -> Any:
+    """The project's ``Detector`` (imported late so the metrics need no detector)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from detector import Detector
+
+    return Detector()
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    """Command-line arguments."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folder", type=Path, help="folder the labels' file paths are relative to")
+    parser.add_argument(
+        "--labels",
+        type=Path,
+        required=True,
+        help="labels JSON (dimples-renders/1 or shared-data/1)",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=Path("summary.json"), help="summary JSON (default: %(default)s)"
+    )
+    parser.add_argument("--plot", type=Path, help="PNG with the ROC and precision-recall curves")
+    parser.add_argument(
+        "--worst", type=int, default=10, help="worst images listed per kind (default: %(default)s)"
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None) -> int:
+    """Run the evaluation; ``detector`` replaces the project's ``Detector`` (for tests)."""
+    args = parse_args(argv)
+    labels = json.loads(args.labels.read_text())
+    if labels.get("schema") not in SUMMARIZERS:
+        print(
+            f"error: unknown labels schema {labels.get('schema')!r} in {args.labels}",
+            file=sys.stderr,
+        )
+        return 2
+    if detector is None:
+        with _open_detector() as det:
+            rows = run_detector(det, args.folder, labels["images"], sys.stderr)
+    else:
+        rows = run_detector(detector, args.folder, labels["images"], sys.stderr)
+
+    summary = summarize(rows, labels, worst=args.worst)
+    print(FORMATTERS[labels["schema"]](summary))
+    if args.plot:
+        if plot_curves(rows, labels, args.plot):
+            print(f"plot: {args.plot}")
+        else:
+            print("no plot: the labels lack positives or negatives", file=sys.stderr)
+    summary = {
+        "schema": "dimples-eval/1",
+        "folder": str(args.folder),
+        "labels": str(args.labels),
+    } | summary
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(summary | {"rows": rows}, indent=1) + "\n")
+    print(f"summary: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

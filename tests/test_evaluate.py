@@ -1,0 +1,425 @@
+"""Tests of scripts/evaluate.py: metrics against values worked out by hand, and the CLI end to end
+with a fake detector (no model, no images)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("evaluate", ROOT / "scripts" / "evaluate.py")
+assert _spec is not None and _spec.loader is not None
+evaluate = importlib.util.module_from_spec(_spec)
+sys.modules["evaluate"] = evaluate
+_spec.loader.exec_module(evaluate)
+
+LEFT = (100.0, 200.0)  # labelled dimple positions of every render below; inter-dimple 100 px
+RIGHT = (200.0, 200.0)
+
+
+def render(
+    file: str,
+    framing: str,
+    present: bool,
+    depths: tuple[float, float] = (0.0, 0.0),
+    visible: tuple[bool, bool] = (True, True),
+) -> dict[str, Any]:
+    """A ``dimples-renders/1`` image entry with dimples at LEFT and RIGHT."""
+    return {
+        "file": file,
+        "framing": framing,
+        "view": "front" if framing == "front" else "back",
+        "present": present,
+        "dimples": [
+            {"side": side, "x": x, "y": y, "depth_mm": d, "radius_mm": 5.0, "visible": v}
+            for side, (x, y), d, v in zip(
+                ("left", "right"), (LEFT, RIGHT), depths, visible, strict=True
+            )
+        ],
+        "inter_dimple_px": 100.0,
+        "inter_dimple_mm": 110.0,
+        "image": {"width": 400, "height": 600},
+    }
+
+
+def report(
+    status: str = "ok",
+    score: float | None = None,
+    present: bool | None = None,
+    dimples: tuple[tuple[str, float, float, float], ...] = (),
+    prominence: str | None = None,
+) -> dict[str, Any]:
+    """A ``dimples/1`` report dict; dimples given as (side, x, y, depth_index)."""
+    return {
+        "schema": "dimples/1",
+        "source": None,
+        "status": status,
+        "present": present,
+        "score": score,
+        "prominence": prominence,
+        "dimples": [
+            {"side": s, "x": x, "y": y, "radius": 8.0, "depth_index": di} for s, x, y, di in dimples
+        ],
+        "symmetry": None,
+        "region": None,
+        "image": {"width": 400, "height": 600},
+        "message": "",
+    }
+
+
+# The hand-made render set: 5 positives (a, b, c, d, j), 6 negatives (e, f, g, h, i, k).
+#   file framing   present depth(l,r)  status          score present  reported dimples
+#   a    full_body yes     4, 6        ok              0.9   yes      left 10 px right, right exact
+#   b    full_body yes     3, 3        ok              0.6   yes      sides swapped
+#   c    full_body yes     1, 1        ok              0.4   no       left 60 px low only
+#   d    full_body yes     7, 7        low_quality     -> 0          none
+#   e    full_body no                  ok              0.5   yes
+#   f    full_body no                  ok              0.4   no
+#   g    full_body no                  not_back_view   -> 0
+#   j    closeup   yes     4, 5 (right hidden) ok      0.45  yes      left 30 px low, right exact
+#   k    closeup   no                  ok              0.2   no
+#   h    front     no                  not_back_view   -> 0
+#   i    front     no                  ok              0.3   no
+CASES = [
+    (
+        render("a.png", "full_body", True, (4, 6)),
+        report("ok", 0.9, True, (("left", 110, 200, 0.4), ("right", 200, 200, 0.6))),
+    ),
+    (
+        render("b.png", "full_body", True, (3, 3)),
+        report("ok", 0.6, True, (("left", 196, 200, 0.3), ("right", 102, 200, 0.3))),
+    ),
+    (
+        render("c.png", "full_body", True, (1, 1)),
+        report("ok", 0.4, False, (("left", 100, 260, 0.1),)),
+    ),
+    (render("d.png", "full_body", True, (7, 7)), report("low_quality")),
+    (render("e.png", "full_body", False), report("ok", 0.5, True)),
+    (render("f.png", "full_body", False), report("ok", 0.4, False)),
+    (render("g.png", "full_body", False), report("not_back_view")),
+    (
+        render("j.png", "closeup", True, (4, 5), (True, False)),
+        report("ok", 0.45, True, (("left", 100, 230, 0.4), ("right", 200, 200, 0.5))),
+    ),
+    (render("k.png", "closeup", False), report("ok", 0.2, False)),
+    (render("h.png", "front", False), report("not_back_view")),
+    (render("i.png", "front", False), report("ok", 0.3, False)),
+]
+RENDER_LABELS = {"schema": "dimples-renders/1", "images": [label for label, _ in CASES]}
+RENDER_ROWS = [row | {"file": label["file"]} for label, row in CASES]
+
+
+def test_roc_auc_by_hand() -> None:
+    # positives 0.9 0.6 0.4 0.2, negatives 0.5 0.4 0.1: 12 pairs.
+    # 0.9 beats 3; 0.6 beats 3; 0.4 loses to 0.5, ties 0.4 (1/2), beats 0.1 -> 1.5;
+    # 0.2 loses to 0.5 and 0.4, beats 0.1 -> 1.  AUC = (3 + 3 + 1.5 + 1) / 12 = 17/24.
+    scores = [0.9, 0.6, 0.4, 0.2, 0.5, 0.4, 0.1]
+    labels = [True] * 4 + [False] * 3
+    assert evaluate.roc_auc(scores, labels) == pytest.approx(17 / 24)
+
+
+def test_roc_auc_degenerate_and_grouped() -> None:
+    assert evaluate.roc_auc([0.3, 0.7], [True, True]) is None
+    assert evaluate.roc_auc([0.3, 0.7], [False, False]) is None
+    assert evaluate.roc_auc([], []) is None
+    # groups: positive 0.45 in group B only meets the B negative 0.2 -> 1 of 1; positive 0.9 in A
+    # beats A's 0.5 -> 2 of 2 pairs; ungrouped, 0.45 would lose to 0.5 (3 of 4).
+    scores, labels = [0.9, 0.5, 0.45, 0.2], [True, False, True, False]
+    assert evaluate.roc_auc(scores, labels) == pytest.approx(3 / 4)
+    assert evaluate.roc_auc(scores, labels, ["A", "A", "B", "B"]) == 1.0
+
+
+def test_curves() -> None:
+    scores = [0.9, 0.6, 0.4, 0.2, 0.5, 0.4, 0.1]
+    labels = [True] * 4 + [False] * 3
+    fpr, tpr = evaluate.roc_curve(scores, labels)
+    # thresholds 0.9 0.6 0.5 0.4(tie: one positive, one negative) 0.2 0.1
+    assert fpr.tolist() == pytest.approx([0, 0, 0, 1 / 3, 2 / 3, 2 / 3, 1])
+    assert tpr.tolist() == pytest.approx([0, 1 / 4, 2 / 4, 2 / 4, 3 / 4, 1, 1])
+    recall, precision = evaluate.precision_recall_curve(scores, labels)
+    assert recall.tolist() == pytest.approx([0, 1 / 4, 2 / 4, 2 / 4, 3 / 4, 1, 1])
+    assert precision.tolist() == pytest.approx([1, 1, 1, 2 / 3, 3 / 5, 4 / 6, 4 / 7])
+
+
+def test_classification_metrics() -> None:
+    predicted = [True, True, False, False, True, False, False]
+    actual = [True, True, True, True, False, False, False]
+    m = evaluate.classification_metrics(predicted, actual)
+    assert (m["tp"], m["fp"], m["tn"], m["fn"]) == (2, 1, 2, 2)
+    assert m["accuracy"] == pytest.approx(4 / 7)
+    assert m["precision"] == pytest.approx(2 / 3)
+    assert m["recall"] == pytest.approx(1 / 2)
+    empty = evaluate.classification_metrics([False], [False])
+    assert empty["precision"] is None and empty["recall"] is None and empty["accuracy"] == 1.0
+
+
+def test_spearman_and_quantiles() -> None:
+    assert evaluate.spearman([1, 2, 3, 4], [0.1, 0.5, 0.7, 0.9]) == pytest.approx(1.0)
+    assert evaluate.spearman([1, 2, 3], [3, 2, 1]) == pytest.approx(-1.0)
+    assert evaluate.spearman([1, 2, 3], [5, 5, 5]) is None
+    assert evaluate.spearman([1], [2]) is None
+    assert evaluate.quantiles([]) == {"n": 0, "median": None, "p90": None}
+    q = evaluate.quantiles([0.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0])
+    assert (q["median"], q["p90"]) == (5.0, 9.0)
+
+
+def test_localization_error_ten_px_off() -> None:
+    label = render("x.png", "full_body", True, (4, 4))
+    row = report("ok", 0.9, True, (("left", 110, 200, 0.4), ("right", 200, 200, 0.4)))
+    left, right = evaluate.localization_errors(label, row)
+    assert left["error"] == pytest.approx(0.10)  # 10 px / 100 px inter-dimple
+    assert right["error"] == 0.0
+    assert not left["missed"] and not left["side_swapped"]
+
+
+def test_localization_swapped_and_missed() -> None:
+    label = render("x.png", "full_body", True, (4, 4))
+    swapped = report("ok", 0.9, True, (("left", 196, 200, 0.4), ("right", 102, 200, 0.4)))
+    left, right = evaluate.localization_errors(label, swapped)
+    # measured by side, not silently swapped: 96 px and 98 px off, each closer to the other label
+    assert (left["error"], right["error"]) == (pytest.approx(0.96), pytest.approx(0.98))
+    assert left["side_swapped"] and right["side_swapped"]
+    assert not left["missed"] and not right["missed"]  # some reported dimple within 50 px
+    far = report("ok", 0.3, False, (("left", 100, 260, 0.1),))  # 60 px > 0.5 x 100 px
+    left, right = evaluate.localization_errors(label, far)
+    assert left["missed"] and right["missed"] and right["error"] is None
+
+
+def test_summarize_renders_by_hand() -> None:
+    s = evaluate.summarize(RENDER_ROWS, RENDER_LABELS, worst=2)
+    overall = s["overall"]
+    # all 11 images, non-ok as score 0. positives a .9 b .6 j .45 c .4 d 0;
+    # negatives e .5 f .4 i .3 k .2 g 0 h 0: 30 pairs.
+    # a 6, b 6, j 5 (loses to .5), c 4.5 (loses .5, ties .4), d 1 (ties g and h) -> 22.5/30
+    assert overall["auc"] == pytest.approx(3 / 4)
+    # ok only: positives a b j c, negatives e f i k: a 4, b 4, j 3, c 2.5 -> 13.5/16
+    assert overall["auc_ok"] == pytest.approx(27 / 32)
+    # predicted present: a b e j. tp a b j, fp e, fn c d, tn f g h i k
+    assert (overall["tp"], overall["fp"], overall["fn"], overall["tn"]) == (3, 1, 2, 5)
+    assert overall["accuracy"] == pytest.approx(8 / 11)
+    assert overall["precision"] == pytest.approx(3 / 4)
+    assert overall["recall"] == pytest.approx(3 / 5)
+
+    full = s["by_framing"]["full_body"]
+    # positives a .9 b .6 c .4 d 0 vs negatives e .5 f .4 g 0: 3 + 3 + 1.5 + 0.5 = 8 of 12
+    assert full["auc"] == pytest.approx(2 / 3)
+    assert full["auc_ok"] == pytest.approx(3 / 4)  # a 2, b 2, c 0.5 of 6 pairs
+    assert (full["accuracy"], full["precision"], full["recall"]) == (
+        pytest.approx(4 / 7),
+        pytest.approx(2 / 3),
+        pytest.approx(1 / 2),
+    )
+    assert s["by_framing"]["closeup"]["auc"] == 1.0
+    front = s["by_framing"]["front"]
+    assert front["auc"] is None and front["recall"] is None and front["accuracy"] == 1.0
+
+    bands = s["by_depth"]
+    # 4-6 mm: a (full body) vs e f g -> 3 of 3, j (closeup) vs k only -> 1 of 1
+    assert bands["4-6 mm"]["auc"] == 1.0
+    assert bands["4-6 mm"]["n"] == 6  # a, j + e, f, g, k
+    assert bands["2-4 mm"]["auc"] == 1.0  # b .6 vs .5 .4 0
+    assert bands["<2 mm"]["auc"] == pytest.approx(1 / 2)  # c .4: loses .5, ties .4, beats 0
+    assert bands[">6 mm"]["auc"] == pytest.approx(1 / 6)  # d 0: ties g only
+    assert bands[">6 mm"]["auc_ok"] is None  # d is not ok
+    assert bands["none"]["n"] == 6 and bands["none"]["accuracy"] == pytest.approx(5 / 6)
+    # full body, depth >= 3 mm (a .9, b .6, d 0) vs none (e .5, f .4, g 0): 3 + 3 + 0.5 of 9
+    assert s["auc_depth_ge_3mm_vs_none_full_body"]["auc"] == pytest.approx(13 / 18)
+
+    loc = s["localization"]
+    # matched errors: a .10 0; b .96 .98 (swapped); c .60 (right unmatched); j .30 (right hidden)
+    # sorted 0 .1 .3 .6 .96 .98: median (.3 + .6)/2, p90 at position 4.5 -> (.96 + .98)/2
+    assert (loc["n_visible_dimples"], loc["n_matched"]) == (7, 6)
+    assert loc["error"]["median"] == pytest.approx(0.45)
+    assert loc["error"]["p90"] == pytest.approx(0.97)
+    assert loc["side_swapped"] == 2
+    # missed: both of c (60 px, 116 px away) and both of d (nothing reported), of 9 visible
+    assert loc["miss_rate"] == pytest.approx(4 / 9)
+    assert loc["miss_rate_ok"] == pytest.approx(2 / 7)
+
+    # score vs depth, ok positives: (5, .9) (3, .6) (1, .4) (4.5, .45): depth ranks a4 b2 c1 j3,
+    # score ranks a4 b3 c1 j2, sum d^2 = 2, rho = 1 - 6 * 2 / (4 * 15) = 0.8
+    assert s["spearman"]["score_vs_depth"]["rho"] == pytest.approx(0.8)
+    assert s["spearman"]["depth_index_vs_depth"] == {"rho": pytest.approx(1.0), "n": 6}
+
+    counts = s["status_counts"]
+    assert counts["all"] == {
+        "ok": 8,
+        "no_person": 0,
+        "not_back_view": 2,
+        "region_not_visible": 0,
+        "low_quality": 1,
+        "error": 0,
+    }
+    assert counts["by_framing"]["front"]["not_back_view"] == 1
+    assert counts["by_framing"]["full_body"]["low_quality"] == 1
+    assert s["back_view"]["full_body_back_accepted"] == {
+        "n": 7,
+        "correct": 6,
+        "rate": pytest.approx(6 / 7),
+    }
+    assert s["back_view"]["front_rejected"] == {"n": 2, "correct": 1, "rate": 0.5}
+
+    worst = s["worst"]
+    assert [w["file"] for w in worst["false_negatives"]] == ["d.png", "c.png"]
+    assert [w["file"] for w in worst["false_positives"]] == ["e.png"]
+    assert [w["file"] for w in worst["localization"]] == ["b.png", "c.png"]
+    assert "count as score 0" in evaluate.format_renders(s)
+
+
+REAL_LABELS = {
+    "schema": "shared-data/1",
+    "images": [
+        {
+            "file": "r1.jpg",
+            "view": "back",
+            "view_check": True,
+            "lower_back": "covered",
+            "dimples_visible": None,
+        },
+        {
+            "file": "r2.jpg",
+            "view": "back",
+            "view_check": True,
+            "lower_back": "bare",
+            "dimples_visible": "no",
+        },
+        {
+            "file": "r3.jpg",
+            "view": "front",
+            "view_check": True,
+            "lower_back": "covered",
+            "dimples_visible": None,
+        },
+        {
+            "file": "r4.jpg",
+            "view": "front",
+            "view_check": True,
+            "lower_back": "covered",
+            "dimples_visible": None,
+        },
+        {
+            "file": "r5.jpg",
+            "view": "side",
+            "view_check": False,
+            "lower_back": "out_of_frame",
+            "dimples_visible": None,
+        },
+        {
+            "file": "r6.jpg",
+            "view": "back",
+            "view_check": True,
+            "lower_back": "bare",
+            "dimples_visible": "no",
+        },
+    ],
+}
+REAL_ROWS = [
+    report("region_not_visible") | {"file": "r1.jpg"},  # view right; hidden, found, flagged
+    report("ok", 0.8, True, prominence="moderate") | {"file": "r2.jpg"},  # view right; over-claim
+    report("ok", 0.6, True, prominence="subtle") | {"file": "r3.jpg"},  # view wrong; hidden claim
+    report("not_back_view") | {"file": "r4.jpg"},  # view right; hidden, found, not flagged
+    report("no_person") | {"file": "r5.jpg"},  # not checked; hidden, no person
+    report("no_person") | {"file": "r6.jpg"},  # view wrong; no claim
+]
+
+
+def test_summarize_real_by_hand() -> None:
+    s = evaluate.summarize(REAL_ROWS, REAL_LABELS)
+    assert s["back_view"]["all"] == {"n": 5, "correct": 3, "rate": pytest.approx(3 / 5)}
+    assert s["back_view"]["back"] == {"n": 3, "correct": 2, "rate": pytest.approx(2 / 3)}
+    assert s["back_view"]["front"] == {"n": 2, "correct": 1, "rate": 0.5}
+    assert s["lower_back_hidden"] == {
+        "n": 4,
+        "claimed": 1,
+        "person_found": 3,
+        "region_not_visible": 1,
+    }
+    assert s["dimples_not_visible"] == {"n": 2, "overclaimed": 1}
+    assert s["status_counts"]["all"]["no_person"] == 2
+    assert s["status_counts"]["by_view"]["front"] == {
+        "ok": 1,
+        "no_person": 0,
+        "not_back_view": 1,
+        "region_not_visible": 0,
+        "low_quality": 0,
+        "error": 0,
+    }
+    assert [w["file"] for w in s["worst"]["view_errors"]] == ["r3.jpg", "r6.jpg"]
+    assert [w["file"] for w in s["worst"]["hidden_claims"]] == ["r3.jpg"]
+    assert [w["file"] for w in s["worst"]["overclaims"]] == ["r2.jpg"]
+    assert "should be 0" in evaluate.format_real(s)
+
+
+def test_unknown_schema() -> None:
+    with pytest.raises(ValueError, match="unknown labels schema"):
+        evaluate.summarize([], {"schema": "nope/1", "images": []})
+
+
+class FakeDetector:
+    """Returns canned reports by file name; raises for names it does not know."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.reports = {row["file"]: {k: v for k, v in row.items() if k != "file"} for row in rows}
+        self.calls = 0
+
+    def detect(self, image: Any) -> SimpleNamespace:
+        self.calls += 1
+        report = self.reports[Path(image).name]  # KeyError for an unknown image
+        return SimpleNamespace(to_dict=lambda: dict(report))
+
+
+def test_cli_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    labels = {
+        "schema": "dimples-renders/1",
+        "images": [*RENDER_LABELS["images"], render("broken.png", "closeup", False)],
+    }
+    (tmp_path / "labels.json").write_text(json.dumps(labels))
+    out, plot = tmp_path / "out" / "summary.json", tmp_path / "roc.png"
+    detector = FakeDetector(RENDER_ROWS)
+    argv = [
+        str(tmp_path),
+        "--labels",
+        str(tmp_path / "labels.json"),
+        "--out",
+        str(out),
+        "--plot",
+        str(plot),
+    ]
+    assert evaluate.main(argv, detector=detector) == 0
+
+    assert detector.calls == 12
+    summary = json.loads(out.read_text())
+    assert summary["labels_schema"] == "dimples-renders/1"
+    assert summary["status_counts"]["all"]["error"] == 1  # broken.png raised, evaluation went on
+    assert len(summary["rows"]) == 12
+    assert summary["rows"][-1]["status"] == "error" and summary["rows"][-1]["file"] == "broken.png"
+    # one more negative at score 0: a 7, b 7, j 6, c 5.5, d 1.5 (ties g, h, broken) of 35 pairs
+    assert summary["overall"]["auc"] == pytest.approx(27 / 35)
+    assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    printed = capsys.readouterr()
+    assert "AUC depth >= 3 mm vs none, full body" in printed.out
+    assert "[12/12]" in printed.err
+
+
+def test_cli_real_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "labels.json").write_text(json.dumps(REAL_LABELS))
+    out = tmp_path / "summary.json"
+    argv = [
+        str(tmp_path),
+        "--labels",
+        str(tmp_path / "labels.json"),
+        "--out",
+        str(out),
+        "--plot",
+        str(tmp_path / "roc.png"),
+    ]
+    assert evaluate.main(argv, detector=FakeDetector(REAL_ROWS)) == 0
+    assert json.loads(out.read_text())["lower_back_hidden"]["claimed"] == 1
+    assert not (tmp_path / "roc.png").exists()  # real photos have no positives to plot
+    assert "Back-view decision" in capsys.readouterr().out
