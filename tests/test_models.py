@@ -2,6 +2,7 @@
 
 import hashlib
 import importlib.util
+import zipfile
 from pathlib import Path
 
 from detector.pose import FACE_MODEL, POSE_MODEL, bundled_model
@@ -28,9 +29,26 @@ def test_face_model_matches_the_build_script():
 
 
 def test_bundle_layout_is_aligned_and_stored():
-    import zipfile
 
     with zipfile.ZipFile(bundled_model(POSE_MODEL)) as bundle:
         infos = bundle.infolist()
     assert [i.filename for i in infos] == ["pose_detector.tflite", "pose_landmarks_detector.tflite"]
     assert all(i.compress_type == zipfile.ZIP_STORED for i in infos)
+
+
+def test_wheel_carries_the_models(tmp_path):
+    """A wheel built from the repo holds both models inside the package, where
+    bundled_model() looks first."""
+    import subprocess
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(REPO), "--no-deps", "-q", "-w", str(tmp_path)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+    assert {f"detector/models/{POSE_MODEL}", f"detector/models/{FACE_MODEL}"} <= names
