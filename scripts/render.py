@@ -1,0 +1,163 @@
+"""Render synthetic people (back, close-up and front views) with labelled dimples of Venus.
+
+Benchmark set (320 images, ~60 % full body, ~25 % close-up, ~15 % front):
+
+    python scripts/render.py --out bench/renders --n 320 --seed 1 --workers 2
+
+Committed samples:
+
+    python scripts/render.py --samples sample_images
+
+Needs the `synth` environment (torch==2.13.0, anny, numpy, pillow); see scripts/rendering/.
+Writes DIR/<name>.jpg and DIR/labels.json (schema "dimples-renders/1").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rendering.scene import FRAMINGS, SceneParams, render_image, sample_scene
+
+SCHEMA = "dimples-renders/1"
+FRAMING_SHARE = {"full_body": 0.60, "closeup": 0.25, "front": 0.15}
+NEGATIVE_SHARE = 0.35
+MAX_DEPTH_MM = 8.0
+MIN_POSITIVE_DEPTH_MM = 1.0
+
+# name, framing, max depth (mm), seed, overrides
+SAMPLES: list[tuple[str, str, float, int, dict]] = [
+    ("back_pronounced", "full_body", 7.0, 9101, {}),
+    ("back_moderate", "full_body", 4.0, 9102, {}),
+    ("back_subtle", "full_body", 2.0, 9103, {}),
+    ("back_none", "full_body", 0.0, 9104, {}),
+    ("back_side_light_moderate", "full_body", 4.5, 9105, {"light_azimuth_deg": 70.0}),
+    ("closeup_moderate", "closeup", 4.5, 9106, {}),
+    ("closeup_pronounced", "closeup", 7.0, 9107, {}),
+    ("front_view", "front", 0.0, 9108, {}),
+]
+SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
+SAMPLE_JPEG_QUALITY = 85
+
+
+def image_seed(seed: int, index: int) -> int:
+    """Independent per-image seed derived from the run seed and the image index."""
+    return int(np.random.SeedSequence([seed, index]).generate_state(1)[0])
+
+
+def allocate(n: int, shares: dict[str, float]) -> dict[str, int]:
+    """Split n items by shares with largest-remainder rounding."""
+    total = sum(shares.values())
+    raw = {k: n * v / total for k, v in shares.items()}
+    counts = {k: int(np.floor(v)) for k, v in raw.items()}
+    for k in sorted(raw, key=lambda k: counts[k] - raw[k])[: n - sum(counts.values())]:
+        counts[k] += 1
+    return counts
+
+
+def plan(n: int, seed: int, framings: list[str]) -> list[tuple[str, SceneParams]]:
+    """Deterministic list of (file name, scene) for a dataset of n images."""
+    rng = np.random.default_rng(seed)
+    counts = allocate(n, {f: FRAMING_SHARE[f] for f in framings})
+    order = np.array([f for f in framings for _ in range(counts[f])])
+    order = order[rng.permutation(n)]
+    back = np.nonzero(order != "front")[0]
+    negatives = set(
+        rng.choice(back, size=round(NEGATIVE_SHARE * len(back)), replace=False).tolist()
+    )
+    jobs = []
+    for i, framing in enumerate(order):
+        positive = framing != "front" and i not in negatives
+        depth = float(rng.uniform(MIN_POSITIVE_DEPTH_MM, MAX_DEPTH_MM)) if positive else 0.0
+        jobs.append((f"r{i:05d}.jpg", sample_scene(image_seed(seed, i), str(framing), depth)))
+    return jobs
+
+
+def sample_jobs() -> list[tuple[str, SceneParams]]:
+    """The curated sample images: small JPEGs covering each depth class and framing."""
+    jobs = []
+    for name, framing, depth, seed, overrides in SAMPLES:
+        scene = sample_scene(seed, framing, depth)
+        h = SAMPLE_HEIGHT[framing]
+        w = round(h * scene.width / scene.height)
+        scene = replace(scene, width=w, height=h, jpeg_quality=SAMPLE_JPEG_QUALITY, **overrides)
+        jobs.append((f"{name}.jpg", scene))
+    return jobs
+
+
+def _render_job(job: tuple[str, SceneParams]) -> tuple[str, bytes, dict]:
+    """Worker: render one job."""
+    name, scene = job
+    jpeg, label = render_image(scene)
+    return name, jpeg, label
+
+
+def run(jobs: list[tuple[str, SceneParams]], out: Path, workers: int) -> list[dict]:
+    """Render all jobs (in parallel when workers > 1) and write images and labels.json."""
+    out.mkdir(parents=True, exist_ok=True)
+    labels = []
+    start = time.time()
+    if workers > 1:
+        pool = multiprocessing.get_context("spawn").Pool(workers)
+        results = pool.imap(_render_job, jobs)
+    else:
+        pool = None
+        results = map(_render_job, jobs)
+    try:
+        for k, (name, jpeg, label) in enumerate(results, 1):
+            (out / name).write_bytes(jpeg)
+            labels.append({"file": name, **label})
+            print(
+                f"[{k}/{len(jobs)}] {name} {label['framing']} present={label['present']} "
+                f"{time.time() - start:.0f}s",
+                flush=True,
+            )
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    (out / "labels.json").write_text(json.dumps({"schema": SCHEMA, "images": labels}, indent=1))
+    return labels
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--out", type=Path, help="output folder for a random dataset")
+    ap.add_argument("--n", type=int, default=320, help="number of images")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument(
+        "--framings",
+        default=",".join(FRAMINGS),
+        help="comma-separated subset of " + ",".join(FRAMINGS),
+    )
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument(
+        "--samples", type=Path, help="write the curated sample images to this folder instead"
+    )
+    args = ap.parse_args(argv)
+    if args.samples:
+        run(sample_jobs(), args.samples, args.workers)
+        return
+    if args.out is None:
+        ap.error("--out or --samples is required")
+    framings = [f for f in args.framings.split(",") if f]
+    unknown = set(framings) - set(FRAMINGS)
+    if unknown:
+        ap.error(f"unknown framings: {sorted(unknown)}")
+    run(plan(args.n, args.seed, framings), args.out, args.workers)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Synthetic renderer of people with sculpted dimples of Venus (see scripts/render.py)."""

@@ -1,0 +1,225 @@
+"""Pure-numpy triangle-mesh utilities: normals, local refinement, dimple sculpting, ray casting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Dimple:
+    """A sculpted skin indentation.
+
+    Attributes:
+        center: surface point at the dimple centre (before sculpting), metres, shape (3,).
+        normal: outward unit surface normal at the centre, shape (3,).
+        depth_m: maximum inward displacement in metres (0 for none).
+        radius_m: support radius of the raised-cosine profile in metres.
+        elongation: ratio of the long to the short axis (>= 1).
+        axis: unit tangent vector of the long axis, shape (3,).
+    """
+
+    center: np.ndarray
+    normal: np.ndarray
+    depth_m: float
+    radius_m: float
+    elongation: float = 1.0
+    axis: np.ndarray | None = None
+
+
+def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Unnormalised face normals (F, 3), length = twice the face area."""
+    t = vertices[faces]
+    return np.cross(t[:, 1] - t[:, 0], t[:, 2] - t[:, 0])
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals (N, 3)."""
+    fn = face_normals(vertices, faces)
+    vn = np.zeros_like(vertices, dtype=float)
+    for k in range(3):
+        np.add.at(vn, faces[:, k], fn)
+    return vn / np.maximum(np.linalg.norm(vn, axis=1, keepdims=True), 1e-12)
+
+
+def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """Order-independent integer key of each edge (a, b)."""
+    return np.minimum(a, b) * n + np.maximum(a, b)
+
+
+def _midpoints(
+    vertices: np.ndarray, normals: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Midpoints and averaged unit (shading) normals of edges (a, b)."""
+    nrm = normals[a] + normals[b]
+    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+    return 0.5 * (vertices[a] + vertices[b]), nrm
+
+
+def _closed_split_set(
+    faces: np.ndarray, marked: np.ndarray, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Grow the marked faces until no face has exactly two split edges.
+
+    Returns:
+        (marked faces mask, sorted unique keys of the edges to split).
+    """
+    keys = np.stack([_edge_keys(faces[:, i], faces[:, (i + 1) % 3], n) for i in range(3)], axis=1)
+    while True:
+        split = np.unique(keys[marked].ravel())
+        nsplit = np.isin(keys, split).sum(axis=1)
+        grow = (nsplit >= 2) & ~marked
+        if not grow.any():
+            return marked, split
+        marked = marked | grow
+
+
+def refine(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    normals: np.ndarray,
+    attrs: np.ndarray,
+    marked: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One round of crack-free red-green midpoint subdivision of the marked faces.
+
+    Marked faces (grown so that no face has exactly two split edges) are split in
+    four; neighbours with one split edge are bisected. New vertices sit at edge
+    midpoints (the surface is unchanged); their shading normals are interpolated
+    so that the refined region shades exactly like the original smooth mesh.
+
+    Args:
+        vertices: (N, 3) positions; normals: (N, 3) unit vertex normals.
+        attrs: (N, K) per-vertex attributes, linearly interpolated at new vertices.
+        faces: (F, 3) triangles; marked: (F,) boolean mask of faces to refine.
+
+    Returns:
+        (vertices, faces, normals, attrs) of the refined mesh.
+    """
+    n = len(vertices)
+    marked, split = _closed_split_set(faces, marked, n)
+    a, b = np.divmod(split, n)
+    mid, mid_n = _midpoints(vertices, normals, a, b)
+    new_vertices = np.concatenate([vertices, mid])
+    new_normals = np.concatenate([normals, mid_n])
+    new_attrs = np.concatenate([attrs, 0.5 * (attrs[a] + attrs[b])])
+
+    def mid_index(i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        key = _edge_keys(i, j, n)
+        pos = np.searchsorted(split, key)
+        pos = np.minimum(pos, len(split) - 1)
+        return np.where(split[pos] == key, n + pos, -1)
+
+    v0, v1, v2 = faces[:, 0], faces[:, 1], faces[:, 2]
+    m01, m12, m20 = mid_index(v0, v1), mid_index(v1, v2), mid_index(v2, v0)
+    nsplit = (m01 >= 0).astype(int) + (m12 >= 0) + (m20 >= 0)
+    out_faces = [faces[nsplit == 0]]
+    full = nsplit == 3
+    for tri in (
+        (v0, m01, m20),
+        (v1, m12, m01),
+        (v2, m20, m12),
+        (m01, m12, m20),
+    ):
+        out_faces.append(np.stack([t[full] for t in tri], axis=1))
+    # One split edge: bisect towards the opposite vertex, keeping the winding.
+    for m, (p, q, r) in ((m01, (v0, v1, v2)), (m12, (v1, v2, v0)), (m20, (v2, v0, v1))):
+        sel = (nsplit == 1) & (m >= 0)
+        out_faces.append(np.stack([p[sel], m[sel], r[sel]], axis=1))
+        out_faces.append(np.stack([m[sel], q[sel], r[sel]], axis=1))
+    return new_vertices, np.concatenate(out_faces), new_normals, new_attrs
+
+
+def refine_near(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    normals: np.ndarray,
+    attrs: np.ndarray,
+    centers: np.ndarray,
+    radius: float,
+    rounds: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Refine faces having a vertex within `radius` of any of `centers`, `rounds` times.
+
+    Returns:
+        (vertices, faces, normals, attrs) of the refined mesh.
+    """
+    for _ in range(rounds):
+        d = np.min(np.linalg.norm(vertices[:, None, :] - centers[None, :, :], axis=2), axis=1)
+        marked = np.any(d[faces] < radius, axis=1)
+        vertices, faces, normals, attrs = refine(vertices, faces, normals, attrs, marked)
+    return vertices, faces, normals, attrs
+
+
+def dimple_profile(vertices: np.ndarray, dimple: Dimple) -> np.ndarray:
+    """Inward displacement (N,) in metres of a truncated-Gaussian (optionally elliptic) dimple.
+
+    `radius_m` is the half-depth radius; the profile reaches zero at 3 sigma
+    (about 2.5 radii).
+    """
+    rel = vertices - dimple.center
+    normal_dist = rel @ dimple.normal
+    tangential = rel - normal_dist[:, None] * dimple.normal
+    if dimple.axis is not None and dimple.elongation != 1.0:
+        along = tangential @ dimple.axis
+        across = np.linalg.norm(tangential - along[:, None] * dimple.axis, axis=1)
+        s = np.sqrt(dimple.elongation)
+        r = np.sqrt((along / s) ** 2 + (across * s) ** 2)
+    else:
+        r = np.linalg.norm(tangential, axis=1)
+    sigma = max(dimple.radius_m, 1e-9) / np.sqrt(2.0 * np.log(2.0))
+    floor = np.exp(-4.5)
+    h = dimple.depth_m * np.clip(
+        (np.exp(-0.5 * (r / sigma) ** 2) - floor) / (1.0 - floor), 0.0, None
+    )
+    # Only the skin sheet at the dimple, not other body parts passing nearby.
+    return np.where(np.abs(normal_dist) < max(3.0 * sigma, 0.02), h, 0.0)
+
+
+def sculpt(vertices: np.ndarray, dimples: list[Dimple]) -> np.ndarray:
+    """Displace vertices inward along each dimple's normal."""
+    out = vertices.copy()
+    for d in dimples:
+        out -= dimple_profile(vertices, d)[:, None] * d.normal
+    return out
+
+
+def sculpted_normals(
+    flat: np.ndarray, sculpted: np.ndarray, faces: np.ndarray, smooth_normals: np.ndarray
+) -> np.ndarray:
+    """Smooth shading normals plus the change in geometric normals caused by sculpting.
+
+    Outside the sculpted areas this returns `smooth_normals` unchanged, so local
+    refinement leaves no visible seam, while the dimples get their true slopes.
+    """
+    n = smooth_normals + vertex_normals(sculpted, faces) - vertex_normals(flat, faces)
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+
+
+def ray_mesh_intersect(
+    origin: np.ndarray, direction: np.ndarray, vertices: np.ndarray, faces: np.ndarray
+) -> tuple[float, int]:
+    """First hit of a ray with a mesh (Moller-Trumbore, both sides).
+
+    Returns:
+        (t, face) with the hit point origin + t * direction; (inf, -1) when missed.
+    """
+    t0 = vertices[faces[:, 0]]
+    e1 = vertices[faces[:, 1]] - t0
+    e2 = vertices[faces[:, 2]] - t0
+    p = np.cross(direction, e2)
+    det = np.sum(e1 * p, axis=1)
+    ok = np.abs(det) > 1e-12
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = origin - t0
+    u = np.sum(s * p, axis=1) * inv
+    q = np.cross(s, e1)
+    v = (q @ direction) * inv
+    t = np.sum(e2 * q, axis=1) * inv
+    hit = ok & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)
+    if not hit.any():
+        return float("inf"), -1
+    t = np.where(hit, t, np.inf)
+    f = int(np.argmin(t))
+    return float(t[f]), f

@@ -1,0 +1,477 @@
+"""Random scene parameters and the full render of one labelled image."""
+
+from __future__ import annotations
+
+import colorsys
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .body import (
+    Body,
+    BodyParams,
+    age_param,
+    age_years,
+    body_fat_percent,
+    build_body,
+    project_to_back,
+    psis_estimates,
+)
+from .mesh import Dimple, refine_near, sculpt, sculpted_normals, vertex_normals
+from .raster import Camera, interpolate, make_camera, project, render_camera
+from .shading import (
+    Light,
+    background,
+    build_shadow_map,
+    light_direction,
+    linear_to_srgb,
+    postprocess,
+    shade,
+    shadow_factor,
+    srgb_to_linear,
+)
+
+SUPERSAMPLE = 2
+SHADOW_MAP_SIZE = 2048
+REFINE_RADIUS_M = 0.06
+REFINE_ROUNDS = 3
+PRESENT_MIN_DEPTH_MM = 1.0
+VISIBLE_DEPTH_TOL_M = 0.015
+SKIN_TONES_SRGB = np.array(
+    [
+        [0.96, 0.80, 0.70],
+        [0.88, 0.67, 0.54],
+        [0.74, 0.52, 0.37],
+        [0.52, 0.34, 0.23],
+        [0.33, 0.21, 0.14],
+    ]
+)
+HAIR_SRGB = np.array(
+    [
+        [0.06, 0.045, 0.04],
+        [0.20, 0.12, 0.07],
+        [0.45, 0.30, 0.16],
+        [0.75, 0.62, 0.40],
+        [0.55, 0.53, 0.5],
+    ]
+)
+FRAMINGS = ("full_body", "closeup", "front")
+
+
+@dataclass(frozen=True)
+class DimpleSpec:
+    """One side's dimple: depth and half-depth radius (mm), centre offset (x, z) in mm."""
+
+    depth_mm: float
+    radius_mm: float
+    dx_mm: float
+    dz_mm: float
+    elongation: float
+
+
+@dataclass(frozen=True)
+class SceneParams:
+    """Everything that determines one rendered image."""
+
+    seed: int
+    framing: str
+    body: BodyParams
+    left: DimpleSpec
+    right: DimpleSpec
+    skin_srgb: tuple[float, float, float]
+    hair_srgb: tuple[float, float, float]
+    garment_srgb: tuple[float, float, float]
+    garment_top_m: float
+    wears_top: bool
+    hair_length_m: float
+    garment_bottom_m: float
+    light_azimuth_deg: float
+    light_elevation_deg: float
+    ambient: float
+    key_intensity: float
+    fill: float
+    light_warmth: float
+    distance_m: float
+    focal_mm: float
+    camera_height_m: float
+    camera_yaw_deg: float
+    camera_roll_deg: float
+    width: int
+    height: int
+    background: str
+    blur: float
+    noise: float
+    jpeg_quality: int
+
+    @property
+    def view(self) -> str:
+        """'front' for the front framing, else 'back'."""
+        return "front" if self.framing == "front" else "back"
+
+
+def _mix(palette: np.ndarray, t: float) -> tuple[float, float, float]:
+    """Piecewise-linear interpolation along a colour palette, t in [0, 1]."""
+    x = t * (len(palette) - 1)
+    i = min(int(x), len(palette) - 2)
+    c = palette[i] * (1 - (x - i)) + palette[i + 1] * (x - i)
+    return tuple(float(v) for v in c)
+
+
+def _garment_colour(rng: np.random.Generator) -> tuple[float, float, float]:
+    """A fabric colour (sRGB): saturated, or near-black/white/grey, never skin-like orange-brown."""
+    if rng.random() < 0.3:
+        v = float(
+            rng.choice([rng.uniform(0.05, 0.2), rng.uniform(0.75, 0.95), rng.uniform(0.3, 0.6)])
+        )
+        return (v, v, v)
+    hue = float(rng.uniform(0.14, 0.96))  # skips the red-orange-tan hues of skin
+    sat, val = float(rng.uniform(0.45, 0.9)), float(rng.uniform(0.25, 0.9))
+    return tuple(float(c) for c in colorsys.hsv_to_rgb(hue, sat, val))
+
+
+def sample_dimples(
+    rng: np.random.Generator, depth_mm: float, body_fat: float
+) -> tuple[DimpleSpec, DimpleSpec]:
+    """Left/right dimples of max depth `depth_mm`, wider with more fat, mildly asymmetric."""
+    base_radius = float(np.clip(11.0 + 0.35 * (body_fat - 15.0) + rng.normal(0, 1.5), 10.0, 20.0))
+    sides = []
+    for k in range(2):
+        sides.append(
+            DimpleSpec(
+                depth_mm=depth_mm * (1.0 if k == 0 else float(rng.uniform(0.8, 1.0))),
+                radius_mm=float(np.clip(base_radius * rng.uniform(0.9, 1.1), 10.0, 20.0)),
+                dx_mm=float(rng.normal(0, 2.5)),
+                dz_mm=float(rng.normal(0, 2.5)),
+                elongation=float(rng.uniform(1.0, 1.35)),
+            )
+        )
+    if rng.random() < 0.5:
+        sides.reverse()
+    return sides[0], sides[1]
+
+
+def sample_scene(seed: int, framing: str, depth_mm: float) -> SceneParams:
+    """Draw all scene parameters from `seed` for a framing and a maximum dimple depth (0 = none)."""
+    rng = np.random.default_rng(seed)
+    years = rng.uniform(20, 60)
+    # Leaner bodies for deeper dimples (fat hides them), with plenty of spread.
+    weight = float(np.clip(rng.normal(0.5 - 0.03 * (depth_mm - 3.0), 0.17), 0.05, 0.95))
+    body = BodyParams(
+        gender=float(
+            rng.choice(
+                [rng.uniform(0.0, 0.15), rng.uniform(0.85, 1.0), rng.uniform(0, 1)],
+                p=[0.42, 0.42, 0.16],
+            )
+        ),
+        age=age_param(years),
+        muscle=float(rng.uniform(0.15, 0.9)),
+        weight=weight,
+        height=float(rng.uniform(0.1, 0.9)),
+        proportions=float(rng.uniform(0.2, 0.8)),
+        arm_drop_deg=float(rng.uniform(24, 33)),
+        elbow_bend_deg=float(rng.uniform(0, 12)),
+    )
+    rough_fat = body_fat_percent(20 + 12 * weight, years, body.gender, body.muscle)
+    left, right = sample_dimples(rng, depth_mm, rough_fat)
+    side_light = rng.random() < 0.2
+    azimuth = (
+        rng.uniform(45, 85) * rng.choice([-1, 1])
+        if side_light
+        else float(np.clip(rng.normal(0, 25), -60, 60))
+    )
+    if framing == "closeup":
+        width_height = [(960, 720), (800, 800), (720, 960), (768, 1024)][int(rng.integers(4))]
+        distance, field_m = rng.uniform(0.55, 1.1), rng.uniform(0.32, 0.45)
+        focal_mm = 36.0 * width_height[1] * distance / (field_m * max(width_height))
+        cam_h = rng.uniform(-0.08, 0.12)
+    else:
+        h = int(rng.integers(720, 1281))
+        width_height = (round(h * float(rng.choice([0.5625, 0.6667, 0.75]))), h)
+        distance, focal_mm = 3.0, 40.0
+        for _ in range(100):
+            distance, focal_mm = rng.uniform(2.5, 4.0), rng.uniform(26.0, 55.0)
+            if 0.55 <= focal_mm / 36.0 * 1.72 / distance <= 0.9:
+                break
+        cam_h = rng.uniform(0.9, 1.6)
+    return SceneParams(
+        seed=seed,
+        framing=framing,
+        body=body,
+        left=left,
+        right=right,
+        skin_srgb=_mix(SKIN_TONES_SRGB, float(rng.random())),
+        hair_srgb=_mix(HAIR_SRGB, float(rng.beta(0.7, 1.6))),
+        garment_srgb=_garment_colour(rng),
+        garment_top_m=float(rng.uniform(0.0, 0.03)),
+        wears_top=bool(body.gender > 0.5),
+        hair_length_m=float(
+            rng.uniform(0.02, 0.1) if body.gender > 0.5 else rng.uniform(0.0, 0.02)
+        ),
+        garment_bottom_m=float(rng.uniform(0.1, 0.3)),
+        light_azimuth_deg=float(azimuth),
+        light_elevation_deg=float(rng.uniform(20, 70)),
+        ambient=float(rng.uniform(0.1, 0.5)),
+        key_intensity=float(rng.uniform(0.85, 1.15)),
+        fill=float(rng.uniform(0.0, 0.15)),
+        light_warmth=float(rng.uniform(-1, 1)),
+        distance_m=float(distance),
+        focal_mm=float(focal_mm),
+        camera_height_m=float(cam_h),
+        camera_yaw_deg=float(rng.uniform(-15, 15)),
+        camera_roll_deg=float(rng.normal(0, 1.5)),
+        width=int(width_height[0]),
+        height=int(width_height[1]),
+        background=str(rng.choice(["plain", "gradient", "noise", "stripes"])),
+        blur=float(rng.uniform(0.0, 0.9)),
+        noise=float(rng.uniform(0.5, 4.0)),
+        jpeg_quality=int(rng.integers(70, 96)),
+    )
+
+
+@dataclass(frozen=True)
+class DimpledBody:
+    """A body with sculpted dimples and per-vertex data for shading."""
+
+    body: Body
+    vertices: np.ndarray
+    faces: np.ndarray
+    normals: np.ndarray
+    arm_weight: np.ndarray
+    head_weight: np.ndarray
+    dimples: tuple[Dimple, Dimple]
+
+
+def _dimple(body: Body, psis: np.ndarray, spec: DimpleSpec, lateral_sign: float) -> Dimple:
+    """Place one dimple on the back skin over a PSIS estimate."""
+    point = psis + np.array([spec.dx_mm, 0.0, spec.dz_mm]) / 1000.0
+    center, normal = project_to_back(body, point)
+    # Long axis tilted ~20 degrees, running down and towards the midline.
+    axis = np.array([-lateral_sign * np.sin(np.deg2rad(20)), 0.0, np.cos(np.deg2rad(20))])
+    axis -= (axis @ normal) * normal
+    return Dimple(
+        center,
+        normal,
+        spec.depth_mm / 1000.0,
+        spec.radius_mm / 1000.0,
+        spec.elongation,
+        axis / np.linalg.norm(axis),
+    )
+
+
+def dimpled_body(params: SceneParams) -> DimpledBody:
+    """Build the body, place the dimples over the PSIS, refine the mesh there and sculpt."""
+    body = build_body(params.body)
+    psis_l, psis_r = psis_estimates(body)
+    dl = _dimple(body, psis_l, params.left, 1.0)
+    dr = _dimple(body, psis_r, params.right, -1.0)
+    attrs = np.stack([body.arm_weight, body.head_weight], axis=1)
+    verts, faces, normals, attrs = refine_near(
+        body.vertices,
+        body.faces,
+        vertex_normals(body.vertices, body.faces),
+        attrs,
+        np.stack([dl.center, dr.center]),
+        REFINE_RADIUS_M,
+        REFINE_ROUNDS,
+    )
+    sculpted = sculpt(verts, [dl, dr])
+    shading = sculpted_normals(verts, sculpted, faces, normals)
+    return DimpledBody(body, sculpted, faces, shading, attrs[:, 0], attrs[:, 1], (dl, dr))
+
+
+def scene_camera(params: SceneParams, db: DimpledBody) -> Camera:
+    """Camera for the framing: behind (+Y) or in front (-Y) of the person."""
+    body = db.body
+    floor = float(body.vertices[:, 2].min())
+    yaw = np.deg2rad(params.camera_yaw_deg)
+    side = -1.0 if params.framing == "front" else 1.0
+    back = np.array([np.sin(yaw), side * np.cos(yaw), 0.0])
+    w, h = params.width, params.height
+    if params.framing == "closeup":
+        target = 0.5 * (db.dimples[0].center + db.dimples[1].center) + np.array([0.0, 0.0, 0.04])
+        eye = target + params.distance_m * back + np.array([0.0, 0.0, params.camera_height_m])
+    else:
+        top = float(body.vertices[:, 2].max())
+        target = np.array([0.0, 0.0, 0.5 * (floor + top)])
+        eye = np.array([0.0, 0.0, floor + params.camera_height_m]) + params.distance_m * back
+    focal_px = params.focal_mm / 36.0 * max(w, h)
+    cam = make_camera(eye, target, focal_px, w, h, params.camera_roll_deg)
+    if params.framing != "closeup":
+        cam = fit_in_frame(cam, body.vertices)
+    return cam
+
+
+def fit_in_frame(cam: Camera, vertices: np.ndarray, margin: float = 0.94) -> Camera:
+    """Shift the principal point to centre the points and lower the focal so they fit in frame."""
+    xy, _ = project(cam, vertices)
+    lo, hi = xy.min(axis=0), xy.max(axis=0)
+    size = hi - lo
+    scale = min(1.0, margin * cam.height / size[1], margin * cam.width / size[0])
+    centre = 0.5 * (lo + hi)
+    cx = cam.width / 2 - (centre[0] - cam.cx) * scale
+    cy = cam.height / 2 - (centre[1] - cam.cy) * scale
+    return Camera(cam.position, cam.rotation, cam.focal_px * scale, cam.width, cam.height, cx, cy)
+
+
+def _skin_texture(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Smooth multiplicative albedo variation (N,) attached to the body surface."""
+    tex = np.ones(len(points))
+    for freq, amp in ((8.0, 0.05), (25.0, 0.03), (70.0, 0.015)):
+        for _ in range(3):
+            d = rng.normal(size=3)
+            tex += (
+                amp
+                / 3
+                * np.sin(freq * points @ (d / np.linalg.norm(d)) + rng.uniform(0, 2 * np.pi))
+            )
+    return tex
+
+
+def _albedo(
+    params: SceneParams,
+    db: DimpledBody,
+    pts: np.ndarray,
+    attrs: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """Per-pixel linear albedo (N, 3): skin, hair cap on the scalp, garment over the pelvis."""
+    skin = srgb_to_linear(np.array(params.skin_srgb)) * _skin_texture(pts, rng)[:, None]
+    arm_w, head_w = attrs[:, 0], attrs[:, 1]
+    head = db.body.joints["head"]
+    # Hairline: low at the nape (lower for long hair), rising over the ears to the forehead.
+    forward = np.clip((head[1] - pts[:, 1]) / 0.1, -1.0, 1.0)
+    hairline = head[2] + 0.035 + 0.05 * forward - params.hair_length_m * np.clip(-forward, 0, 1)
+    on_head = (head_w > 0.5) | ((forward < 0) & (pts[:, 2] > db.body.joints["neck01"][2]))
+    hair = on_head & (arm_w < 0.5) & (pts[:, 2] > hairline)
+    # Garment: from just below the dimples (at the gluteal cleft top) down the thighs.
+    psis_z = 0.5 * (db.dimples[0].center[2] + db.dimples[1].center[2])
+    hips_z = 0.5 * (db.body.joints["upperleg01.L"][2] + db.body.joints["upperleg01.R"][2])
+    top = psis_z - 0.06 - params.garment_top_m - 0.03 * np.clip(forward, 0, 1)
+    garment = (
+        (arm_w < 0.5)
+        & (head_w < 0.5)
+        & (pts[:, 2] < top)
+        & (pts[:, 2] > hips_z - params.garment_bottom_m)
+    )
+    if params.wears_top:
+        floor = float(db.body.vertices[:, 2].min())
+        bust = floor + 0.72 * db.body.stature_m
+        back = pts[:, 1] > db.body.joints["spine01"][1]
+        lo = np.where(back, bust - 0.035, bust - 0.07)
+        hi = np.where(back, bust + 0.01, bust + 0.06)
+        garment |= (arm_w < 0.5) & (head_w < 0.5) & (pts[:, 2] > lo) & (pts[:, 2] < hi)
+    albedo = skin
+    albedo[hair] = (
+        srgb_to_linear(np.array(params.hair_srgb))
+        * (0.8 + 0.4 * _skin_texture(pts[hair] * 6, rng))[:, None]
+    )
+    albedo[garment] = srgb_to_linear(np.array(params.garment_srgb))
+    return albedo
+
+
+def _light(params: SceneParams) -> Light:
+    """Key/fill/ambient light from the parameters, relative to the side facing the camera."""
+    facing = np.array([0.0, -1.0 if params.view == "front" else 1.0, 0.0])
+    key = light_direction(params.light_azimuth_deg, params.light_elevation_deg, facing)
+    fill = light_direction(-params.light_azimuth_deg, 10.0, facing)
+    warm = params.light_warmth
+    color = np.array([1.0 + 0.06 * warm, 1.0, 1.0 - 0.08 * warm])
+    return Light(key, params.key_intensity, params.ambient, fill, params.fill, color)
+
+
+def _downsample(img: np.ndarray, factor: int) -> np.ndarray:
+    """Box-filter downsampling of (H*f, W*f, C) to (H, W, C)."""
+    h, w, c = img.shape
+    return img.reshape(h // factor, factor, w // factor, factor, c).mean(axis=(1, 3))
+
+
+def render_image(params: SceneParams) -> tuple[bytes, dict]:
+    """Render one scene; returns the JPEG bytes and its label (without the file name)."""
+    rng = np.random.default_rng([params.seed, 1])
+    db = dimpled_body(params)
+    cam = scene_camera(params, db)
+    big = cam.scaled(SUPERSAMPLE)
+    frags = render_camera(big, db.vertices, db.faces)
+    m = frags.mask
+    pts = interpolate(frags, db.faces, db.vertices)[m]
+    nrm = interpolate(frags, db.faces, db.normals)[m]
+    nrm /= np.maximum(np.linalg.norm(nrm, axis=1, keepdims=True), 1e-12)
+    attrs = interpolate(frags, db.faces, np.stack([db.arm_weight, db.head_weight], axis=1))[m]
+    view = cam.position - pts
+    view /= np.linalg.norm(view, axis=1, keepdims=True)
+    light = _light(params)
+    size = int(min(SHADOW_MAP_SIZE, max(big.width, big.height)))
+    smap = build_shadow_map(db.vertices, db.faces, light.direction, size, pts)
+    shadow = shadow_factor(smap, pts, nrm)
+    radiance = shade(_albedo(params, db, pts, attrs, rng), nrm, view, light, shadow)
+    img = background(rng, big.height, big.width, params.background)
+    img[m] = radiance
+    srgb = linear_to_srgb(_downsample(img, SUPERSAMPLE))
+    jpeg = postprocess(rng, srgb, params.blur, params.noise, params.jpeg_quality)
+    return jpeg, make_label(params, db, cam, frags.depth)
+
+
+def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.ndarray) -> dict:
+    """Ground-truth label of a render in the `dimples-renders/1` schema (no 'file')."""
+    centres = np.stack([d.center - d.depth_m * d.normal for d in db.dimples])
+    xy, z = project(cam, centres)
+    dimples = []
+    for side, spec, (x, y), zc in zip(
+        ("left", "right"), (params.left, params.right), xy, z, strict=True
+    ):
+        col, row = int(np.floor(x * SUPERSAMPLE)), int(np.floor(y * SUPERSAMPLE))
+        in_frame = 0 <= x < cam.width and 0 <= y < cam.height
+        visible = bool(in_frame and depth_big[row, col] > zc - VISIBLE_DEPTH_TOL_M)
+        dimples.append(
+            {
+                "side": side,
+                "x": round(float(x), 2),
+                "y": round(float(y), 2),
+                "depth_mm": round(spec.depth_mm, 3),
+                "radius_mm": round(spec.radius_mm, 3),
+                "visible": visible,
+            }
+        )
+    body = db.body
+    years = age_years(params.body.age)
+    phen = {k: round(v, 4) for k, v in asdict(params.body).items()}
+    return {
+        "framing": params.framing,
+        "view": params.view,
+        "present": bool(max(params.left.depth_mm, params.right.depth_mm) >= PRESENT_MIN_DEPTH_MM),
+        "dimples": dimples,
+        "inter_dimple_px": round(float(np.linalg.norm(xy[0] - xy[1])), 2),
+        "inter_dimple_mm": round(float(np.linalg.norm(centres[0] - centres[1]) * 1000), 2),
+        "body": {
+            **phen,
+            "age_years": round(years, 1),
+            "sex": "male" if params.body.gender < 0.5 else "female",
+            "bmi": round(body.bmi, 2),
+            "body_fat": round(
+                body_fat_percent(body.bmi, years, params.body.gender, params.body.muscle), 1
+            ),
+            "stature_m": round(body.stature_m, 3),
+            "skin_srgb": [round(c, 3) for c in params.skin_srgb],
+        },
+        "light": {
+            "azimuth_deg": round(params.light_azimuth_deg, 2),
+            "elevation_deg": round(params.light_elevation_deg, 2),
+            "ambient": round(params.ambient, 3),
+            "key_intensity": round(params.key_intensity, 3),
+            "fill": round(params.fill, 3),
+            "relative_to": "front" if params.view == "front" else "back",
+        },
+        "camera": {
+            "distance_m": round(
+                float(np.linalg.norm(cam.position - 0.5 * (centres[0] + centres[1]))), 3
+            ),
+            "focal_mm": round(cam.focal_px / max(cam.width, cam.height) * 36.0, 2),
+            "yaw_deg": round(params.camera_yaw_deg, 2),
+            "roll_deg": round(params.camera_roll_deg, 2),
+            "height_m": round(float(cam.position[2] - body.vertices[:, 2].min()), 3),
+        },
+        "image": {"width": cam.width, "height": cam.height},
+        "background": params.background,
+        "jpeg_quality": params.jpeg_quality,
+        "seed": params.seed,
+    }

@@ -1,0 +1,132 @@
+"""Tests of the synthetic dimple renderer (scripts/render.py and scripts/rendering/)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+
+from rendering.mesh import Dimple, refine_near, sculpt, vertex_normals
+from rendering.raster import interpolate, make_camera, project, render_camera
+from rendering.shading import Light, background, postprocess, shade
+
+CYL_RADIUS = 0.15
+
+
+def cylinder_patch(step: float = 0.004) -> tuple[np.ndarray, np.ndarray]:
+    """A patch of a vertical cylinder facing +Y, outward-facing triangles."""
+    thetas = np.arange(-1.0, 1.0 + 1e-9, step / CYL_RADIUS)
+    zs = np.arange(-0.12, 0.12 + 1e-9, step)
+    t, z = np.meshgrid(thetas, zs)
+    verts = np.stack([CYL_RADIUS * np.sin(t), CYL_RADIUS * np.cos(t), z], axis=-1).reshape(-1, 3)
+    nt = len(thetas)
+    i, j = np.meshgrid(np.arange(len(zs) - 1), np.arange(nt - 1), indexing="ij")
+    a = (i * nt + j).ravel()
+    b, c, d = a + 1, a + nt, a + nt + 1
+    faces = np.concatenate([np.stack([a, d, b], 1), np.stack([a, c, d], 1)])
+    return verts, faces
+
+
+def cylinder_dimples() -> list[Dimple]:
+    """Two dimples 10 cm apart on the cylinder patch."""
+    out = []
+    for theta, depth in ((-0.34, 0.006), (0.34, 0.004)):
+        n = np.array([np.sin(theta), np.cos(theta), 0.0])
+        out.append(Dimple(CYL_RADIUS * n, n, depth, 0.012))
+    return out
+
+
+def test_depth_buffer_peaks_at_projected_dimple_centres() -> None:
+    verts, faces = cylinder_patch(step=0.01)
+    dimples = cylinder_dimples()
+    centres = np.stack([d.center for d in dimples])
+    verts, faces, _, _ = refine_near(
+        verts, faces, vertex_normals(verts, faces), np.zeros((len(verts), 0)), centres, 0.04, 3
+    )
+    sculpted = sculpt(verts, dimples)
+    cam = make_camera(np.array([0.02, 0.9, 0.05]), np.array([0.0, 0.0, 0.0]), 900.0, 240, 200)
+    flat = render_camera(cam, verts, faces)
+    dimpled = render_camera(cam, sculpted, faces)
+    assert flat.mask.mean() > 0.3
+    diff = np.where(flat.mask & dimpled.mask, dimpled.depth - flat.depth, 0.0)
+    xy, _ = project(cam, np.stack([d.center - d.depth_m * d.normal for d in dimples]))
+    for (x, y), d in zip(xy, dimples, strict=True):
+        r0, c0 = int(y) - 15, int(x) - 15
+        window = diff[r0 : r0 + 31, c0 : c0 + 31]
+        row, col = np.unravel_index(np.argmax(window), window.shape)
+        assert window.max() > 0.5 * d.depth_m
+        assert np.hypot(c0 + col + 0.5 - x, r0 + row + 0.5 - y) <= 2.0
+
+
+def test_refinement_is_crack_free_and_keeps_the_surface() -> None:
+    verts, faces = cylinder_patch(step=0.02)
+    centres = np.array([[0.0, CYL_RADIUS, 0.0]])
+    v2, f2, n2, a2 = refine_near(
+        verts, faces, vertex_normals(verts, faces), verts[:, :1], centres, 0.05, 2
+    )
+    assert len(f2) > len(faces)
+    # Every interior edge is shared by exactly two faces (no T-junctions).
+    e = np.sort(np.concatenate([f2[:, [0, 1]], f2[:, [1, 2]], f2[:, [2, 0]]]), axis=1)
+    _, counts = np.unique(e, axis=0, return_counts=True)
+    assert counts.max() == 2
+    e0 = np.sort(np.concatenate([faces[:, [0, 1]], faces[:, [1, 2]], faces[:, [2, 0]]]), axis=1)
+    _, c0 = np.unique(e0, axis=0, return_counts=True)
+    assert (counts == 1).sum() >= (c0 == 1).sum()
+    np.testing.assert_allclose(a2[:, 0], v2[:, 0])
+    np.testing.assert_allclose(np.linalg.norm(n2, axis=1), 1.0)
+
+
+def _tiny_synthetic_render(seed: int) -> bytes:
+    """Shade the dimpled cylinder over a random background and JPEG-encode it."""
+    rng = np.random.default_rng(seed)
+    verts, faces = cylinder_patch(step=0.01)
+    verts = sculpt(verts, cylinder_dimples())
+    cam = make_camera(np.array([0.0, 0.9, 0.0]), np.zeros(3), 300.0, 64, 48)
+    frags = render_camera(cam, verts, faces)
+    m = frags.mask
+    pts = interpolate(frags, faces, verts)[m]
+    nrm = interpolate(frags, faces, vertex_normals(verts, faces))[m]
+    nrm /= np.linalg.norm(nrm, axis=1, keepdims=True)
+    view = cam.position - pts
+    view /= np.linalg.norm(view, axis=1, keepdims=True)
+    up = np.array([0.0, 0.6, 0.8])
+    light = Light(up, 1.0, 0.3, up, 0.1, np.ones(3))
+    img = background(rng, 48, 64, "noise")
+    img[m] = shade(np.full((m.sum(), 3), 0.5), nrm, view, light, np.ones(m.sum()))
+    return postprocess(rng, np.sqrt(img), 0.5, 2.0, 80)
+
+
+def test_synthetic_render_is_deterministic() -> None:
+    assert _tiny_synthetic_render(7) == _tiny_synthetic_render(7)
+    assert _tiny_synthetic_render(7) != _tiny_synthetic_render(8)
+
+
+def test_anny_render_labels_lie_on_the_lower_back() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("anny")
+    from dataclasses import replace
+
+    from rendering.scene import dimpled_body, render_image, sample_scene, scene_camera
+
+    scene = replace(sample_scene(11, "full_body", 6.0), width=150, height=200)
+    jpeg_a, label = render_image(scene)
+    jpeg_b, _ = render_image(scene)
+    assert jpeg_a == jpeg_b
+    db = dimpled_body(scene)
+    cam = scene_camera(scene, db)
+    mask = render_camera(cam, db.vertices, db.faces).mask
+    hips, _ = project(
+        cam, np.stack([db.body.joints["upperleg01.L"], db.body.joints["upperleg01.R"]])
+    )
+    left, right = label["dimples"]
+    assert label["present"] and left["visible"] and right["visible"]
+    assert left["x"] < right["x"]  # back view: the person's left is on the image's left
+    for d in (left, right):
+        assert mask[int(d["y"]), int(d["x"])]
+        assert hips[:, 0].min() < d["x"] < hips[:, 0].max()
+        assert d["y"] < hips[:, 1].min()  # above the hip joints
+    assert 80 < label["inter_dimple_mm"] < 130
