@@ -21,21 +21,20 @@ HIP_WIDTH_MM = 175.0
 #: Typical torso length (hip midpoint to shoulder midpoint) in millimetres.
 TORSO_LENGTH_MM = 480.0
 
-#: Expected half-spacing of the dimples from the midline, as a fraction of hip_width
-#: (11.3 cm apart / 17.5 cm hip joints -> 0.32 each side), and the range searched.
-DIMPLE_HALF_SPACING = 0.32
-DIMPLE_HALF_SPACING_RANGE = (0.17, 0.50)
+#: Expected half-spacing of the dimples from the midline, as a fraction of hip_width, and the
+#: range searched. MediaPipe's hip landmarks sit lateral to the joint centres (about 19-20 cm
+#: apart on adult renders), so 10-11 cm between the dimples is about 0.28 each side.
+DIMPLE_HALF_SPACING = 0.28
+DIMPLE_HALF_SPACING_RANGE = (0.14, 0.45)
 
-#: Expected height of the dimples above the hip line, as a fraction of hip_width
-#: (PSIS 9.8 cm above the trochanterion, which lies ~3 cm below the hip joint centre).
-DIMPLE_HEIGHT = 0.40
-DIMPLE_HEIGHT_RANGE = (0.05, 0.85)
+#: Expected height of the dimples above the hip landmark line, as a fraction of hip_width
+#: (PSIS 9.8 cm above the trochanterion; the landmarks lie near trochanter level).
+DIMPLE_HEIGHT = 0.55
+DIMPLE_HEIGHT_RANGE = (0.2, 0.9)
 
-#: Dimple radius range in millimetres.
-DIMPLE_RADIUS_MM = (10.0, 20.0)
 
 #: The search region around the dimples, in hip_width units: half-width, and how far
 #: below and above the hip line it reaches.
 REGION_HALF_WIDTH = 0.62
 REGION_BELOW_HIPS = 0.05
-REGION_ABOVE_HIPS = 0.95
+REGION_ABOVE_HIPS = 1.05

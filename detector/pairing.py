@@ -16,17 +16,24 @@ from detector import anatomy
 from detector.shading import Candidate, RegionCrop
 
 #: Tolerances of the symmetry and anatomy priors, in hip widths.
-LEVEL_TOLERANCE = 0.07
-MIDLINE_TOLERANCE = 0.08
+LEVEL_TOLERANCE = 0.10
+MIDLINE_TOLERANCE = 0.25
 SPACING_TOLERANCE = 0.14
-HEIGHT_TOLERANCE = 0.22
+HEIGHT_TOLERANCE = 0.25
 
-#: Logistic calibration of the pair evidence into a 0..1 score: score 0.5 at EVIDENCE_AT_HALF.
-EVIDENCE_AT_HALF = 4.0
-EVIDENCE_SLOPE = 1.2
+#: Logistic calibration of the pair evidence into a 0..1 score (score 0.5 at EVIDENCE_AT_HALF),
+#: fitted on the full-body benchmark renders by scripts/calibrate.py.
+EVIDENCE_AT_HALF = 0.1615
+EVIDENCE_SLOPE = 11.0
 
-#: Converts a candidate's shading contrast and scale into a depth estimate (mm).
-DEPTH_PER_CONTRAST_MM = 2.2
+#: Calibration of the shading-amplitude depth into millimetres (light intensity and
+#: elevation are unknown, so the fit is scaled on renders of known depth).
+DEPTH_PER_CONTRAST_MM = 2.28
+#: A candidate's SNR counts fully in the pair strength from this level up.
+SNR_SATURATION = 4.0
+#: Estimated depth (mm) from which a pair counts fully: shallower shading is as likely to be
+#: skin relief, however well it matches the template and however clean the photo.
+FULL_DEPTH_MM = 2.0
 
 
 @dataclass(frozen=True)
@@ -54,8 +61,8 @@ def score_from_evidence(evidence: float) -> float:
 
 
 def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
-    """Depth from shading: contrast (relative slope of the wall) times the dimple's scale."""
-    return max(0.0, DEPTH_PER_CONTRAST_MM * candidate.contrast * candidate.sigma_px * mm_per_pixel)
+    """Depth from shading: the fitted template amplitude times the template's depth."""
+    return max(0.0, DEPTH_PER_CONTRAST_MM * candidate.depth_px * mm_per_pixel)
 
 
 def best_pair(candidates: list[Candidate], crop: RegionCrop) -> PairResult:
@@ -70,7 +77,9 @@ def best_pair(candidates: list[Candidate], crop: RegionCrop) -> PairResult:
     best: tuple[float, float, tuple | None, tuple | None] = (0.0, 0.0, None, None)
     for left in sides["left"]:
         for right in sides["right"]:
-            evidence, symmetry = _pair_evidence(left, right)
+            if left[0].light != right[0].light:
+                continue  # both dimples are lit by the same light
+            evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel)
             if evidence > best[0]:
                 best = (evidence, symmetry, left, right)
     evidence, symmetry, left, right = best
@@ -89,12 +98,17 @@ def best_pair(candidates: list[Candidate], crop: RegionCrop) -> PairResult:
 
 
 def _pair_evidence(
-    left: tuple[Candidate, float, float], right: tuple[Candidate, float, float]
+    left: tuple[Candidate, float, float],
+    right: tuple[Candidate, float, float],
+    mm_per_pixel: float,
 ) -> tuple[float, float]:
     """Evidence of one pair and its symmetry (0..1)."""
     cand_l, lat_l, h_l = left
     cand_r, lat_r, h_r = right
-    strength = math.sqrt(cand_l.snr * cand_r.snr)
+    depth = (depth_estimate_mm(cand_l, mm_per_pixel) + depth_estimate_mm(cand_r, mm_per_pixel)) / 2
+    strength = math.sqrt(cand_l.ncc * cand_r.ncc) * math.sqrt(
+        min(cand_l.snr, SNR_SATURATION) * min(cand_r.snr, SNR_SATURATION) / SNR_SATURATION**2
+    )
     balance = min(cand_l.snr, cand_r.snr) / max(cand_l.snr, cand_r.snr)
     size_match = math.exp(-abs(math.log(cand_l.sigma_px / cand_r.sigma_px)))
     level = ((h_l - h_r) / LEVEL_TOLERANCE) ** 2
@@ -103,4 +117,5 @@ def _pair_evidence(
     spacing = ((lat_l - lat_r) / 2 - anatomy.DIMPLE_HALF_SPACING) / (SPACING_TOLERANCE / 2)
     height = ((h_l + h_r) / 2 - anatomy.DIMPLE_HEIGHT) / HEIGHT_TOLERANCE
     anatomy_prior = math.exp(-0.5 * (spacing**2 + height**2))
-    return strength * symmetry * anatomy_prior, symmetry
+    depth_factor = min(1.0, depth / FULL_DEPTH_MM)
+    return strength * depth_factor * symmetry * anatomy_prior, symmetry

@@ -8,7 +8,7 @@ import numpy as np
 
 from detector import anatomy
 from detector.loading import DEFAULT_MAX_PIXELS, ImageSource, LoadedImage, load_image
-from detector.pairing import PairedDimple, best_pair
+from detector.pairing import PairedDimple, PairResult, best_pair
 from detector.pose import BodyFrame, PoseEstimator, body_frame, main_person
 from detector.report import (
     STATUS_MESSAGES,
@@ -67,6 +67,11 @@ class Detector:
 
     def analyse(self, image: LoadedImage) -> DimpleReport:
         """Run the pipeline on an already loaded image."""
+        return self.examine(image)[0]
+
+    def examine(self, image: LoadedImage) -> tuple[DimpleReport, PairResult | None]:
+        """The report and, where the region was judged, the pairing stage's result (its raw
+        evidence, used to calibrate the score on labelled renders)."""
         rgb = image.rgb
         base = {
             "source": image.source,
@@ -75,24 +80,30 @@ class Detector:
         }
         people = self._pose.find_people(rgb)
         if not people:
-            return DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
+            report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
+            return report, None
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
         if not decide_view(person.points, rgb, self._pose.face_confidence).is_back:
-            return DimpleReport(
+            report = DimpleReport(
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )
+            return report, None
         frame = body_frame(person.points)
         geometry = _geometry(frame)
         base |= {"geometry": geometry, "region": _bounding_region(geometry.region_corners, rgb)}
         if frame.hip_width < MIN_HIP_WIDTH_PX:
-            return DimpleReport(status="low_quality", message=STATUS_MESSAGES["too_small"], **base)
+            report = DimpleReport(
+                status="low_quality", message=STATUS_MESSAGES["too_small"], **base
+            )
+            return report, None
         crop = extract_region(rgb, frame, person.mask, person.mask_scale)
         problem = _region_problem(crop)
         if problem is not None:
             status = "low_quality" if problem == "too_dark" else "region_not_visible"
-            return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base)
-        return _judge(crop, base)
+            return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base), None
+        pair = best_pair(indentation_candidates(crop), crop)
+        return _judged_report(pair, crop, base), pair
 
     def close(self) -> None:
         """Release the pose model."""
@@ -118,17 +129,15 @@ def detect(source: ImageSource) -> DimpleReport:
         return detector.detect(source)
 
 
-def _judge(crop: RegionCrop, base: dict) -> DimpleReport:
-    """Shading, candidates and pairing on a usable region, then the report."""
-    candidates, _light = indentation_candidates(crop)
-    pair = best_pair(candidates, crop)
+def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleReport:
+    """The report of a region the shading and pairing stages judged."""
     present = pair.score >= 0.5
     dimples = []
     depth_mm = 0.0
     if pair.left is not None and pair.right is not None:
         dimples = [_dimple("left", pair.left, crop), _dimple("right", pair.right, crop)]
         depth_mm = (pair.left.depth_mm + pair.right.depth_mm) / 2
-    prominence = prominence_grade(present, depth_mm)
+    prominence = prominence_grade(present, depth_mm, pair.score)
     return DimpleReport(
         status="ok",
         message=ok_message(prominence),

@@ -112,10 +112,17 @@ class DimpleReport:
         return f"{verdict} (prominence {self.prominence}, score {self.score:.2f}). {self.message}"
 
 
-def prominence_grade(present: bool, depth_mm: float) -> Prominence:
+#: Below this score a visible pair is graded subtle whatever its depth estimate: a pair that
+#: is barely distinguishable from skin relief is, by definition, not prominent.
+CONFIDENT_SCORE = 0.75
+
+
+def prominence_grade(present: bool, depth_mm: float, score: float = 1.0) -> Prominence:
     """Grade from the estimated depth of a visible pair; ``none`` when none is visible."""
     if not present:
         return "none"
+    if score < CONFIDENT_SCORE:
+        return "subtle"
     if depth_mm >= PRONOUNCED_DEPTH_MM:
         return "pronounced"
     if depth_mm >= MODERATE_DEPTH_MM:

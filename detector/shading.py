@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
-from skimage.feature import hessian_matrix, hessian_matrix_eigvals, peak_local_max
+from skimage.feature import peak_local_max
 
 from detector import anatomy
 from detector.pose import BodyFrame
@@ -33,17 +33,21 @@ from detector.pose import BodyFrame
 #: Resolution of the canonical crop: pixels per hip width (crops are at most ~320 x 270 px).
 PIXELS_PER_HIP_WIDTH = 256.0
 
-#: Dimple profile scales searched (Gaussian sigma, mm): radius 10-20 mm is about 2 sigma.
-SIGMAS_MM = (5.0, 7.0, 10.0)
+#: Dimple profile scales searched (Gaussian sigma, mm): a half-depth radius of 10-20 mm is
+#: 1.18 sigma, so sigma runs from about 6 to 17 mm.
+SIGMAS_MM = (5.0, 7.0, 10.0, 14.0)
 
 #: Large-scale shading trend removed before looking for dimples (Gaussian sigma, mm).
 TREND_SIGMA_MM = 30.0
 
-#: Candidates must stand out this many robust standard deviations above the texture.
-MIN_CANDIDATE_SNR = 1.5
+#: A candidate must match the shading of an indentation with at least this normalised
+#: cross-correlation, and stand this many noise levels above the skin's texture.
+MIN_CANDIDATE_NCC = 0.3
+MIN_CANDIDATE_SNR = 1.0
 
-#: Fraction of the smaller to the larger Hessian eigenvalue below which a peak is a line.
-MIN_ISOTROPY = 0.25
+#: Maximum wall slope of the indentation templates (depth about 0.58 sigma); small enough for
+#: the shading to be nearly linear in depth, so a template's amplitude measures depth.
+TEMPLATE_SLOPE = 0.35
 
 
 @dataclass(frozen=True)
@@ -178,133 +182,171 @@ def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.n
 
 
 @dataclass(frozen=True)
-class Light:
-    """Estimated light over the region.
+class LightHypothesis:
+    """A light direction: azimuth in degrees from "up the spine" towards the image's right
+    (None for frontal light) and elevation away from the camera axis, in degrees."""
 
-    ``direction`` is a unit vector in crop pixels pointing towards the light (up is -y);
-    ``directionality`` in [0, 1] is 0 for frontal or diffuse light, 1 for raking light.
+    azimuth_deg: float | None
+    elevation_deg: float
+
+    def vector(self) -> np.ndarray:
+        """Unit vector towards the light in (x right, y up, z towards the camera)."""
+        if self.azimuth_deg is None:
+            return np.array([0.0, 0.0, 1.0])
+        azimuth, elevation = np.radians(self.azimuth_deg), np.radians(self.elevation_deg)
+        return np.array(
+            [
+                np.sin(elevation) * np.sin(azimuth),
+                np.sin(elevation) * np.cos(azimuth),
+                np.cos(elevation),
+            ]
+        )
+
+
+#: Lights tried: frontal, and from above or either side at two elevations. Photos of backs are
+#: lit by ceiling lights, windows and flash; light from below is rare.
+LIGHT_HYPOTHESES: tuple[LightHypothesis, ...] = (
+    LightHypothesis(None, 0.0),
+    *(
+        LightHypothesis(azimuth, elevation)
+        for elevation in (35.0, 65.0)
+        for azimuth in (-90.0, -60.0, -30.0, 0.0, 30.0, 60.0, 90.0)
+    ),
+)
+
+
+def dimple_template(sigma_px: float, light: LightHypothesis) -> tuple[np.ndarray, float]:
+    """Relative shading of a Gaussian indentation of scale ``sigma_px`` under ``light``.
+
+    The surface ``z = -d exp(-r^2 / 2 sigma^2)`` (d set so the steepest wall has slope
+    :data:`TEMPLATE_SLOPE`) is shaded by Lambert's law and divided by the shading of flat skin,
+    so the template is in the same units as :func:`relative_shading` (for small values).
+    Returns the template (square, about 6 sigma wide) and its depth in pixels.
     """
-
-    direction: np.ndarray
-    directionality: float
-
-
-def estimate_light(shading: np.ndarray, usable: np.ndarray, sigma_px: float) -> Light:
-    """Light direction from the structure tensor of band-passed shading, sign from the prior
-    that light comes from above (people photograph backs under ceiling or window light)."""
-    smooth = cv2.GaussianBlur(shading, (0, 0), sigma_px)
-    gy, gx = np.gradient(smooth)
-    weights = usable.astype(np.float32)
-    if weights.sum() < 16:
-        return Light(direction=np.array([0.0, -1.0]), directionality=0.0)
-    jxx = float((gx * gx * weights).sum())
-    jyy = float((gy * gy * weights).sum())
-    jxy = float((gx * gy * weights).sum())
-    eigenvalues, eigenvectors = np.linalg.eigh(np.array([[jxx, jxy], [jxy, jyy]]))
-    axis = eigenvectors[:, 1]
-    if axis[1] > 0:  # point upwards
-        axis = -axis
-    total = float(eigenvalues.sum())
-    directionality = float((eigenvalues[1] - eigenvalues[0]) / total) if total > 0 else 0.0
-    return Light(direction=axis, directionality=directionality)
+    radius = max(2, int(np.ceil(3.0 * sigma_px)))
+    ys, xs = np.mgrid[-radius : radius + 1, -radius : radius + 1].astype(np.float64)
+    depth = TEMPLATE_SLOPE * sigma_px * np.exp(0.5)
+    z = -depth * np.exp(-(xs**2 + ys**2) / (2.0 * sigma_px**2))
+    dz_dy_down, dz_dx = np.gradient(z)
+    normal = np.stack([-dz_dx, dz_dy_down, np.ones_like(z)], axis=-1)  # y up: dz/dy_up = -dz/dy
+    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
+    towards = light.vector()
+    shade = np.clip(normal @ towards, 0.0, None) / towards[2]
+    return (shade - 1.0).astype(np.float32), float(depth)
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """A possible dimple in the crop: position, scale, evidence and shading contrast."""
+    """A possible dimple in the crop.
+
+    ``ncc`` is how well the shading matches an indentation (normalised cross-correlation),
+    ``snr`` the match's amplitude over the skin's texture noise, ``depth_px`` the depth the
+    amplitude implies, and ``light`` the index of the light hypothesis that matched.
+    """
 
     x: float
     y: float
     sigma_px: float
+    ncc: float
     snr: float
-    contrast: float
+    depth_px: float
+    light: int
 
 
-def indentation_evidence(
-    shading: np.ndarray, usable: np.ndarray, light: Light, sigma_px: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Evidence map (SNR units) and raw contrast map for indentations of scale ``sigma_px``.
+def match_indentations(
+    shading: np.ndarray, sigma_px: float, light: LightHypothesis
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Normalised cross-correlation with the indentation template, and its amplitude.
 
-    The response is the scale-normalised match to the shading an indentation makes: the
-    directional derivative away from the light (dark wall towards the light) weighted by the
-    light's directionality, plus the dark blob term (ambient occlusion, frontal light).
+    Returns the NCC map and the amplitude map (the least-squares scale of the template that
+    best explains each window, in template units), both aligned with ``shading``, and the
+    template's depth in pixels.
     """
-    smooth = cv2.GaussianBlur(shading, (0, 0), sigma_px)
-    gy, gx = np.gradient(smooth)
-    towards_light = gx * light.direction[0] + gy * light.direction[1]
-    dipole = -sigma_px * towards_light
-    blob = sigma_px**2 * cv2.Laplacian(smooth, cv2.CV_32F)
-    weight = 0.3 + 0.7 * light.directionality
-    contrast = weight * dipole + (1.0 - weight) * blob
-    values = contrast[usable]
+    template, depth = dimple_template(sigma_px, light)
+    radius = template.shape[0] // 2
+    padded = cv2.copyMakeBorder(shading, radius, radius, radius, radius, cv2.BORDER_CONSTANT, 0)
+    ncc = cv2.matchTemplate(padded, template, cv2.TM_CCOEFF_NORMED)
+    side = template.shape[0]
+    mean = cv2.boxFilter(padded, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    mean_sq = cv2.boxFilter(
+        padded * padded, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT
+    )
+    window_std = np.sqrt(np.clip(mean_sq - mean * mean, 0.0, None))
+    window_std = window_std[radius:-radius, radius:-radius]
+    amplitude = ncc * window_std / max(float(template.std()), 1e-9)
+    return np.nan_to_num(ncc), amplitude, depth
+
+
+def implied_depth(amplitude: float, template_depth: float, light: LightHypothesis) -> float:
+    """Depth that a fitted template amplitude implies. Under a directional light shading is
+    first order in the wall slope (linear in depth); under frontal light it is second order
+    (``1 - |grad z|^2 / 2``), so depth goes with the amplitude's square root."""
+    if amplitude <= 0.0:
+        return 0.0
+    return template_depth * float(np.sqrt(amplitude) if light.azimuth_deg is None else amplitude)
+
+
+def robust_spread(values: np.ndarray) -> float:
+    """Standard deviation estimated from the median absolute deviation (1 when too few)."""
     if values.size < 16:
-        return np.zeros_like(contrast), contrast
-    spread = 1.4826 * float(np.median(np.abs(values - np.median(values))))
-    spread = max(spread, 1e-4)
-    return contrast / spread, contrast
+        return 1.0
+    return max(1.4826 * float(np.median(np.abs(values - np.median(values)))), 1e-6)
 
 
-def indentation_candidates(crop: RegionCrop) -> tuple[list[Candidate], Light]:
-    """Normalise the region's shading, estimate the light and find indentation candidates."""
+def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
+    """Normalise the region's shading and find indentation candidates under every light."""
     usable = crop.usable
     shading = relative_shading(crop.grey, usable, crop.scale)
-    light = estimate_light(shading, usable, sigma_px=crop.scale * 0.03)
-    return find_candidates(crop, shading, light), light
+    return find_candidates(crop, shading)
 
 
-def find_candidates(crop: RegionCrop, shading: np.ndarray, light: Light) -> list[Candidate]:
-    """Blob-like local maxima of the indentation evidence, over the scales the body implies."""
+def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
+    """Local maxima of the match to an indentation's shading, over the scales the body
+    implies and every light hypothesis; each remembers its hypothesis for pairing."""
     usable = crop.usable
     # Distance to the nearest non-skin pixel: a dimple's whole profile must lie on skin.
-    # The crop's own border counts as an edge too (filters see replicated pixels beyond it).
+    # The crop's own border counts as an edge too.
     bordered = np.pad(usable, 1).astype(np.uint8)
     inland = cv2.distanceTransform(bordered, cv2.DIST_L2, 3)[1:-1, 1:-1]
     candidates: list[Candidate] = []
     for sigma_mm in SIGMAS_MM:
         sigma_px = sigma_mm / crop.mm_per_pixel
-        snr, contrast = indentation_evidence(shading, usable, light, sigma_px)
-        masked = np.where(inland > 1.5 * sigma_px, snr, 0.0)
-        peaks = peak_local_max(
-            masked,
-            min_distance=max(2, round(sigma_px)),
-            threshold_abs=MIN_CANDIDATE_SNR,
-            exclude_border=False,
-        )
-        if not len(peaks):
-            continue
-        isotropy = _isotropy(masked, sigma_px)
-        for row, col in peaks:
-            iso = float(isotropy[row, col])
-            if iso < MIN_ISOTROPY:
-                continue
-            candidates.append(
-                Candidate(
-                    x=float(col),
-                    y=float(row),
-                    sigma_px=sigma_px,
-                    snr=float(snr[row, col]) * min(1.0, iso / 0.5),
-                    contrast=float(contrast[row, col]),
-                )
+        for index, light in enumerate(LIGHT_HYPOTHESES):
+            ncc, amplitude, depth_px = match_indentations(shading, sigma_px, light)
+            amplitude_noise = robust_spread(amplitude[usable])
+            masked = np.where(inland > 1.5 * sigma_px, ncc, 0.0)
+            peaks = peak_local_max(
+                masked,
+                min_distance=max(2, round(sigma_px)),
+                threshold_abs=MIN_CANDIDATE_NCC,
+                exclude_border=False,
             )
+            for row, col in peaks:
+                snr = float(amplitude[row, col]) / amplitude_noise
+                if snr < MIN_CANDIDATE_SNR:
+                    continue
+                candidates.append(
+                    Candidate(
+                        x=float(col),
+                        y=float(row),
+                        sigma_px=sigma_px,
+                        ncc=float(ncc[row, col]),
+                        snr=snr,
+                        depth_px=implied_depth(float(amplitude[row, col]), depth_px, light),
+                        light=index,
+                    )
+                )
     return _suppress_overlaps(candidates)
 
 
-def _isotropy(evidence: np.ndarray, sigma_px: float) -> np.ndarray:
-    """Ratio of the Hessian eigenvalues of the evidence map: 1 for a round peak, 0 for a ridge."""
-    hessian = hessian_matrix(
-        evidence, sigma=max(1.0, sigma_px / 2), order="rc", use_gaussian_derivatives=False
-    )
-    large, small = hessian_matrix_eigvals(hessian)
-    # At a maximum both eigenvalues are negative; the one nearer zero is the ridge direction.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(small < 0, np.clip(large / small, 0.0, 1.0), 0.0)
-    return ratio
-
-
 def _suppress_overlaps(candidates: list[Candidate]) -> list[Candidate]:
-    """Keep the strongest candidate among those closer than the larger of their scales."""
+    """Within one light hypothesis, keep the best of candidates closer than their scale."""
     kept: list[Candidate] = []
-    for cand in sorted(candidates, key=lambda c: c.snr, reverse=True):
-        if all(np.hypot(cand.x - k.x, cand.y - k.y) > max(cand.sigma_px, k.sigma_px) for k in kept):
+    for cand in sorted(candidates, key=lambda c: c.ncc, reverse=True):
+        if all(
+            k.light != cand.light
+            or np.hypot(cand.x - k.x, cand.y - k.y) > max(cand.sigma_px, k.sigma_px)
+            for k in kept
+        ):
             kept.append(cand)
     return kept
