@@ -104,6 +104,39 @@ class DimpleReport:
         """The report as a JSON string."""
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    def plot(self, figure: bool = False) -> Any:
+        """The photo with the result drawn: an RGB array, or a matplotlib Figure with
+        ``figure=True``.
+
+        Examples
+        --------
+        >>> report = detect("sample_images/back_pronounced.jpg")   # doctest: +SKIP
+        >>> report.plot(figure=True).savefig("result.png")         # doctest: +SKIP
+        """
+        from detector.overlay import draw_overlay
+
+        drawn = draw_overlay(self._require_pixels(), self)
+        if not figure:
+            return drawn
+        from matplotlib.figure import Figure
+
+        fig = Figure(figsize=(drawn.shape[1] / 100, drawn.shape[0] / 100), dpi=100)
+        axes = fig.add_axes((0, 0, 1, 1))
+        axes.imshow(drawn)
+        axes.set_axis_off()
+        return fig
+
+    def save_overlay(self, path: str) -> None:
+        """Write the photo with the region, midline, dimples and grade drawn (PNG, JPEG...)."""
+        from detector.overlay import save_overlay
+
+        save_overlay(self._require_pixels(), self, path)
+
+    def _require_pixels(self) -> np.ndarray:
+        if self.pixels is None:
+            raise ValueError("this report carries no image (it was made from a stored row)")
+        return self.pixels
+
     def summary(self) -> str:
         """A short human summary: one line of verdict and the message."""
         if self.status != "ok":

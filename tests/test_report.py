@@ -104,3 +104,29 @@ def test_pixels_and_geometry_stay_out_of_the_dict():
     )
     assert "pixels" not in report.to_dict()
     json.dumps(report.to_dict())
+
+
+def test_plot_and_save_overlay_draw_on_the_photo(tmp_path):
+    pixels = np.full((60, 80, 3), 128, np.uint8)
+    report = DimpleReport(
+        status="ok",
+        message=ok_message("moderate"),
+        image={"width": 80, "height": 60},
+        present=True,
+        score=0.9,
+        prominence="moderate",
+        dimples=[Dimple("left", 20.0, 30.0, 5.0, 0.5), Dimple("right", 60.0, 30.0, 5.0, 0.5)],
+        pixels=pixels,
+    )
+    drawn = report.plot()
+    assert drawn.shape == pixels.shape and (drawn != pixels).any()
+    assert (drawn[30, 20] != 128).any()  # the left dimple's centre is marked
+    report.save_overlay(str(tmp_path / "o.png"))
+    assert (tmp_path / "o.png").stat().st_size > 0
+    assert report.plot(figure=True).axes
+
+
+def test_reports_without_pixels_cannot_draw():
+    report = DimpleReport(status="no_person", message="x", image={"width": 2, "height": 2})
+    with pytest.raises(ValueError, match="no image"):
+        report.plot()
