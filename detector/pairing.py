@@ -12,6 +12,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from detector import anatomy
 from detector.shading import Candidate, RegionCrop
 
@@ -65,11 +67,16 @@ def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
     return max(0.0, DEPTH_PER_CONTRAST_MM * candidate.depth_px * mm_per_pixel)
 
 
-def best_pair(candidates: list[Candidate], crop: RegionCrop) -> PairResult:
-    """The pair of candidates, one each side of the midline, with the highest evidence."""
+def best_pair(
+    candidates: list[Candidate], crop: RegionCrop, hip_line_known: bool = True
+) -> PairResult:
+    """The pair of candidates, one each side of the midline, with the highest evidence.
+
+    Without a known hip line (the no-pose fallback) the pair's height is not judged.
+    """
     body = [crop.body_coords((c.x, c.y)) for c in candidates]
     lo, hi = anatomy.DIMPLE_HALF_SPACING_RANGE
-    h_lo, h_hi = anatomy.DIMPLE_HEIGHT_RANGE
+    h_lo, h_hi = anatomy.DIMPLE_HEIGHT_RANGE if hip_line_known else (-np.inf, np.inf)
     sides = {"left": [], "right": []}
     for cand, (lateral, height) in zip(candidates, body, strict=True):
         if lo <= abs(lateral) <= hi and h_lo <= height <= h_hi:
@@ -79,7 +86,7 @@ def best_pair(candidates: list[Candidate], crop: RegionCrop) -> PairResult:
         for right in sides["right"]:
             if left[0].light != right[0].light:
                 continue  # both dimples are lit by the same light
-            evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel)
+            evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel, hip_line_known)
             if evidence > best[0]:
                 best = (evidence, symmetry, left, right)
     evidence, symmetry, left, right = best
@@ -101,6 +108,7 @@ def _pair_evidence(
     left: tuple[Candidate, float, float],
     right: tuple[Candidate, float, float],
     mm_per_pixel: float,
+    hip_line_known: bool,
 ) -> tuple[float, float]:
     """Evidence of one pair and its symmetry (0..1)."""
     cand_l, lat_l, h_l = left
@@ -115,7 +123,7 @@ def _pair_evidence(
     centred = ((lat_l + lat_r) / MIDLINE_TOLERANCE) ** 2
     symmetry = math.exp(-0.5 * (level + centred)) * math.sqrt(balance) * size_match
     spacing = ((lat_l - lat_r) / 2 - anatomy.DIMPLE_HALF_SPACING) / (SPACING_TOLERANCE / 2)
-    height = ((h_l + h_r) / 2 - anatomy.DIMPLE_HEIGHT) / HEIGHT_TOLERANCE
+    height = ((h_l + h_r) / 2 - anatomy.DIMPLE_HEIGHT) / HEIGHT_TOLERANCE if hip_line_known else 0
     anatomy_prior = math.exp(-0.5 * (spacing**2 + height**2))
     depth_factor = min(1.0, depth / FULL_DEPTH_MM)
     return strength * depth_factor * symmetry * anatomy_prior, symmetry

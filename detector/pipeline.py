@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from detector import anatomy
+from detector.fallback import find_back
 from detector.loading import DEFAULT_MAX_PIXELS, ImageSource, LoadedImage, load_image
 from detector.pairing import PairedDimple, PairResult, best_pair
 from detector.pose import BodyFrame, PoseEstimator, body_frame, main_person
@@ -22,12 +22,15 @@ from detector.report import (
 )
 from detector.shading import (
     RegionCrop,
+    RegionExtent,
     extract_region,
     indentation_candidates,
     region_corners,
 )
 from detector.view import decide_view
 
+#: The region searched when the pose is known.
+POSE_EXTENT = RegionExtent()
 #: Smallest hip width (pixels) at which 10 mm dimples still span a few pixels.
 MIN_HIP_WIDTH_PX = 40.0
 #: Region darker than this mean luminance cannot be judged.
@@ -80,8 +83,7 @@ class Detector:
         }
         people = self._pose.find_people(rgb)
         if not people:
-            report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
-            return report, None
+            return _examine_without_pose(rgb, base)
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
         if not decide_view(person.points, rgb, self._pose.face_confidence).is_back:
@@ -90,8 +92,11 @@ class Detector:
             )
             return report, None
         frame = body_frame(person.points)
-        geometry = _geometry(frame)
-        base |= {"geometry": geometry, "region": _bounding_region(geometry.region_corners, rgb)}
+        geometry = _geometry(frame, POSE_EXTENT)
+        base |= {
+            "geometry": geometry,
+            "region": _bounding_region(geometry.region_corners, rgb, "pose"),
+        }
         if frame.hip_width < MIN_HIP_WIDTH_PX:
             report = DimpleReport(
                 status="low_quality", message=STATUS_MESSAGES["too_small"], **base
@@ -127,6 +132,26 @@ def detect(source: ImageSource) -> DimpleReport:
     """
     with Detector() as detector:
         return detector.detect(source)
+
+
+def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, PairResult | None]:
+    """The fallback: judge a bare back found by its skin, when the pose model found no one."""
+    back = find_back(rgb)
+    if back is None:
+        report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
+        return report, None
+    geometry = _geometry(back.frame, back.extent)
+    base |= {
+        "geometry": geometry,
+        "region": _bounding_region(geometry.region_corners, rgb, "fallback"),
+    }
+    if back.frame.hip_width < MIN_HIP_WIDTH_PX:
+        return DimpleReport(
+            status="low_quality", message=STATUS_MESSAGES["too_small"], **base
+        ), None
+    crop = extract_region(rgb, back.frame, None, extent=back.extent)
+    pair = best_pair(indentation_candidates(crop), crop, hip_line_known=False)
+    return _judged_report(pair, crop, base), pair
 
 
 def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleReport:
@@ -183,18 +208,13 @@ def _region_problem(crop: RegionCrop) -> str | None:
     return None
 
 
-def _geometry(frame: BodyFrame) -> Geometry:
-    midline = np.array(
-        [
-            frame.to_image(0.0, -anatomy.REGION_BELOW_HIPS),
-            frame.to_image(0.0, anatomy.REGION_ABOVE_HIPS),
-        ]
-    )
-    return Geometry(region_corners=region_corners(frame), midline=midline)
+def _geometry(frame: BodyFrame, extent: RegionExtent) -> Geometry:
+    midline = np.array([frame.to_image(0.0, -extent.below), frame.to_image(0.0, extent.above)])
+    return Geometry(region_corners=region_corners(frame, extent), midline=midline)
 
 
-def _bounding_region(corners: np.ndarray, rgb: np.ndarray) -> Region:
+def _bounding_region(corners: np.ndarray, rgb: np.ndarray, method: str) -> Region:
     height, width = rgb.shape[:2]
     x0, y0 = np.clip(np.floor(corners.min(axis=0)), 0, [width, height]).astype(int)
     x1, y1 = np.clip(np.ceil(corners.max(axis=0)), 0, [width, height]).astype(int)
-    return Region(x=int(x0), y=int(y0), width=int(x1 - x0), height=int(y1 - y0), method="pose")
+    return Region(x=int(x0), y=int(y0), width=int(x1 - x0), height=int(y1 - y0), method=method)

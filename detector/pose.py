@@ -25,6 +25,8 @@ FACE_MODEL = "face_detection_short_range.tflite"
 
 #: Longest side the pose model sees; it resizes to 256 px internally, so larger costs time only.
 POSE_INPUT_SIDE = 960
+#: A person's segmentation mask must cover at least this fraction of the photo.
+MIN_MASK_FRACTION = 0.01
 #: Small or tightly framed photos are retried at this size with a border (BlazePose needs context).
 RETRY_INPUT_SIDE = 640
 
@@ -71,6 +73,17 @@ class Pose:
         inside = 0 <= row < self.mask.shape[0] and 0 <= col < self.mask.shape[1]
         return float(self.mask[row, col]) if inside else 0.0
 
+    def is_plausible(self, image_shape: tuple[int, ...]) -> bool:
+        """False for the phantom skeletons the model sometimes places around headless crops:
+        fewer than two torso landmarks inside the photo, or almost no person in the mask."""
+        height, width = image_shape[:2]
+        torso = self.points[[LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP]]
+        inside = (
+            (torso[:, 0] >= 0) & (torso[:, 0] < width) & (torso[:, 1] >= 0) & (torso[:, 1] < height)
+        )
+        covered = self.mask is None or float((self.mask > 0.5).mean()) >= MIN_MASK_FRACTION
+        return int(inside.sum()) >= 2 and covered
+
     @property
     def torso_box_area(self) -> float:
         """Area of the box around shoulders and hips, in pixels (size of the person)."""
@@ -114,7 +127,7 @@ class PoseEstimator:
         """
         height, width = rgb.shape[:2]
         scale = min(1.0, POSE_INPUT_SIDE / max(height, width))
-        people = self._run(_resized(rgb, scale), scale, border=0)
+        people = self._run(_resized(rgb, scale), scale, 0, rgb.shape)
         if people:
             return people
         scale = RETRY_INPUT_SIDE / max(height, width)
@@ -128,9 +141,11 @@ class PoseEstimator:
             cv2.BORDER_CONSTANT,
             value=(128, 128, 128),
         )
-        return self._run(padded, scale, border=border)
+        return self._run(padded, scale, border, rgb.shape)
 
-    def _run(self, rgb: np.ndarray, scale: float, border: int) -> list[Pose]:
+    def _run(
+        self, rgb: np.ndarray, scale: float, border: int, photo_shape: tuple[int, ...]
+    ) -> list[Pose]:
         result = self._infer(self._landmarker, rgb)
         height, width = rgb.shape[:2]
         people = []
@@ -143,7 +158,9 @@ class PoseEstimator:
                 full = result.segmentation_masks[index].numpy_view()
                 full = full.reshape(full.shape[0], full.shape[1])
                 mask = full[border : height - border, border : width - border].astype(np.float32)
-            people.append(Pose(points=points, world=world, mask=mask, mask_scale=scale))
+            pose = Pose(points=points, world=world, mask=mask, mask_scale=scale)
+            if pose.is_plausible(photo_shape):
+                people.append(pose)
         return people
 
     def face_confidence(self, rgb: np.ndarray) -> float:

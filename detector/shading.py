@@ -51,6 +51,16 @@ TEMPLATE_SLOPE = 0.35
 
 
 @dataclass(frozen=True)
+class RegionExtent:
+    """How far the searched region reaches, in hip widths: each side of the midline, below
+    and above the hip line."""
+
+    half_width: float = anatomy.REGION_HALF_WIDTH
+    below: float = anatomy.REGION_BELOW_HIPS
+    above: float = anatomy.REGION_ABOVE_HIPS
+
+
+@dataclass(frozen=True)
 class RegionCrop:
     """The lower-back region resampled upright at body scale.
 
@@ -68,6 +78,8 @@ class RegionCrop:
         ``(2, 3)`` affine map from crop pixels (x, y) to image pixels.
     scale : float
         Crop pixels per hip width.
+    extent : RegionExtent
+        The part of the body the crop covers.
     """
 
     grey: np.ndarray
@@ -76,19 +88,20 @@ class RegionCrop:
     skin: np.ndarray
     to_image: np.ndarray
     scale: float
+    extent: RegionExtent
 
     def body_coords(self, xy: np.ndarray) -> np.ndarray:
         """(lateral, height) in hip widths of crop pixels ``(..., 2)``; lateral + is left."""
         xy = np.asarray(xy, dtype=np.float64)
-        lateral = anatomy.REGION_HALF_WIDTH - xy[..., 0] / self.scale
-        height = anatomy.REGION_ABOVE_HIPS - xy[..., 1] / self.scale
+        lateral = self.extent.half_width - xy[..., 0] / self.scale
+        height = self.extent.above - xy[..., 1] / self.scale
         return np.stack([lateral, height], axis=-1)
 
     def crop_coords(self, body: np.ndarray) -> np.ndarray:
         """Crop pixels of body coordinates (lateral, height) ``(..., 2)``."""
         body = np.asarray(body, dtype=np.float64)
-        x = (anatomy.REGION_HALF_WIDTH - body[..., 0]) * self.scale
-        y = (anatomy.REGION_ABOVE_HIPS - body[..., 1]) * self.scale
+        x = (self.extent.half_width - body[..., 0]) * self.scale
+        y = (self.extent.above - body[..., 1]) * self.scale
         return np.stack([x, y], axis=-1)
 
     def image_coords(self, xy: np.ndarray) -> np.ndarray:
@@ -106,20 +119,20 @@ class RegionCrop:
         return self.valid & (self.person > 0.5) & self.skin
 
 
-def region_corners(frame: BodyFrame) -> np.ndarray:
-    """The four image-space corners of the lower-back region ``(4, 2)``."""
-    w, below, above = (
-        anatomy.REGION_HALF_WIDTH,
-        anatomy.REGION_BELOW_HIPS,
-        anatomy.REGION_ABOVE_HIPS,
-    )
+def region_corners(frame: BodyFrame, extent: RegionExtent) -> np.ndarray:
+    """The four image-space corners of the searched region ``(4, 2)``."""
+    w, below, above = extent.half_width, extent.below, extent.above
     return np.array(
         [frame.to_image(lat, h) for lat, h in ((w, above), (-w, above), (-w, -below), (w, -below))]
     )
 
 
 def extract_region(
-    rgb: np.ndarray, frame: BodyFrame, person_mask: np.ndarray | None, mask_scale: float = 1.0
+    rgb: np.ndarray,
+    frame: BodyFrame,
+    person_mask: np.ndarray | None,
+    mask_scale: float = 1.0,
+    extent: RegionExtent = RegionExtent(),
 ) -> RegionCrop:
     """Resample the lower-back region of ``rgb`` into an upright crop at body scale.
 
@@ -127,10 +140,10 @@ def extract_region(
     holds more than :data:`PIXELS_PER_HIP_WIDTH` pixels per hip width.
     """
     scale = float(min(PIXELS_PER_HIP_WIDTH, 2.0 * frame.hip_width))
-    width = round(2 * anatomy.REGION_HALF_WIDTH * scale)
-    height = round((anatomy.REGION_ABOVE_HIPS + anatomy.REGION_BELOW_HIPS) * scale)
+    width = round(2 * extent.half_width * scale)
+    height = round((extent.above + extent.below) * scale)
     # Crop pixel (x, y) -> body (lateral, height) -> image.
-    top_left = frame.to_image(anatomy.REGION_HALF_WIDTH, anatomy.REGION_ABOVE_HIPS)
+    top_left = frame.to_image(extent.half_width, extent.above)
     step = frame.hip_width / scale
     to_image = np.column_stack([-frame.left * step, -frame.up * step, top_left])
     flags = cv2.INTER_AREA | cv2.WARP_INVERSE_MAP
@@ -151,6 +164,7 @@ def extract_region(
         skin=skin_pixels(patch),
         to_image=to_image,
         scale=scale,
+        extent=extent,
     )
 
 

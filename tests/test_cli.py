@@ -66,3 +66,12 @@ def test_summary_for_a_front_view_still_exits_0():
     result = _dimples("detect", str(photo))
     assert result.returncode == 0
     assert result.stdout.startswith(("not_back_view", "no_person"))
+
+
+def test_close_up_without_head_goes_through_the_fallback():
+    labels = json.loads((SAMPLES / "labels.json").read_text())["images"]
+    closeups = [e["file"] for e in labels if e["framing"] == "closeup"]
+    assert closeups
+    result = _dimples("detect", str(SAMPLES / closeups[0]), "--json")
+    row = json.loads(result.stdout)
+    assert row["status"] == "ok" and row["region"]["method"] == "fallback"

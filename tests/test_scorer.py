@@ -76,3 +76,22 @@ def test_a_waistband_edge_adds_no_dimples():
     crop = extract_region(rgb, back.frame, None)
     banded = best_pair(indentation_candidates(crop), crop)
     assert banded.evidence <= plain.evidence + 0.05
+
+
+def test_fallback_finds_an_upright_back_without_pose():
+    """The no-pose fallback places the midline and scale from the skin alone."""
+    from detector.fallback import find_back
+
+    back = shaded_back(5.0, seed=3)
+    rgb = np.full((600, 600, 3), (40, 90, 60), np.uint8)  # green backdrop
+    rgb[60:540, 60:540] = back.rgb  # a 480 px wide bare back
+    found = find_back(rgb)
+    assert found is not None
+    assert abs(found.frame.origin[0] - 300) < 10  # the back's centre line
+    assert found.frame.hip_width == pytest.approx(0.62 * 480, rel=0.05)
+
+
+def test_fallback_refuses_a_photo_without_skin():
+    from detector.fallback import find_back
+
+    assert find_back(np.full((300, 400, 3), (40, 90, 160), np.uint8)) is None
