@@ -1,12 +1,24 @@
-"""Command line: ``dimples detect PHOTO [--json] [--overlay OUT.png]``."""
+"""Command line: ``dimples detect PHOTO``, ``dimples batch PATH...``, ``dimples trend PATH...``."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import time
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from distributed import Client
+    from tqdm import tqdm
+
+    from detector.batch import BatchResult, FoundImages, Job
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -22,13 +34,75 @@ def build_parser() -> argparse.ArgumentParser:
     detect.add_argument(
         "--overlay", metavar="OUT.png", help="write the photo with the result drawn"
     )
+
+    many = argparse.ArgumentParser(add_help=False)
+    many.add_argument(
+        "paths", nargs="+", metavar="PATH", help="folders (searched recursively) and image files"
+    )
+    many.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes, each loading the model once (default: one per core)",
+    )
+    many.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr"
+    )
+
+    batch = commands.add_parser(
+        "batch",
+        parents=[many],
+        help="analyse every photo in folders, in parallel, one row per file",
+        description="Analyse every photo in folders (recursively; images recognised by "
+        "content) in parallel, writing one dimples/1 row per file as it finishes.",
+    )
+    batch.add_argument(
+        "--out",
+        metavar="RESULTS.jsonl",
+        help="write the rows to this JSON Lines file (default: print them on stdout)",
+    )
+    batch.add_argument("--csv", metavar="RESULTS.csv", help="also write the rows flattened to CSV")
+    batch.add_argument(
+        "--overlays", metavar="DIR", help="write each photo with the result drawn into DIR"
+    )
+    batch.add_argument(
+        "--html", metavar="REPORT.html", help="write a self-contained HTML report with thumbnails"
+    )
+    batch.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the rows already in --out and analyse only the files without one",
+    )
+    batch.add_argument(
+        "--dask",
+        metavar="SCHEDULER",
+        help="run on this Dask scheduler (e.g. tcp://host:8786) instead of local processes",
+    )
+
+    trend = commands.add_parser(
+        "trend",
+        parents=[many],
+        help="score and grade of one person's photos over time",
+        description="Analyse a series of photos of one person and show the score and grade by "
+        "date (EXIF DateTimeOriginal, else a date in the file name, else the file time).",
+    )
+    trend.add_argument("--plot", metavar="TREND.png", help="draw the score over time")
+    trend.add_argument("--csv", metavar="TREND.csv", help="also write the table as CSV")
     return parser
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dimples`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
-    return run_detect(args)
+    commands = {"detect": run_detect, "batch": run_batch, "trend": run_trend}
+    return commands[args.command](args)
 
 
 def run_detect(args: argparse.Namespace) -> int:
@@ -38,8 +112,7 @@ def run_detect(args: argparse.Namespace) -> int:
     try:
         image = load_image(args.photo)
     except ImageLoadError as exc:
-        print(f"dimples: error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        return _fail(str(exc))
     from detector.overlay import save_overlay
     from detector.pipeline import Detector
 
@@ -50,9 +123,173 @@ def run_detect(args: argparse.Namespace) -> int:
         try:
             save_overlay(image.rgb, report, args.overlay)
         except (OSError, ValueError) as exc:
-            print(f"dimples: error: cannot write overlay {args.overlay}: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
+            return _fail(f"cannot write overlay {args.overlay}: {exc}")
     return EXIT_OK
+
+
+def run_batch(args: argparse.Namespace) -> int:
+    """``dimples batch``: one row per input file, written as each finishes; exit 0 whatever
+    the rows' statuses, 2 for bad arguments, 130 when interrupted (run again with --resume)."""
+    from detector.batch import make_jobs
+    from detector.html_report import THUMBNAIL_SIDE, write_html
+    from detector.results import format_summary, open_rows, read_rows, summarise, write_csv
+
+    if args.resume and not args.out:
+        return _fail("--resume needs --out RESULTS.jsonl")
+    try:
+        earlier, keep = read_rows(args.out) if args.resume else ([], 0)
+    except (OSError, ValueError) as exc:
+        return _fail(f"cannot resume: {exc}")
+    found = _find(args.paths, exclude=[args.overlays] if args.overlays else [])
+    if found is None:
+        return EXIT_BAD_INPUT
+    done = {os.path.realpath(row["source"]) for row in earlier}
+    jobs = [
+        job
+        for job in make_jobs(found, args.overlays, THUMBNAIL_SIDE if args.html else None)
+        if os.path.realpath(job.source) not in done
+    ]
+    rows = list(earlier)
+    thumbnails: dict[str, bytes] = {}
+    start = time.perf_counter()
+    with contextlib.ExitStack() as stack:
+        try:
+            client = stack.enter_context(_dask_client(args.dask)) if args.dask else None
+            writer = stack.enter_context(open_rows(args.out, keep))
+        except (ImportError, OSError) as exc:
+            return _fail(str(exc))
+        bar = stack.enter_context(_progress(len(jobs), args.quiet))
+        results = stack.enter_context(contextlib.closing(_results(jobs, args.workers, client, bar)))
+        try:
+            for result in results:
+                writer.write(result.row)
+                rows.append(result.row)
+                if result.thumbnail is not None:
+                    thumbnails[result.source] = result.thumbnail
+        except KeyboardInterrupt:
+            bar.close()
+            return _fail(
+                f"interrupted after {len(rows) - len(earlier)} of {len(jobs)} files; "
+                "the rows written are kept: run again with --resume to finish",
+                EXIT_INTERRUPTED,
+            )
+    seconds = time.perf_counter() - start
+    try:
+        if args.csv:
+            write_csv(rows, args.csv)
+        if args.html:
+            write_html(rows, thumbnails, args.html)
+    except OSError as exc:
+        return _fail(f"cannot write {exc.filename}: {exc.strerror or exc}")
+    if not args.quiet:
+        summary = format_summary(summarise(rows), len(rows) - len(earlier), seconds)
+        print(summary, file=sys.stderr)
+    return EXIT_OK
+
+
+def run_trend(args: argparse.Namespace) -> int:
+    """``dimples trend``: the photos' score and grade by date, as a table on stdout, and
+    optionally a plot and a CSV file."""
+    from detector.batch import make_jobs
+    from detector.results import CSV_COLUMNS, write_csv
+    from detector.trend import (
+        TrendPoint,
+        describe_change,
+        format_table,
+        photo_date,
+        plot_trend,
+        sort_points,
+    )
+
+    found = _find(args.paths)
+    if found is None:
+        return EXIT_BAD_INPUT
+    jobs = make_jobs(found)
+    with _progress(len(jobs), args.quiet) as bar:
+        points = sort_points(
+            TrendPoint(*photo_date(result.source), result.row)
+            for result in _results(jobs, args.workers, None, bar)
+        )
+    print(format_table(points))
+    print(describe_change(points))
+    try:
+        if args.plot:
+            plot_trend(points, args.plot)
+        if args.csv:
+            table = [
+                {"date": point.when.isoformat(sep=" "), "date_from": point.origin, **point.row}
+                for point in points
+            ]
+            write_csv(table, args.csv, columns=("date", "date_from", *CSV_COLUMNS))
+    except OSError as exc:
+        return _fail(f"cannot write {exc.filename}: {exc.strerror or exc}")
+    return EXIT_OK
+
+
+def _find(paths: list[str], exclude: Iterable[str] = ()) -> FoundImages | None:
+    """The images among ``paths``, folders that cannot be read reported on stderr; None (after
+    a one-line error) when a path does not exist."""
+    from detector.batch import find_images
+
+    for path in paths:
+        if not os.path.lexists(path):
+            _fail(f"no such file or folder: {path}")
+            return None
+    found = find_images(paths, exclude=exclude)
+    for problem in found.problems:
+        print(f"dimples: warning: {problem}", file=sys.stderr)
+    return found
+
+
+def _results(
+    jobs: list[Job], workers: int | None, client: Client | None, bar: tqdm
+) -> Iterator[BatchResult]:
+    """The jobs' results as they finish, advancing the progress bar and reporting warnings."""
+    from detector.batch import run_jobs
+
+    with contextlib.closing(run_jobs(jobs, workers, client)) as results:
+        for result in results:
+            if result.warning is not None:
+                bar.write(f"dimples: warning: {result.warning}", file=sys.stderr)
+            bar.update()
+            yield result
+
+
+def _progress(total: int, quiet: bool) -> tqdm:
+    """A progress bar on stderr (images/s, ETA), off with --quiet or when stderr is not a TTY."""
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit="img",
+        file=sys.stderr,
+        disable=quiet or not sys.stderr.isatty(),
+        dynamic_ncols=True,
+        smoothing=0.1,
+    )
+
+
+@contextlib.contextmanager
+def _dask_client(address: str) -> Iterator[Client]:
+    """A Dask client connected to ``address``; ImportError or OSError with a one-line reason."""
+    try:
+        from distributed import Client
+    except ImportError as exc:
+        raise ImportError(
+            "--dask needs the optional extra: pip install 'back-dimples[dask]'"
+        ) from exc
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise OSError(f"cannot reach the Dask scheduler at {address}: {exc}") from exc
+    with client:
+        yield client
+
+
+def _fail(message: str, status: int = EXIT_BAD_INPUT) -> int:
+    """Print a one-line error on stderr and return the exit status."""
+    print(f"dimples: error: {message}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

@@ -45,6 +45,12 @@ TREND_SIGMA_MM = 30.0
 MIN_CANDIDATE_NCC = 0.3
 MIN_CANDIDATE_SNR = 1.0
 
+#: Skin colour reference: the top fraction of the region's rows, the chroma distance (YCrCb
+#: units) a pixel may have from it, and the fewest reference pixels that make a reference.
+SKIN_REFERENCE_ROWS = 0.25
+SKIN_CHROMA_TOLERANCE = 12.0
+MIN_REFERENCE_PIXELS = 200
+
 #: Maximum wall slope of the indentation templates (depth about 0.58 sigma); small enough for
 #: the shading to be nearly linear in depth, so a template's amplitude measures depth.
 TEMPLATE_SLOPE = 0.35
@@ -161,22 +167,35 @@ def extract_region(
         grey=grey,
         valid=valid.astype(bool),
         person=person,
-        skin=skin_pixels(patch),
+        skin=skin_pixels(patch, reference_rows=SKIN_REFERENCE_ROWS),
         to_image=to_image,
         scale=scale,
         extent=extent,
     )
 
 
-def skin_pixels(rgb: np.ndarray) -> np.ndarray:
+def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     """Skin-coloured pixels by the YCrCb rule (Chai & Ngan 1999), widened for shade and tone,
-    with speckle removed (a morphological opening then closing)."""
+    with speckle removed (a morphological opening then closing).
+
+    With ``reference_rows`` > 0, the skin colour of that top fraction of the image (in a
+    lower-back crop: the back above the dimples, bare whenever the dimples are) becomes the
+    reference, and only pixels of about its chroma are kept: skin-toned clothing (beige,
+    tan, yellow shorts) passes the generic rule but not this one.
+    """
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     luma, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
-    skin = ((luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)).astype(np.uint8)
+    skin = (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
+    top = skin[: round(reference_rows * skin.shape[0])]
+    if top.sum() >= MIN_REFERENCE_PIXELS:
+        chroma = ycrcb[: top.shape[0]][top][:, 1:].astype(np.float32)
+        reference = np.median(chroma, axis=0)
+        distance = np.hypot(cr - reference[0], cb - reference[1])
+        skin &= distance <= SKIN_CHROMA_TOLERANCE
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
-    skin = cv2.morphologyEx(cv2.morphologyEx(skin, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
-    return skin.astype(bool)
+    mask = skin.astype(np.uint8)
+    mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
+    return mask.astype(bool)
 
 
 def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
