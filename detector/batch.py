@@ -7,6 +7,7 @@ load like any other image.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import multiprocessing
@@ -499,18 +500,24 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[BatchResult]:
     running: dict[Connection, _Worker] = {}
     started: list[_Worker] = []
 
+    def start() -> _Worker:
+        started.append(_start_worker(context))
+        return started[-1]
+
     def give_job(worker: _Worker) -> None:
-        if queue:
-            worker.job = queue.popleft()
-            worker.conn.send(worker.job)
-            running[worker.conn] = worker
-        else:
-            worker.conn.send(None)
+        """Send the next job to ``worker``, or to a new worker if that one has died."""
+        job = queue.popleft()
+        try:
+            worker.conn.send(job)
+        except OSError:  # it died since its last result
+            worker = start()
+            worker.conn.send(job)
+        worker.job = job
+        running[worker.conn] = worker
 
     try:
         for _ in range(min(workers, len(queue))):
-            started.append(_start_worker(context))
-            give_job(started[-1])
+            give_job(start())
         while running:
             for conn in wait(list(running)):
                 worker = running.pop(conn)
@@ -518,10 +525,11 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[BatchResult]:
                     result = conn.recv()
                 except EOFError:
                     result = BatchResult(error_row(worker.job.source, _death_message(worker)))
-                    if queue:
-                        started.append(worker := _start_worker(context))
-                if worker.process.is_alive():
+                if queue:
                     give_job(worker)
+                else:
+                    with contextlib.suppress(OSError):
+                        conn.send(None)  # done: the worker closes its model and exits
                 yield result
     finally:
         for worker in started:

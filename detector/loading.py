@@ -1,4 +1,10 @@
-"""Load stage: turn a path, encoded bytes or a numpy array into an upright RGB uint8 image."""
+"""Load stage: turn a path, encoded bytes or a numpy array into an upright RGB uint8 image.
+
+Large JPEGs can be decoded at a reduced working size for free: libjpeg scales the inverse DCT
+by 1/2, 1/4 or 1/8 (Pillow's :meth:`PIL.Image.Image.draft`), which skips most of the decoding
+work and the full-size copies. :func:`load_image` does so only when asked (``max_side``), and
+records the scale so that positions can be given in the pixels of the photo as displayed.
+"""
 
 from __future__ import annotations
 
@@ -9,13 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 #: Largest image accepted, in pixels (about 100 megapixels); checked from the header,
 #: before any pixel is decoded, so a decompression bomb costs nothing.
 DEFAULT_MAX_PIXELS = 100_000_000
 
 ImageSource = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray
+
+#: The reductions libjpeg's scaled inverse DCT offers, largest first.
+DCT_REDUCTIONS = (8, 4, 2)
+#: EXIF orientations that turn the stored image by 90 degrees (width and height swap).
+_QUARTER_TURNS = frozenset({5, 6, 7, 8})
 
 
 class ImageLoadError(ValueError):
@@ -32,13 +43,46 @@ class LoadedImage:
         ``(height, width, 3)`` uint8 array, EXIF orientation already applied.
     source : str or None
         The path it was read from, or None for bytes and arrays.
+    scale : float
+        Pixels of ``rgb`` per pixel of the full-resolution image: 1.0, or 1/2, 1/4, 1/8 for a
+        JPEG decoded at reduced size (see ``max_side`` in :func:`load_image`).
+    full_size : tuple of int or None
+        ``(width, height)`` of the full-resolution image as displayed, when ``rgb`` is smaller;
+        None when ``rgb`` is the full image.
     """
 
     rgb: np.ndarray
     source: str | None
+    scale: float = 1.0
+    full_size: tuple[int, int] | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of the full-resolution image as displayed."""
+        if self.full_size is not None:
+            return self.full_size
+        return self.rgb.shape[1], self.rgb.shape[0]
+
+    def to_full(self, xy: np.ndarray) -> np.ndarray:
+        """Pixel positions ``(..., 2)`` in ``rgb`` -> positions in the full-resolution image.
+
+        Pixel centres map onto pixel centres: pixel ``i`` of a half-size decode covers full
+        pixels ``2i`` and ``2i + 1``, so its centre is at ``2i + 0.5``. Lengths (radii) are
+        simply divided by :attr:`scale`.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> half = LoadedImage(np.zeros((2, 3, 3), np.uint8), None, 0.5, (6, 4))
+        >>> half.to_full(np.array([0.0, 1.0]))
+        array([0.5, 2.5])
+        """
+        return (np.asarray(xy, dtype=np.float64) + 0.5) / self.scale - 0.5
 
 
-def load_image(source: ImageSource, max_pixels: int = DEFAULT_MAX_PIXELS) -> LoadedImage:
+def load_image(
+    source: ImageSource, max_pixels: int = DEFAULT_MAX_PIXELS, max_side: int | None = None
+) -> LoadedImage:
     """Read an image from a path, encoded bytes or an array.
 
     Parameters
@@ -48,15 +92,23 @@ def load_image(source: ImageSource, max_pixels: int = DEFAULT_MAX_PIXELS) -> Loa
         or an RGB/RGBA/greyscale array (uint8, uint16, or float in [0, 1]).
     max_pixels : int
         Images whose header declares more pixels than this are rejected unread.
+    max_side : int, optional
+        Working resolution cap: a JPEG whose longer side exceeds it is decoded at the smallest
+        DCT scale (1/2, 1/4 or 1/8) that keeps its longer side at least ``max_side``, e.g. a
+        4000 x 3000 photo at 2000 x 1500 with ``max_side=2000``. Other formats and arrays
+        are returned at full size (reducing them is not free). None (default): full size.
 
     Returns
     -------
     LoadedImage
+        With ``scale`` and ``full_size`` set when the JPEG was decoded at reduced size.
 
     Raises
     ------
     ImageLoadError
         Missing or unreadable file, not an image, too large, or an unusable array.
+    ValueError
+        ``max_side`` is less than 1.
 
     Examples
     --------
@@ -64,13 +116,15 @@ def load_image(source: ImageSource, max_pixels: int = DEFAULT_MAX_PIXELS) -> Loa
     >>> load_image(np.zeros((4, 6, 3), np.uint8)).rgb.shape
     (4, 6, 3)
     """
+    if max_side is not None and max_side < 1:
+        raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
     if isinstance(source, np.ndarray):
         return LoadedImage(rgb=rgb_from_array(source), source=None)
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if not data:
             raise ImageLoadError("the image data is empty (0 bytes)")
-        return LoadedImage(rgb=_decode(io.BytesIO(data), "the image data", max_pixels), source=None)
+        return _decode(io.BytesIO(data), "the image data", max_pixels, max_side, source=None)
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         if not path.exists():
@@ -81,17 +135,19 @@ def load_image(source: ImageSource, max_pixels: int = DEFAULT_MAX_PIXELS) -> Loa
             raise ImageLoadError(f"empty file (0 bytes): {path}")
         try:
             with path.open("rb") as handle:
-                rgb = _decode(handle, str(path), max_pixels)
+                return _decode(handle, str(path), max_pixels, max_side, source=str(path))
         except PermissionError as exc:
             raise ImageLoadError(f"cannot read {path}: permission denied") from exc
-        return LoadedImage(rgb=rgb, source=str(path))
     raise ImageLoadError(
         f"unsupported input type {type(source).__name__}: give a path, bytes or a numpy array"
     )
 
 
-def _decode(stream: io.IOBase, what: str, max_pixels: int) -> np.ndarray:
-    """Decode the first frame of an encoded image, upright, as RGB uint8."""
+def _decode(
+    stream: io.IOBase, what: str, max_pixels: int, max_side: int | None, source: str | None
+) -> LoadedImage:
+    """Decode the first frame of an encoded image, upright, as RGB uint8 (reduced by the JPEG
+    DCT scaling that ``max_side`` allows)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
@@ -102,9 +158,13 @@ def _decode(stream: io.IOBase, what: str, max_pixels: int) -> np.ndarray:
                     f"{what} is too large: {width} x {height} pixels (limit {max_pixels:,} pixels)"
                 )
             image.seek(0)  # first frame of animations and multi-page files
+            scale = _draft(image, max_side)
             image.load()
-            image = ImageOps.exif_transpose(image)
-            return _to_rgb8(image)
+            if image.getexif().get(ExifTags.Base.Orientation, 1) in _QUARTER_TURNS:
+                width, height = height, width
+            # In place: without an orientation to apply, no copy of the pixels is made.
+            ImageOps.exif_transpose(image, in_place=True)
+            rgb = _to_rgb8(image)
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own header check, at 2x its limit
@@ -113,6 +173,26 @@ def _decode(stream: io.IOBase, what: str, max_pixels: int) -> np.ndarray:
         raise ImageLoadError(f"{what} is not an image this tool can read") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise ImageLoadError(f"{what} is damaged or truncated ({_one_line(exc)})") from exc
+    if scale == 1.0:
+        return LoadedImage(rgb=rgb, source=source)
+    return LoadedImage(rgb=rgb, source=source, scale=scale, full_size=(width, height))
+
+
+def _draft(image: Image.Image, max_side: int | None) -> float:
+    """Ask the JPEG decoder for the smallest DCT scale whose longer side is still at least
+    ``max_side``; returns the scale obtained (1.0 for other formats, or when not asked)."""
+    longer = max(image.size)
+    if max_side is None or longer <= max_side:
+        return 1.0
+    reduction = next((r for r in DCT_REDUCTIONS if -(-longer // r) >= max_side), 1)
+    if reduction == 1:
+        return 1.0
+    width, height = image.size
+    # Pillow picks the largest reduction that keeps both sides at least the size asked for.
+    drafted = image.draft("RGB", (max(1, width // reduction), max(1, height // reduction)))
+    if drafted is None:  # not a JPEG: reducing would not be free
+        return 1.0
+    return drafted[1][2] / width
 
 
 def _to_rgb8(image: Image.Image) -> np.ndarray:

@@ -40,7 +40,11 @@ MIN_ZONE_IN_FRAME = 0.9
 MIN_ZONE_SKIN = 0.5
 #: The zone where dimples lie, in hip widths: |lateral| <= ZONE_HALF_WIDTH, height in ZONE_HEIGHT.
 ZONE_HALF_WIDTH = 0.5
-ZONE_HEIGHT = (0.15, 0.7)
+ZONE_HEIGHT = (0.25, 0.85)
+#: The back just above the zone must be at least this much bare skin.
+MIN_BACK_ABOVE_SKIN = 0.3
+#: Below this hip width (pixels) even colour is too coarse to tell skin from cloth.
+MIN_COVERAGE_HIP_WIDTH_PX = 12.0
 
 
 class Detector:
@@ -97,15 +101,13 @@ class Detector:
             "geometry": geometry,
             "region": _bounding_region(geometry.region_corners, rgb, "pose"),
         }
-        if frame.hip_width < MIN_HIP_WIDTH_PX:
-            report = DimpleReport(
-                status="low_quality", message=STATUS_MESSAGES["too_small"], **base
-            )
-            return report, None
         crop = extract_region(rgb, frame, person.mask, person.mask_scale)
-        problem = _region_problem(crop)
+        # Covered or out of frame is the more useful answer, so it comes before "too small".
+        problem = _region_problem(crop) if frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX else None
+        if problem is None and frame.hip_width < MIN_HIP_WIDTH_PX:
+            problem = "too_small"
         if problem is not None:
-            status = "low_quality" if problem == "too_dark" else "region_not_visible"
+            status = "region_not_visible" if problem == "region_not_visible" else "low_quality"
             return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base), None
         pair = best_pair(indentation_candidates(crop), crop)
         return _judged_report(pair, crop, base), pair
@@ -189,21 +191,30 @@ def _dimple(side: str, paired: PairedDimple, crop: RegionCrop) -> Dimple:
 
 
 def _region_problem(crop: RegionCrop) -> str | None:
-    """Why the dimple zone cannot be judged (a STATUS_MESSAGES key), or None."""
+    """Why the region cannot be judged (a STATUS_MESSAGES key), or None.
+
+    Three bands across the back, in hip widths above the hip line: the zone where dimples lie
+    must be in frame, not too dark, and bare skin; the band below it, down to the hip line,
+    must be at least half in frame (else the photo ends at the waist); and the back just above
+    the zone must be mostly bare (a shirt that covers it covers the dimples too).
+    """
     body = crop.body_coords(
         np.stack(np.meshgrid(np.arange(crop.grey.shape[1]), np.arange(crop.grey.shape[0])), axis=-1)
     )
-    zone = (
-        (np.abs(body[..., 0]) <= ZONE_HALF_WIDTH)
-        & (body[..., 1] >= ZONE_HEIGHT[0])
-        & (body[..., 1] <= ZONE_HEIGHT[1])
-    )
-    if crop.valid[zone].mean() < MIN_ZONE_IN_FRAME:
+    central = np.abs(body[..., 0]) <= ZONE_HALF_WIDTH
+    height = body[..., 1]
+    zone = central & (height >= ZONE_HEIGHT[0]) & (height <= ZONE_HEIGHT[1])
+    below = central & (height >= 0.0) & (height < ZONE_HEIGHT[0])
+    above = central & (height > ZONE_HEIGHT[1])
+    if crop.valid[zone].mean() < MIN_ZONE_IN_FRAME or crop.valid[below].mean() < 0.5:
         return "region_not_visible"
     inside = zone & crop.valid
     if crop.grey[inside].mean() < MIN_REGION_LUMINANCE:
         return "too_dark"
-    if crop.skin[inside].mean() < MIN_ZONE_SKIN:
+    back_above = above & crop.valid
+    if crop.skin[inside].mean() < MIN_ZONE_SKIN or (
+        back_above.any() and crop.skin[back_above].mean() < MIN_BACK_ABOVE_SKIN
+    ):
         return "region_not_visible"
     return None
 
