@@ -523,7 +523,7 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[BatchResult]:
                 worker = running.pop(conn)
                 try:
                     result = conn.recv()
-                except EOFError:
+                except (EOFError, OSError):  # EOF, or reset when it died with a job unread
                     result = BatchResult(error_row(worker.job.source, _death_message(worker)))
                 if queue:
                     give_job(worker)

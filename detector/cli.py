@@ -217,7 +217,11 @@ def run_trend(args: argparse.Namespace) -> int:
             plot_trend(points, args.plot)
         if args.csv:
             table = [
-                {"date": point.when.isoformat(sep=" "), "date_from": point.origin, **point.row}
+                {
+                    "date": point.when.isoformat(" ", "seconds"),
+                    "date_from": point.origin,
+                    **point.row,
+                }
                 for point in points
             ]
             write_csv(table, args.csv, columns=("date", "date_from", *CSV_COLUMNS))

@@ -176,7 +176,7 @@ def plot_trend(points: Sequence[TrendPoint], path: str | os.PathLike) -> None:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(8, 4.5), layout="constrained")
+    figure = Figure(figsize=(9, 4.5), layout="constrained")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
     judged = [point for point in points if point.row["status"] == "ok"]
@@ -216,7 +216,7 @@ def plot_trend(points: Sequence[TrendPoint], path: str | os.PathLike) -> None:
         fontsize="small",
     )
     axes.set(ylim=(-0.05, 1.05), ylabel="score", title="Dimples of Venus over time")
-    axes.legend(title="grade", loc="upper left", fontsize="small")
+    axes.legend(title="grade", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     axes.grid(alpha=0.3)
     figure.autofmt_xdate()
     figure.savefig(path, dpi=120)
