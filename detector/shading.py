@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+from scipy import ndimage
 from skimage.feature import peak_local_max
 
 from detector import anatomy
@@ -195,7 +196,8 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     mask = skin.astype(np.uint8)
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
-    return mask.astype(bool)
+    # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
+    return ndimage.binary_fill_holes(mask.astype(bool))
 
 
 def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
