@@ -129,8 +129,8 @@ def format_table(points: Sequence[TrendPoint]) -> str:
     --------
     >>> row = {"source": "a.jpg", "status": "ok", "score": 0.74, "prominence": "subtle"}
     >>> print(format_table([TrendPoint(datetime(2024, 3, 5), "name", row)]))
-    date        from   status               score  grade       file
-    2024-03-05  name   ok                    0.74  subtle      a.jpg
+    date        from   status              score  grade       file
+    2024-03-05  name   ok                   0.74  subtle      a.jpg
     """
     lines = [f"{'date':<10}  {'from':<5}  {'status':<18}  {'score':>5}  {'grade':<10}  file"]
     for point in points:
