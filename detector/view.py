@@ -37,6 +37,9 @@ MIN_HEAD_HALF_SIDE = 12.0
 #: Face confidence that overrides a back-view skeleton, and that confirms a front-view one.
 CONFIDENT_FACE = 0.75
 PLAUSIBLE_FACE = 0.6
+#: Heads smaller than this (half-side, photo pixels) need CERTAIN_FACE to override.
+SMALL_HEAD_HALF_SIDE = 40.0
+CERTAIN_FACE = 0.9
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,10 @@ def decide_view(
     if face is None:
         is_back = handed
     elif handed:
-        is_back = face < CONFIDENT_FACE
+        # A head of a few dozen pixels, upscaled to the detector's size, can pass for a face:
+        # then only a near-certain face overrides the skeleton.
+        small = head_half_side(points) < SMALL_HEAD_HALF_SIDE
+        is_back = face < (CERTAIN_FACE if small else CONFIDENT_FACE)
     else:
         is_back = face < PLAUSIBLE_FACE
     return ViewDecision(is_back=is_back, handedness_back=handed, face_confidence=face)
@@ -76,12 +82,17 @@ def handedness_says_back(points: np.ndarray) -> bool:
     return shoulders + 0.5 * hips > 0
 
 
+def head_half_side(points: np.ndarray) -> float:
+    """Half the side of the square that holds the head, in photo pixels."""
+    face = points[list(FACE_LANDMARKS)]
+    shoulder_width = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
+    return max(0.6 * shoulder_width, 1.5 * float(np.ptp(face[:, 0])))
+
+
 def head_crop(points: np.ndarray, rgb: np.ndarray) -> np.ndarray | None:
     """RGB square around the head, :data:`HEAD_CROP_SIDE` wide, grey beyond the photo's edge;
     None when the head is too small in the photo to judge."""
-    face = points[list(FACE_LANDMARKS)]
-    shoulder_width = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
-    half = max(0.6 * shoulder_width, 1.5 * float(np.ptp(face[:, 0])))
+    half = head_half_side(points)
     if half < MIN_HEAD_HALF_SIDE:
         return None
     centre_x, centre_y = points[NOSE]
