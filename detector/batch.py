@@ -487,9 +487,23 @@ def _worker_main(conn: Connection) -> None:
 def _start_worker(context: multiprocessing.context.BaseContext) -> _Worker:
     parent_end, child_end = context.Pipe()
     process = context.Process(target=_worker_main, args=(child_end,), daemon=True)
-    process.start()
+    with _ctrl_c_ignored():  # inherited: a Ctrl-C while the worker imports is the parent's too
+        process.start()
     child_end.close()  # so that the parent's end reads EOF when the worker dies
     return _Worker(process, parent_end)
+
+
+@contextlib.contextmanager
+def _ctrl_c_ignored() -> Iterator[None]:
+    """Ignore SIGINT in this block (only the main thread may change signal handlers)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _run_local(jobs: list[Job], workers: int) -> Iterator[BatchResult]:

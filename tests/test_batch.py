@@ -296,39 +296,57 @@ def test_batch_errors_are_one_line(tmp_path):
     assert result.returncode == 2 and "--resume needs --out" in result.stderr
 
 
-def test_killed_batch_resumes_with_exactly_one_row_per_file(tmp_path):
+def _stop_when_rows(command: list[str], out: Path, rows: int, how: int) -> tuple[int, str]:
+    """Start a batch in its own process group, and once ``out`` has at least ``rows`` rows
+    send ``how`` to the group (as a terminal's Ctrl-C reaches every process) or to the batch
+    alone (SIGKILL: its workers are left to notice). Its exit status and stderr."""
+    batch = subprocess.Popen(
+        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not (out.exists() and out.read_bytes().count(b"\n") >= rows):
+            assert batch.poll() is None and time.monotonic() < deadline, "batch ended early"
+            time.sleep(0.02)
+        if how == signal.SIGINT:
+            os.killpg(batch.pid, how)
+        else:
+            batch.send_signal(how)
+        return batch.wait(timeout=60), batch.stderr.read().decode()
+    finally:
+        batch.kill()
+        batch.stderr.close()
+
+
+def test_interrupted_and_killed_batch_resumes_with_exactly_one_row_per_file(tmp_path):
     root = tmp_path / "photos"
     root.mkdir()
     for index in range(30):
         shutil.copy(SAMPLES / "back_moderate.jpg", root / f"photo_{index:02d}.jpg")
     out = tmp_path / "r.jsonl"
     command = [sys.executable, "-m", "detector.cli", "batch", str(root), "--out", str(out)]
-    batch = subprocess.Popen(
-        [*command, "--workers", "2"], stderr=subprocess.DEVNULL, stdout=subprocess.DEVNULL
-    )
-    try:
-        deadline = time.monotonic() + 120
-        while not (out.exists() and out.read_bytes().count(b"\n") >= 3):
-            assert batch.poll() is None and time.monotonic() < deadline, "batch ended early"
-            time.sleep(0.02)
-        batch.send_signal(signal.SIGKILL)
-    finally:
-        batch.wait(timeout=60)
-    assert batch.returncode == -signal.SIGKILL
+    command += ["--workers", "2"]
+
+    status, stderr = _stop_when_rows(command, out, 2, signal.SIGINT)  # Ctrl-C
+    interrupted = read_rows(out)[0]
+    assert status == 130 and stderr.count("\n") == 1
+    assert stderr.startswith(f"dimples: error: interrupted after {len(interrupted)} of 30 files")
+
+    status, _ = _stop_when_rows([*command, "--resume"], out, len(interrupted) + 3, signal.SIGKILL)
+    assert status == -signal.SIGKILL
     done = read_rows(out)[0]
-    assert 3 <= len(done) < 30
+    assert done[: len(interrupted)] == interrupted and len(done) < 30
     with open(out, "a") as stream:  # as if the kill had cut a row short
         stream.write('{"schema": "dimples/1", "source": "')
 
-    result = _dimples(*command[3:], "--resume", "--workers", "2")
+    result = _dimples(*command[3:], "--resume")
     assert result.returncode == 0, result.stderr
     rows = read_rows(out)[0]
     assert sorted(row["source"] for row in rows) == sorted(str(p) for p in root.iterdir())
     assert len(out.read_text().splitlines()) == 30
     assert rows[: len(done)] == done
-    assert result.stderr.startswith(
-        f"30 files: {30 - len(done)} analysed in "
-    ) and result.stderr.splitlines()[0].endswith(f", {len(done)} from an earlier run")
+    assert result.stderr.startswith(f"30 files: {30 - len(done)} analysed in ")
+    assert result.stderr.splitlines()[0].endswith(f", {len(done)} from an earlier run")
 
 
 def test_detect_batch_yields_one_result_per_file_even_when_a_worker_dies(tmp_path):
