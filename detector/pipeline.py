@@ -31,6 +31,8 @@ from detector.view import decide_view
 
 #: The region searched when the pose is known.
 POSE_EXTENT = RegionExtent()
+#: Photos with a side shorter than this cannot show a back in enough detail.
+MIN_IMAGE_SIDE_PX = 64
 #: Smallest hip width (pixels) at which 10 mm dimples still span a few pixels.
 MIN_HIP_WIDTH_PX = 40.0
 #: Region darker than this mean luminance cannot be judged.
@@ -85,6 +87,9 @@ class Detector:
             "image": {"width": rgb.shape[1], "height": rgb.shape[0]},
             "pixels": rgb,
         }
+        if min(rgb.shape[:2]) < MIN_IMAGE_SIDE_PX:
+            report = DimpleReport(status="low_quality", message=STATUS_MESSAGES["tiny"], **base)
+            return report, None
         people = self._pose.find_people(rgb)
         if not people:
             return _examine_without_pose(rgb, base)

@@ -201,6 +201,10 @@ STATUS_MESSAGES: dict[str, str] = {
         "The back is too small in this photo to judge. Take the photo closer, so the back fills "
         "more of the frame."
     ),
+    "tiny": (
+        "The photo is too small to judge. Use the original photo (at least a few hundred "
+        "pixels on each side), not a thumbnail."
+    ),
     "too_dark": (
         "The lower back is too dark to judge. Take the photo in brighter light, ideally from "
         "above or from a window to the side."
