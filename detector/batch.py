@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pillow_heif
 from PIL import Image
 
+from detector.html_report import thumbnail_jpeg
 from detector.loading import ImageLoadError
 from detector.overlay import draw_overlay
 from detector.report import SCHEMA, DimpleReport
@@ -43,8 +44,8 @@ PathInput = str | os.PathLike
 #: File names that promise an image: such a file is analysed (and gets an error row) even when
 #: its content is not an image; files with other names are taken only when their content is one.
 IMAGE_SUFFIXES = frozenset(
-    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif", ".heic", ".heif"}
-    | {".avif"}
+    {".jpg", ".jpeg", ".jpe", ".png", ".webp", ".tif", ".tiff", ".bmp", ".gif"}
+    | {".heic", ".heif", ".avif"}
 )
 
 #: Magic bytes: format name and the (offset, bytes) pairs its first bytes must all match.
@@ -327,8 +328,8 @@ class BatchResult:
         """The row (a copy)."""
         return dict(self.row)
 
-    def to_json(self, indent: int | None = None) -> str:
-        """The row as JSON (one line by default, as in the batch's JSONL file)."""
+    def to_json(self, indent: int | None = 2) -> str:
+        """The row as a JSON string (``indent=None``: one line, as in the JSONL file)."""
         return json.dumps(self.row, indent=indent, ensure_ascii=False)
 
 
@@ -364,14 +365,13 @@ def analyse_job(job: Job) -> BatchResult:
     except ImageLoadError as exc:
         return BatchResult(error_row(job.source, one_line(exc)))
     except Exception as exc:  # whatever happens to a file, it gets exactly one row
-        return BatchResult(error_row(job.source, f"internal error: {one_line(exc)}"))
+        message = f"internal error ({type(exc).__name__}): {one_line(exc)}"
+        return BatchResult(error_row(job.source, message))
     report = replace(report, source=job.source)
     thumbnail = warning = None
     if job.overlay is not None or job.thumbnail is not None:
         drawn = draw_overlay(report.pixels, report)
         if job.thumbnail is not None:
-            from detector.html_report import thumbnail_jpeg
-
             thumbnail = thumbnail_jpeg(drawn, job.thumbnail)
         if job.overlay is not None:
             try:

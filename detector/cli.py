@@ -57,9 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
         "content) in parallel, writing one dimples/1 row per file as it finishes.",
     )
     batch.add_argument(
+        "-o",
         "--out",
         metavar="RESULTS.jsonl",
-        help="write the rows to this JSON Lines file (default: print them on stdout)",
+        help="write the rows to this JSON Lines file, replaced unless --resume (default: stdout)",
     )
     batch.add_argument("--csv", metavar="RESULTS.csv", help="also write the rows flattened to CSV")
     batch.add_argument(
@@ -270,6 +271,7 @@ def _progress(total: int, quiet: bool) -> tqdm:
         disable=quiet or not sys.stderr.isatty(),
         dynamic_ncols=True,
         smoothing=0.1,
+        bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_noinv_fmt}]",
     )
 
 

@@ -3,15 +3,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
 import io
 import json
 import multiprocessing
 import os
+import pty
+import re
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 from pathlib import Path
 
@@ -371,3 +377,27 @@ def test_detect_batch_yields_one_result_per_file_even_when_a_worker_dies(tmp_pat
             assert result.report.pixels is None
             assert Image.open(io.BytesIO(result.thumbnail)).size[1] == 64
     assert multiprocessing.active_children() == []
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    root = tmp_path / "photos"
+    root.mkdir()
+    shutil.copy(SAMPLES / "front_view.jpg", root / "a.jpg")
+    (root / "b.jpg").write_text("not a photo")
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    with os.fdopen(controller, "rb", buffering=0) as screen:
+        batch = subprocess.run(  # a few hundred bytes on stderr: the terminal's buffer holds them
+            [sys.executable, "-m", "detector.cli", "batch", str(root), "-o", str(tmp_path / "r")],
+            stderr=terminal, timeout=300,
+        )  # fmt: skip
+        os.close(terminal)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once everything is read
+            while chunk := screen.read(65536):
+                shown += chunk
+    assert batch.returncode == 0
+    text = shown.decode()
+    assert re.search(r"\r100%\|█+\| 2/2 \[00:\d\d<00:00, +[\d.]+img/s\]", text), text
+    assert re.search(r"\| 1/2 \[00:\d\d<00:\d\d, +[\d.]+img/s\]", text), text  # rate, ETA
+    assert "\n2 files: 2 analysed in " in text
