@@ -72,3 +72,23 @@ def test_region_lies_on_the_person_between_the_hips(shared_labels):
             assert centre[1] <= person.points[[LEFT_HIP, RIGHT_HIP], 1].mean() + 1
             checked += 1
     assert checked >= 15
+
+
+def test_two_people_the_larger_one_is_analysed(detector):
+    """Two rendered people side by side: both are counted, the region lies on the larger."""
+    from conftest import SAMPLES
+    from PIL import Image
+
+    with (
+        Image.open(SAMPLES / "back_none.jpg") as big_image,
+        Image.open(SAMPLES / "back_pronounced.jpg") as small_image,
+    ):
+        big = big_image.convert("RGB")
+        small = small_image.convert("RGB").resize((big.width * 3 // 4, big.height * 3 // 4))
+    canvas = Image.new("RGB", (big.width + small.width, big.height), big.getpixel((2, 2)))
+    canvas.paste(big, (0, 0))
+    canvas.paste(small, (big.width, big.height - small.height))
+    report = detector.detect(np.asarray(canvas))
+    assert report.people == 2
+    assert report.region is not None
+    assert report.region.x + report.region.width <= big.width  # on the larger person only
