@@ -33,6 +33,11 @@ DIMPLE_HEIGHT = 0.55
 DIMPLE_HEIGHT_RANGE = (0.2, 0.9)
 
 
+#: Height of the dimples above the bottom of the bare torso when no pose is known (waistband
+#: or buttocks' crease), in hip widths: the dimples lie 3-6 cm above the top of the gluteal
+#: cleft, which is about where briefs and shorts end.
+DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM = 0.45
+
 #: The search region around the dimples, in hip_width units: half-width, and how far
 #: below and above the hip line it reaches.
 REGION_HALF_WIDTH = 0.62

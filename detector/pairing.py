@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
 from detector import anatomy
 from detector.shading import Candidate, RegionCrop
 
@@ -67,16 +65,33 @@ def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
     return max(0.0, DEPTH_PER_CONTRAST_MM * candidate.depth_px * mm_per_pixel)
 
 
-def best_pair(
-    candidates: list[Candidate], crop: RegionCrop, hip_line_known: bool = True
-) -> PairResult:
-    """The pair of candidates, one each side of the midline, with the highest evidence.
+@dataclass(frozen=True)
+class HeightPrior:
+    """Where the pair is expected, in hip widths above the region's base line: a Gaussian
+    (centre, tolerance) inside a hard range."""
 
-    Without a known hip line (the no-pose fallback) the pair's height is not judged.
-    """
+    centre: float
+    tolerance: float
+    lowest: float
+    highest: float
+
+
+#: Base line = the hip landmarks' line (pose stage).
+HIPS_HEIGHT_PRIOR = HeightPrior(
+    anatomy.DIMPLE_HEIGHT, HEIGHT_TOLERANCE, *anatomy.DIMPLE_HEIGHT_RANGE
+)
+#: Base line = the bottom of the bare torso (fallback): a waistband, the buttocks' crease or
+#: the photo's edge; the dimples sit a little above it, just above the gluteal cleft.
+SKIN_BOTTOM_HEIGHT_PRIOR = HeightPrior(anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM, 0.35, 0.0, 2.0)
+
+
+def best_pair(
+    candidates: list[Candidate], crop: RegionCrop, height_prior: HeightPrior = HIPS_HEIGHT_PRIOR
+) -> PairResult:
+    """The pair of candidates, one each side of the midline, with the highest evidence."""
     body = [crop.body_coords((c.x, c.y)) for c in candidates]
     lo, hi = anatomy.DIMPLE_HALF_SPACING_RANGE
-    h_lo, h_hi = anatomy.DIMPLE_HEIGHT_RANGE if hip_line_known else (-np.inf, np.inf)
+    h_lo, h_hi = height_prior.lowest, height_prior.highest
     sides = {"left": [], "right": []}
     for cand, (lateral, height) in zip(candidates, body, strict=True):
         if lo <= abs(lateral) <= hi and h_lo <= height <= h_hi:
@@ -86,7 +101,7 @@ def best_pair(
         for right in sides["right"]:
             if left[0].light != right[0].light:
                 continue  # both dimples are lit by the same light
-            evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel, hip_line_known)
+            evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel, height_prior)
             if evidence > best[0]:
                 best = (evidence, symmetry, left, right)
     evidence, symmetry, left, right = best
@@ -108,7 +123,7 @@ def _pair_evidence(
     left: tuple[Candidate, float, float],
     right: tuple[Candidate, float, float],
     mm_per_pixel: float,
-    hip_line_known: bool,
+    height_prior: HeightPrior,
 ) -> tuple[float, float]:
     """Evidence of one pair and its symmetry (0..1)."""
     cand_l, lat_l, h_l = left
@@ -123,7 +138,7 @@ def _pair_evidence(
     centred = ((lat_l + lat_r) / MIDLINE_TOLERANCE) ** 2
     symmetry = math.exp(-0.5 * (level + centred)) * math.sqrt(balance) * size_match
     spacing = ((lat_l - lat_r) / 2 - anatomy.DIMPLE_HALF_SPACING) / (SPACING_TOLERANCE / 2)
-    height = ((h_l + h_r) / 2 - anatomy.DIMPLE_HEIGHT) / HEIGHT_TOLERANCE if hip_line_known else 0
+    height = ((h_l + h_r) / 2 - height_prior.centre) / height_prior.tolerance
     anatomy_prior = math.exp(-0.5 * (spacing**2 + height**2))
     depth_factor = min(1.0, depth / FULL_DEPTH_MM)
     return strength * depth_factor * symmetry * anatomy_prior, symmetry

@@ -8,7 +8,7 @@ import numpy as np
 
 from detector.fallback import find_back
 from detector.loading import DEFAULT_MAX_PIXELS, ImageSource, LoadedImage, load_image
-from detector.pairing import PairedDimple, PairResult, best_pair
+from detector.pairing import SKIN_BOTTOM_HEIGHT_PRIOR, PairedDimple, PairResult, best_pair
 from detector.pose import BodyFrame, PoseEstimator, body_frame, main_person
 from detector.report import (
     STATUS_MESSAGES,
@@ -157,7 +157,7 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
             status="low_quality", message=STATUS_MESSAGES["too_small"], **base
         ), None
     crop = extract_region(rgb, back.frame, None, extent=back.extent)
-    pair = best_pair(indentation_candidates(crop), crop, hip_line_known=False)
+    pair = best_pair(indentation_candidates(crop), crop, SKIN_BOTTOM_HEIGHT_PRIOR)
     return _judged_report(pair, crop, base), pair
 
 
