@@ -21,7 +21,7 @@ distributed = pytest.importorskip("distributed")
 def cluster():
     """Two single-threaded worker processes on this machine."""
     with distributed.LocalCluster(
-        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None
+        n_workers=2, processes=True, threads_per_worker=1, dashboard_address=":0"
     ) as local_cluster:
         yield local_cluster
 
