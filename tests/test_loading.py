@@ -146,3 +146,100 @@ def test_decompression_bomb_is_rejected_from_the_header():
     )
     with pytest.raises(ImageLoadError, match="too large"):
         load_image(bomb)
+
+
+def _large_marked_jpeg(width: int = 1600, height: int = 1200, orientation: int = 1) -> bytes:
+    """A smooth JPEG with a red block in the top-left corner of its stored pixels."""
+    ys, xs = np.mgrid[0:height, 0:width]
+    pixels = np.stack([np.full_like(xs, 90), 80 + xs * 150 // width, ys * 200 // height], -1)
+    pixels = pixels.astype(np.uint8)
+    pixels[: height // 8, : width // 8] = (255, 0, 0)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return _encoded(Image.fromarray(pixels), "JPEG", exif=exif, quality=95)
+
+
+def test_default_decodes_at_full_size():
+    loaded = load_image(_large_marked_jpeg())
+    assert loaded.rgb.shape == (1200, 1600, 3)
+    assert loaded.scale == 1.0 and loaded.full_size is None and loaded.size == (1600, 1200)
+
+
+@pytest.mark.parametrize(
+    ("max_side", "shape", "scale"),
+    [
+        (800, (600, 800, 3), 0.5),
+        (799, (600, 800, 3), 0.5),
+        (801, (1200, 1600, 3), 1.0),  # half size would fall below the cap
+        (300, (300, 400, 3), 0.25),  # the smallest DCT scale whose longer side is >= 300
+        (200, (150, 200, 3), 0.125),
+        (1, (150, 200, 3), 0.125),  # libjpeg reduces by 8 at most
+        (1600, (1200, 1600, 3), 1.0),
+    ],
+)
+def test_max_side_decodes_large_jpegs_at_a_reduced_dct_scale(max_side, shape, scale):
+    loaded = load_image(_large_marked_jpeg(), max_side=max_side)
+    assert loaded.rgb.shape == shape and loaded.scale == scale
+    assert loaded.size == (1600, 1200)
+    assert (loaded.full_size is None) == (scale == 1.0)
+
+
+def test_reduced_decode_matches_a_resized_full_decode():
+    full = load_image(_large_marked_jpeg()).rgb
+    half = load_image(_large_marked_jpeg(), max_side=800).rgb
+    resized = np.asarray(Image.fromarray(full).resize((800, 600), Image.Resampling.BOX))
+    assert np.abs(half.astype(int) - resized.astype(int)).mean() < 2.0
+
+
+def test_reduced_size_rounds_odd_sides_up():
+    loaded = load_image(_large_marked_jpeg(1601, 1203), max_side=800)
+    assert loaded.rgb.shape == (602, 801, 3)
+    assert loaded.scale == 0.5 and loaded.size == (1601, 1203)
+
+
+@pytest.mark.parametrize(
+    ("orientation", "size", "red_corner"),
+    [
+        (1, (1600, 1200), (0, 0)),
+        (3, (1600, 1200), (-1, -1)),
+        (6, (1200, 1600), (0, -1)),
+        (8, (1200, 1600), (-1, 0)),
+    ],
+)
+def test_exif_orientation_is_applied_to_reduced_decodes(orientation, size, red_corner):
+    loaded = load_image(_large_marked_jpeg(orientation=orientation), max_side=400)
+    assert loaded.size == size and loaded.scale == 0.25
+    assert loaded.rgb.shape[:2] == (size[1] // 4, size[0] // 4)
+    row = 5 if red_corner[0] == 0 else loaded.rgb.shape[0] - 6
+    col = 5 if red_corner[1] == 0 else loaded.rgb.shape[1] - 6
+    assert loaded.rgb[row, col, 0] > 200 and loaded.rgb[row, col, 1] < 60
+    # The opposite corner is not red: the block moved with the orientation.
+    assert loaded.rgb[-1 - row, -1 - col, 0] < 200 or loaded.rgb[-1 - row, -1 - col, 1] > 60
+
+
+def test_reduced_positions_map_back_to_full_resolution(tmp_path):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(_large_marked_jpeg())
+    full = load_image(path).rgb
+    quarter = load_image(path, max_side=400)
+    assert quarter.source == str(path) and quarter.scale == 0.25
+
+    def red_centre(rgb: np.ndarray) -> np.ndarray:
+        rows, cols = np.nonzero((rgb[..., 0] > 200) & (rgb[..., 1] < 60))
+        return np.array([cols.mean(), rows.mean()])
+
+    # The block covers columns 0-199 and rows 0-149 of the full image.
+    assert np.allclose(red_centre(full), [99.5, 74.5], atol=1.0)
+    assert np.allclose(quarter.to_full(red_centre(quarter.rgb)), [99.5, 74.5], atol=1.0)
+
+
+def test_max_side_leaves_other_formats_and_arrays_at_full_size():
+    png = _encoded(Image.fromarray(np.zeros((600, 900, 3), np.uint8)), "PNG")
+    assert load_image(png, max_side=100).rgb.shape == (600, 900, 3)
+    array = load_image(np.zeros((600, 900, 3), np.uint8), max_side=100)
+    assert array.rgb.shape == (600, 900, 3) and array.scale == 1.0
+
+
+def test_max_side_must_be_positive():
+    with pytest.raises(ValueError, match="max_side"):
+        load_image(_large_marked_jpeg(), max_side=0)
