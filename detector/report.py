@@ -133,9 +133,14 @@ class DimpleReport:
         save_overlay(self._require_pixels(), self, path)
 
     def _require_pixels(self) -> np.ndarray:
-        if self.pixels is None:
-            raise ValueError("this report carries no image (it was made from a stored row)")
-        return self.pixels
+        """The analysed image: kept in the report, else read again from its source."""
+        if self.pixels is not None:
+            return self.pixels
+        if self.source is None:
+            raise ValueError("this report carries no image and has no source to read it from")
+        from detector.loading import load_image
+
+        return load_image(self.source).rgb
 
     def summary(self) -> str:
         """A short human summary: one line of verdict and the message."""

@@ -128,5 +128,16 @@ def test_plot_and_save_overlay_draw_on_the_photo(tmp_path):
 
 def test_reports_without_pixels_cannot_draw():
     report = DimpleReport(status="no_person", message="x", image={"width": 2, "height": 2})
-    with pytest.raises(ValueError, match="no image"):
+    with pytest.raises(ValueError, match="no source"):
         report.plot()
+
+
+def test_a_report_without_pixels_reads_its_source_again(tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "photo.png"
+    Image.fromarray(np.full((30, 40, 3), 90, np.uint8)).save(path)
+    report = DimpleReport(
+        status="no_person", message="x", image={"width": 40, "height": 30}, source=str(path)
+    )
+    assert report.plot().shape == (30, 40, 3)
