@@ -251,13 +251,15 @@ LIGHT_HYPOTHESES: tuple[LightHypothesis, ...] = (
 )
 
 
-def dimple_template(sigma_px: float, light: LightHypothesis) -> tuple[np.ndarray, float]:
-    """Relative shading of a Gaussian indentation of scale ``sigma_px`` under ``light``.
+def dimple_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """The three zero-mean images whose combinations are an indentation's relative shading.
 
     The surface ``z = -d exp(-r^2 / 2 sigma^2)`` (d set so the steepest wall has slope
-    :data:`TEMPLATE_SLOPE`) is shaded by Lambert's law and divided by the shading of flat skin,
-    so the template is in the same units as :func:`relative_shading` (for small values).
-    Returns the template (square, about 6 sigma wide) and its depth in pixels.
+    :data:`TEMPLATE_SLOPE`) has unit normals ``n``; Lambert shading under a light ``L``,
+    divided by that of flat skin, is ``(n . L) / L_z``, so the relative shading
+    ``(n_x L_x + n_y L_y) / L_z + (n_z - 1)`` is linear in the basis ``n_x, n_y, n_z - 1``
+    (the walls stay lit for the slopes and elevations used here, so nothing clips). Returns
+    the basis (square, about 6 sigma wide; y up) and the indentation's depth in pixels.
     """
     radius = max(2, int(np.ceil(3.0 * sigma_px)))
     ys, xs = np.mgrid[-radius : radius + 1, -radius : radius + 1].astype(np.float64)
@@ -266,9 +268,53 @@ def dimple_template(sigma_px: float, light: LightHypothesis) -> tuple[np.ndarray
     dz_dy_down, dz_dx = np.gradient(z)
     normal = np.stack([-dz_dx, dz_dy_down, np.ones_like(z)], axis=-1)  # y up: dz/dy_up = -dz/dy
     normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
-    towards = light.vector()
-    shade = np.clip(normal @ towards, 0.0, None) / towards[2]
-    return (shade - 1.0).astype(np.float32), float(depth)
+    basis = [normal[..., 0], normal[..., 1], normal[..., 2] - 1.0]
+    bx, by, b0 = ((b - b.mean()).astype(np.float32) for b in basis)
+    return bx, by, b0, float(depth)
+
+
+@dataclass(frozen=True)
+class IndentationMatch:
+    """Correlations of the shading with an indentation's basis at one scale; any light's
+    normalised cross-correlation and amplitude follow from them without filtering again.
+
+    ``correlations`` are the three basis correlations, ``norms`` the basis images' squared
+    norms (mutually orthogonal by symmetry), ``window_energy`` the shading's energy about its
+    mean in each template-sized window, and ``depth_px`` the basis indentation's depth.
+    """
+
+    correlations: tuple[np.ndarray, np.ndarray, np.ndarray]
+    norms: tuple[float, float, float]
+    window_energy: np.ndarray
+    depth_px: float
+
+    def under(self, light: LightHypothesis) -> tuple[np.ndarray, np.ndarray]:
+        """NCC map and amplitude map (least-squares scale of the template) under ``light``."""
+        towards = light.vector()
+        weights = (towards[0] / towards[2], towards[1] / towards[2], 1.0)
+        correlation = sum(w * c for w, c in zip(weights, self.correlations, strict=True))
+        template_energy = sum(w * w * n for w, n in zip(weights, self.norms, strict=True))
+        ncc = correlation / np.sqrt(np.maximum(self.window_energy * template_energy, 1e-12))
+        return ncc, correlation / max(template_energy, 1e-12)
+
+
+def match_indentations(shading: np.ndarray, sigma_px: float) -> IndentationMatch:
+    """Correlate the shading with the indentation basis of scale ``sigma_px`` (beyond the
+    crop the shading counts as 0, as outside skin)."""
+    bx, by, b0, depth = dimple_basis(sigma_px)
+    correlations = tuple(
+        cv2.filter2D(shading, cv2.CV_32F, basis, borderType=cv2.BORDER_CONSTANT)
+        for basis in (bx, by, b0)
+    )
+    side = bx.shape[0]
+    count = float(side * side)
+    mean = cv2.boxFilter(shading, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    mean_sq = cv2.boxFilter(
+        shading * shading, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT
+    )
+    energy = np.clip(mean_sq - mean * mean, 0.0, None) * count
+    norms = tuple(float((basis * basis).sum()) for basis in (bx, by, b0))
+    return IndentationMatch(correlations, norms, energy, depth)
 
 
 @dataclass(frozen=True)
@@ -287,30 +333,6 @@ class Candidate:
     snr: float
     depth_px: float
     light: int
-
-
-def match_indentations(
-    shading: np.ndarray, sigma_px: float, light: LightHypothesis
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """Normalised cross-correlation with the indentation template, and its amplitude.
-
-    Returns the NCC map and the amplitude map (the least-squares scale of the template that
-    best explains each window, in template units), both aligned with ``shading``, and the
-    template's depth in pixels.
-    """
-    template, depth = dimple_template(sigma_px, light)
-    radius = template.shape[0] // 2
-    padded = cv2.copyMakeBorder(shading, radius, radius, radius, radius, cv2.BORDER_CONSTANT, 0)
-    ncc = cv2.matchTemplate(padded, template, cv2.TM_CCOEFF_NORMED)
-    side = template.shape[0]
-    mean = cv2.boxFilter(padded, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT)
-    mean_sq = cv2.boxFilter(
-        padded * padded, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT
-    )
-    window_std = np.sqrt(np.clip(mean_sq - mean * mean, 0.0, None))
-    window_std = window_std[radius:-radius, radius:-radius]
-    amplitude = ncc * window_std / max(float(template.std()), 1e-9)
-    return np.nan_to_num(ncc), amplitude, depth
 
 
 def implied_depth(amplitude: float, template_depth: float, light: LightHypothesis) -> float:
@@ -347,8 +369,10 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
     candidates: list[Candidate] = []
     for sigma_mm in SIGMAS_MM:
         sigma_px = sigma_mm / crop.mm_per_pixel
+        match = match_indentations(shading, sigma_px)
+        depth_px = match.depth_px
         for index, light in enumerate(LIGHT_HYPOTHESES):
-            ncc, amplitude, depth_px = match_indentations(shading, sigma_px, light)
+            ncc, amplitude = match.under(light)
             amplitude_noise = robust_spread(amplitude[usable])
             masked = np.where(inland > 1.5 * sigma_px, ncc, 0.0)
             peaks = peak_local_max(
