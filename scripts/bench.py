@@ -409,8 +409,9 @@ def agreement(records: list[ImageRuns]) -> list[dict[str, Any]]:
 
 
 def _batch_child(paths: list[str], workers: int, conn: Connection) -> None:
-    """Run one batch in this (fresh) process and send back completion times, statuses and the
-    largest peak RSS among the worker processes (kernel high-water mark of reaped children)."""
+    """Run one batch in this (fresh) process and send back completion times, statuses, the
+    workers' CPU time and the largest peak RSS among them (the kernel's high-water mark of
+    reaped children)."""
     try:
         from detector.batch import detect_batch
     except ImportError as exc:
@@ -421,15 +422,18 @@ def _batch_child(paths: list[str], workers: int, conn: Connection) -> None:
     for result in detect_batch(paths, workers=workers):
         finished.append(time.perf_counter() - start)
         statuses.append(result.status)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    peak_mb = peak / 2**20 if sys.platform == "darwin" else peak / 1024
-    conn.send({"finished": finished, "statuses": statuses, "peak_rss_mb": peak_mb})
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak_mb = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 1024)
+    cpu_s = usage.ru_utime + usage.ru_stime
+    conn.send({"finished": finished, "statuses": statuses, "peak_rss_mb": peak_mb, "cpu_s": cpu_s})
 
 
 def run_batch(paths: Sequence[Path], workers: int) -> dict[str, Any]:
     """Images/s of ``detect_batch(paths, workers=workers)`` run from a fresh process: over the
     whole wall time (worker start and model loading included), and steady (from the moment
-    every worker has returned its first result to the last result)."""
+    every worker has returned its first result to the last result); and how many cores the
+    workers kept busy on average (their CPU time over the wall time: below ``workers`` when
+    other processes take the cores, or when the workers wait)."""
     context = multiprocessing.get_context("spawn")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_batch_child, args=([str(p) for p in paths], workers, sender))
@@ -451,8 +455,36 @@ def run_batch(paths: Sequence[Path], workers: int) -> dict[str, Any]:
         "first_result_s": round(finished[0], 2),
         "images_per_s_wall": round(len(finished) / finished[-1], 2),
         "images_per_s_steady": None if steady is None else round(steady, 2),
+        "cores_busy": round(result["cpu_s"] / finished[-1], 2),
+        "cpu_s_per_image": round(result["cpu_s"] / len(finished), 3),
         "peak_rss_per_worker_mb": round(result["peak_rss_mb"], 1),
     }
+
+
+def _spin(seconds: float, conn: Connection) -> None:
+    """Busy-loop for ``seconds`` and send back the share of a core this process got."""
+    start, cpu = time.perf_counter(), time.process_time()
+    while time.perf_counter() - start < seconds:
+        pass
+    conn.send((time.process_time() - cpu) / (time.perf_counter() - start))
+
+
+def free_cores(count: int, seconds: float = 1.0) -> float:
+    """How many cores ``count`` busy processes actually get together: ``count`` on an idle
+    machine, less when other processes compete for the cores (the figures are then slower, and
+    batch throughput cannot scale)."""
+    context = multiprocessing.get_context("spawn")
+    pipes, processes = [], []
+    for _ in range(count):
+        receiver, sender = context.Pipe(duplex=False)
+        processes.append(context.Process(target=_spin, args=(seconds, sender)))
+        pipes.append(receiver)
+        processes[-1].start()
+        sender.close()
+    shares = [receiver.recv() for receiver in pipes]
+    for process in processes:
+        process.join()
+    return round(sum(shares), 2)
 
 
 def _wall(command: Sequence[str], runs: int) -> list[float]:
@@ -576,8 +608,12 @@ def print_report(results: dict[str, Any]) -> None:
     host = results["machine"]
     print(
         f"machine: {host['cpu']}, {host['cores']} cores; load average before/after "
-        f"{host['load_before']:.1f}/{host['load_after']:.1f}"
+        f"{host['load_before']:.1f}/{host['load_after']:.1f}; cores free for the benchmark at "
+        f"start/before the batch {host['free_cores_start']}/{host['free_cores_batch']}"
     )
+    if min(host["free_cores_start"], host["free_cores_batch"]) < 0.9 * host["cores"]:
+        print("WARNING: other processes were using the cores: figures are slower than on an idle")
+        print("         machine, and batch throughput cannot scale with workers.")
     sizes = list(results["images"])
     counts = ", ".join(f"{results['images'][s]['images']} x {s}" for s in sizes)
     print(
@@ -618,7 +654,7 @@ def print_report(results: dict[str, Any]) -> None:
             )
     print(
         f"\n{'batch workers':<16}{'img/s steady':>14}{'img/s wall':>12}"
-        f"{'1st result s':>14}{'peak RSS MB':>13}"
+        f"{'1st result s':>14}{'cores busy':>12}{'peak RSS MB':>13}"
     )
     for row in results["batch"]:
         if "error" in row:
@@ -627,7 +663,7 @@ def print_report(results: dict[str, Any]) -> None:
         print(
             f"{row['workers']:<16}{row['images_per_s_steady'] or float('nan'):>14.2f}"
             f"{row['images_per_s_wall']:>12.2f}{row['first_result_s']:>14.2f}"
-            f"{row['peak_rss_per_worker_mb']:>13.0f}"
+            f"{row['cores_busy']:>12.2f}{row['peak_rss_per_worker_mb']:>13.0f}"
         )
     imports = results["imports"]
     print(
@@ -695,6 +731,7 @@ def main(argv: list[str] | None = None) -> int:
     max_side = args.max_side or None
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
+    free_start = free_cores(usable_cores())
     names = QUICK_SAMPLES if args.quick else sorted(p.name for p in SAMPLES.glob("*.jpg"))
     photos = make_image_set([SAMPLES / name for name in names], args.images)
     runs = 1 if args.quick else 3
@@ -717,6 +754,7 @@ def main(argv: list[str] | None = None) -> int:
         detector.close()
 
     batch_paths = batch_set(photos, 1 if args.quick else 2)
+    free_batch = free_cores(usable_cores())
     results: dict[str, Any] = {
         "command": " ".join(["python scripts/bench.py", *(sys.argv[1:] if argv is None else argv)]),
         "machine": machine(),
@@ -732,7 +770,12 @@ def main(argv: list[str] | None = None) -> int:
             {label: paths[0] for label, paths in photos.items()}, 1 if args.quick else 3
         ),
     }
-    results["machine"] |= {"load_before": load_before, "load_after": os.getloadavg()[0]}
+    results["machine"] |= {
+        "load_before": load_before,
+        "load_after": os.getloadavg()[0],
+        "free_cores_start": free_start,
+        "free_cores_batch": free_batch,
+    }
     results["targets"] = check_targets(results)
     results["bench_s"] = round(time.perf_counter() - started, 1)
     print_report(results)
