@@ -23,12 +23,12 @@ HEIGHT_TOLERANCE = 0.25
 
 #: Logistic calibration of the pair evidence into a 0..1 score (score 0.5 at EVIDENCE_AT_HALF),
 #: fitted on the full-body benchmark renders by scripts/calibrate.py.
-EVIDENCE_AT_HALF = 0.1615
-EVIDENCE_SLOPE = 11.0
+EVIDENCE_AT_HALF = 0.137
+EVIDENCE_SLOPE = 11.5
 
 #: Calibration of the shading-amplitude depth into millimetres (light intensity and
 #: elevation are unknown, so the fit is scaled on renders of known depth).
-DEPTH_PER_CONTRAST_MM = 2.28
+DEPTH_PER_CONTRAST_MM = 2.36
 #: A candidate's SNR counts fully in the pair strength from this level up.
 SNR_SATURATION = 4.0
 #: Estimated depth (mm) from which a pair counts fully: shallower shading is as likely to be
