@@ -13,14 +13,16 @@ DIMPLE_COLOURS = {"left": (0, 255, 80), "right": (255, 60, 200)}
 
 
 def draw_overlay(rgb: np.ndarray, report: DimpleReport) -> np.ndarray:
-    """A copy of ``rgb`` (H, W, 3 uint8) with the report drawn on it."""
+    """A copy of ``rgb`` (H, W, 3 uint8) with the report drawn on it; ``rgb`` may be the photo
+    at a reduced size (the report's positions are scaled to it)."""
     canvas = np.ascontiguousarray(rgb.copy())
     height, width = canvas.shape[:2]
+    to_canvas = width / report.image["width"] if report.image.get("width") else 1.0
     thickness = max(1, round(max(height, width) / 500))
     if report.geometry is not None:
-        corners = np.round(report.geometry.region_corners).astype(np.int32)
+        corners = np.round(report.geometry.region_corners * to_canvas).astype(np.int32)
         cv2.polylines(canvas, [corners], True, REGION_COLOUR, thickness, cv2.LINE_AA)
-        start, end = np.round(report.geometry.midline).astype(np.int32)
+        start, end = np.round(report.geometry.midline * to_canvas).astype(np.int32)
         cv2.line(
             canvas,
             tuple(map(int, start)),
@@ -30,8 +32,8 @@ def draw_overlay(rgb: np.ndarray, report: DimpleReport) -> np.ndarray:
             cv2.LINE_AA,
         )
     for dimple in report.dimples:
-        centre = (round(dimple.x), round(dimple.y))
-        radius = max(3, round(dimple.radius))
+        centre = (round(dimple.x * to_canvas), round(dimple.y * to_canvas))
+        radius = max(3, round(dimple.radius * to_canvas))
         colour = DIMPLE_COLOURS[dimple.side]
         cv2.circle(canvas, centre, radius, colour, thickness + 1, cv2.LINE_AA)
         cv2.circle(canvas, centre, max(1, thickness), colour, -1, cv2.LINE_AA)

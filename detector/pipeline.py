@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 
 from detector.fallback import find_back
-from detector.loading import DEFAULT_MAX_PIXELS, ImageSource, LoadedImage, load_image
+from detector.loading import (
+    DEFAULT_MAX_PIXELS,
+    DEFAULT_MAX_SIDE,
+    ImageSource,
+    LoadedImage,
+    load_image,
+)
 from detector.pairing import SKIN_BOTTOM_HEIGHT_PRIOR, PairedDimple, PairResult, best_pair
 from detector.pose import BodyFrame, PoseEstimator, body_frame, main_person
 from detector.report import (
@@ -61,9 +68,13 @@ class Detector:
     """
 
     def __init__(
-        self, model_path: str | os.PathLike | None = None, max_pixels: int = DEFAULT_MAX_PIXELS
+        self,
+        model_path: str | os.PathLike | None = None,
+        max_pixels: int = DEFAULT_MAX_PIXELS,
+        max_side: int | None = DEFAULT_MAX_SIDE,
     ) -> None:
         self.max_pixels = max_pixels
+        self.max_side = max_side
         self._pose = PoseEstimator(model_path)
 
     def detect(self, source: ImageSource) -> DimpleReport:
@@ -72,15 +83,21 @@ class Detector:
         Raises :class:`detector.ImageLoadError` (a ``ValueError``) when the input is not a
         readable image; every readable image gets a report, whatever its status.
         """
-        return self.analyse(load_image(source, self.max_pixels))
+        return self.analyse(load_image(source, self.max_pixels, self.max_side))
 
     def analyse(self, image: LoadedImage) -> DimpleReport:
         """Run the pipeline on an already loaded image."""
         return self.examine(image)[0]
 
     def examine(self, image: LoadedImage) -> tuple[DimpleReport, PairResult | None]:
-        """The report and, where the region was judged, the pairing stage's result (its raw
-        evidence, used to calibrate the score on labelled renders)."""
+        """The report (in the pixels of the full-size photo, however it was decoded) and,
+        where the region was judged, the pairing stage's result (its raw evidence, used to
+        calibrate the score on labelled renders)."""
+        report, pair = self._examine_working(image)
+        return _in_full_resolution(report, image), pair
+
+    def _examine_working(self, image: LoadedImage) -> tuple[DimpleReport, PairResult | None]:
+        """The pipeline, in the pixels of the decoded (working) image."""
         rgb = image.rgb
         base = {
             "source": image.source,
@@ -104,7 +121,7 @@ class Detector:
         geometry = _geometry(frame, POSE_EXTENT)
         base |= {
             "geometry": geometry,
-            "region": _bounding_region(geometry.region_corners, rgb, "pose"),
+            "region": _bounding_region(geometry.region_corners, rgb.shape, "pose"),
         }
         crop = extract_region(rgb, frame, person.mask, person.mask_scale)
         # Covered or out of frame is the more useful answer, so it comes before "too small".
@@ -141,6 +158,32 @@ def detect(source: ImageSource) -> DimpleReport:
         return detector.detect(source)
 
 
+def _in_full_resolution(report: DimpleReport, image: LoadedImage) -> DimpleReport:
+    """The report with every position in the pixels of the full-size photo as displayed."""
+    width, height = image.size
+    if image.scale == 1.0:
+        return report
+    dimples = [
+        replace(d, x=float(x), y=float(y), radius=d.radius / image.scale)
+        for d in report.dimples
+        for x, y in [image.to_full(np.array([d.x, d.y]))]
+    ]
+    geometry = region = None
+    if report.geometry is not None:
+        geometry = Geometry(
+            region_corners=image.to_full(report.geometry.region_corners),
+            midline=image.to_full(report.geometry.midline),
+        )
+        region = _bounding_region(geometry.region_corners, (height, width), report.region.method)
+    return replace(
+        report,
+        dimples=dimples,
+        geometry=geometry,
+        region=region,
+        image={"width": width, "height": height},
+    )
+
+
 def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, PairResult | None]:
     """The fallback: judge a bare back found by its skin, when the pose model found no one."""
     back = find_back(rgb)
@@ -150,7 +193,7 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
     geometry = _geometry(back.frame, back.extent)
     base |= {
         "geometry": geometry,
-        "region": _bounding_region(geometry.region_corners, rgb, "fallback"),
+        "region": _bounding_region(geometry.region_corners, rgb.shape, "fallback"),
     }
     if back.frame.hip_width < MIN_HIP_WIDTH_PX:
         return DimpleReport(
@@ -229,8 +272,8 @@ def _geometry(frame: BodyFrame, extent: RegionExtent) -> Geometry:
     return Geometry(region_corners=region_corners(frame, extent), midline=midline)
 
 
-def _bounding_region(corners: np.ndarray, rgb: np.ndarray, method: str) -> Region:
-    height, width = rgb.shape[:2]
+def _bounding_region(corners: np.ndarray, shape: tuple[int, ...], method: str) -> Region:
+    height, width = shape[:2]
     x0, y0 = np.clip(np.floor(corners.min(axis=0)), 0, [width, height]).astype(int)
     x1, y1 = np.clip(np.ceil(corners.max(axis=0)), 0, [width, height]).astype(int)
     return Region(x=int(x0), y=int(y0), width=int(x1 - x0), height=int(y1 - y0), method=method)

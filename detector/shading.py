@@ -153,11 +153,18 @@ def extract_region(
     top_left = frame.to_image(extent.half_width, extent.above)
     step = frame.hip_width / scale
     to_image = np.column_stack([-frame.left * step, -frame.up * step, top_left])
-    flags = cv2.INTER_AREA | cv2.WARP_INVERSE_MAP
     size = (width, height)
-    patch = cv2.warpAffine(rgb, to_image, size, flags=flags, borderMode=cv2.BORDER_REPLICATE)
-    inside = np.ones(rgb.shape[:2], np.uint8)
-    valid = cv2.warpAffine(inside, to_image, size, flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    patch = _resample(rgb, to_image, size, step)
+    cols, rows = np.meshgrid(np.arange(width), np.arange(height))
+    xy = np.stack([cols, rows], axis=-1) @ to_image[:, :2].T + to_image[:, 2]
+    img_h, img_w = rgb.shape[:2]
+    valid = (
+        (xy[..., 0] > -0.5)
+        & (xy[..., 0] < img_w - 0.5)
+        & (xy[..., 1] > -0.5)
+        & (xy[..., 1] < img_h - 0.5)
+    )
+    flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     if person_mask is not None:
         to_mask = to_image * mask_scale  # the mask may be smaller than the photo
         person = cv2.warpAffine(person_mask.astype(np.float32), to_mask, size, flags=flags)
@@ -166,12 +173,57 @@ def extract_region(
     grey = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
     return RegionCrop(
         grey=grey,
-        valid=valid.astype(bool),
+        valid=valid,
         person=person,
         skin=skin_pixels(patch, reference_rows=SKIN_REFERENCE_ROWS),
         to_image=to_image,
         scale=scale,
         extent=extent,
+    )
+
+
+def _resample(
+    rgb: np.ndarray, to_image: np.ndarray, size: tuple[int, int], step: float
+) -> np.ndarray:
+    """Warp the photo into the crop without aliasing: where a crop pixel spans ``step`` >= 2
+    photo pixels, the region's bounding box is first shrunk by that integer factor with area
+    averaging (warpAffine itself only interpolates)."""
+    shrink = int(step)
+    if shrink < 2:
+        return cv2.warpAffine(
+            rgb,
+            to_image,
+            size,
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+    width, height = size
+    corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], np.float64)
+    spots = corners @ to_image[:, :2].T + to_image[:, 2]
+    img_h, img_w = rgb.shape[:2]
+    x0, y0 = np.clip(np.floor(spots.min(axis=0)) - 2 * shrink, 0, [img_w, img_h]).astype(int)
+    x1, y1 = np.clip(np.ceil(spots.max(axis=0)) + 2 * shrink, 0, [img_w, img_h]).astype(int)
+    if x1 - x0 < shrink or y1 - y0 < shrink:
+        return cv2.warpAffine(
+            rgb,
+            to_image,
+            size,
+            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+            borderMode=cv2.BORDER_REPLICATE,
+        )
+    box = rgb[y0:y1, x0:x1]
+    small = cv2.resize(
+        box, ((x1 - x0) // shrink, (y1 - y0) // shrink), interpolation=cv2.INTER_AREA
+    )
+    # Small pixel u covers photo pixels x0 + shrink u ... + shrink - 1: centre below.
+    offset = np.array([x0, y0]) + (shrink - 1) / 2.0
+    to_small = np.column_stack([to_image[:, :2] / shrink, (to_image[:, 2] - offset) / shrink])
+    return cv2.warpAffine(
+        small,
+        to_small,
+        size,
+        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+        borderMode=cv2.BORDER_REPLICATE,
     )
 
 
@@ -383,7 +435,7 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
         for index, light in enumerate(LIGHT_HYPOTHESES):
             ncc, amplitude = match.under(light)
             amplitude_noise = robust_spread(amplitude[usable])
-            masked = np.where(inland > 1.5 * sigma_px, ncc, 0.0)
+            masked = np.where(inland > 2.5 * sigma_px, ncc, 0.0)
             peaks = local_maxima(masked, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
             for row, col in peaks:
                 snr = float(amplitude[row, col]) / amplitude_noise

@@ -92,3 +92,32 @@ def test_two_people_the_larger_one_is_analysed(detector):
     assert report.people == 2
     assert report.region is not None
     assert report.region.x + report.region.width <= big.width  # on the larger person only
+
+
+def test_large_photos_are_decoded_smaller_but_reported_in_full_size(tmp_path, detector):
+    """A 12-megapixel JPEG is analysed at half size (DCT scaling); the report's positions are
+    in the full photo's pixels, where the labelled dimples are."""
+    import json
+
+    from conftest import SAMPLES
+    from PIL import Image
+
+    label = next(
+        e
+        for e in json.loads((SAMPLES / "labels.json").read_text())["images"]
+        if e["file"] == "closeup_pronounced.jpg"
+    )
+    with Image.open(SAMPLES / label["file"]) as image:
+        factor = 4000 / image.height
+        big = image.convert("RGB").resize((round(image.width * factor), 4000), Image.BICUBIC)
+    path = tmp_path / "big.jpg"
+    big.save(path, quality=92)
+    report = detector.detect(path)
+    assert report.image == {"width": big.width, "height": 4000}
+    assert report.status == "ok" and report.present
+    spacing = label["inter_dimple_px"] * factor
+    for found in report.dimples:
+        truth = next(d for d in label["dimples"] if d["side"] == found.side)
+        error = np.hypot(found.x - truth["x"] * factor, found.y - truth["y"] * factor)
+        assert error < 0.25 * spacing
+    assert report.plot().shape == (2000, big.width // 2, 3)  # drawn on the working image
