@@ -8,6 +8,7 @@ records the scale so that positions can be given in the pixels of the photo as d
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import warnings
@@ -148,11 +149,20 @@ def load_image(
     )
 
 
+@functools.cache
+def _register_heif() -> None:
+    """Let Pillow open HEIC/HEIF photos (as iPhones save them), once per process, on first use."""
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+
+
 def _decode(
     stream: io.IOBase, what: str, max_pixels: int, max_side: int | None, source: str | None
 ) -> LoadedImage:
     """Decode the first frame of an encoded image, upright, as RGB uint8 (reduced by the JPEG
     DCT scaling that ``max_side`` allows)."""
+    _register_heif()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
