@@ -10,11 +10,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import multiprocessing
 import os
 import signal
 import stat
 import threading
+import time
 import warnings
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -64,6 +66,14 @@ HEIF_BRANDS = frozenset({b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b
 AVIF_BRANDS = frozenset({b"avif", b"avis"})
 #: Bytes read from a file to recognise its format.
 SNIFF_BYTES = 64
+
+#: Seconds a local worker may spend on one image before it is stopped and the file gets an
+#: error row (``timeout`` of :func:`detect_batch`, ``--timeout`` of ``dimples batch``).
+DEFAULT_TIMEOUT = 60.0
+#: Test hook, read by local workers: a worker given the file named by this environment variable
+#: hangs instead of analysing it, as a pipeline stuck in native code would, so that tests can
+#: check the timeout for real. Unset in normal use.
+HANG_ON_VARIABLE = "DIMPLES_TEST_HANG_ON"
 
 
 def sniff_format(head: bytes) -> str | None:
@@ -398,16 +408,25 @@ def default_workers() -> int:
 
 
 def run_jobs(
-    jobs: Iterable[Job], workers: int | None = None, client: Client | None = None
+    jobs: Iterable[Job],
+    workers: int | None = None,
+    client: Client | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Iterator[BatchResult]:
     """Run jobs in ``workers`` local processes (default: one per core) or on a Dask cluster,
-    yielding one result per job as each finishes. Closing the generator stops the work."""
+    yielding one result per job as each finishes. Closing the generator stops the work.
+
+    A local worker that spends more than ``timeout`` seconds on one job (None: no limit) is
+    killed and replaced, and the job gets an error row; Dask tasks are not timed.
+    """
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds or None, got {timeout}")
     jobs = list(jobs)
     if client is not None:
         from detector.cluster import run_on_dask
 
         return run_on_dask(jobs, client)
-    return _run_local(jobs, workers or default_workers())
+    return _run_local(jobs, workers or default_workers(), timeout)
 
 
 def detect_batch(
@@ -417,6 +436,7 @@ def detect_batch(
     client: Client | None = None,
     overlays: PathInput | None = None,
     thumbnail: int | None = None,
+    timeout: float | None = DEFAULT_TIMEOUT,
 ) -> Iterator[BatchResult]:
     """Analyse many photos in parallel, yielding one result per file as each finishes.
 
@@ -433,6 +453,10 @@ def detect_batch(
         Folder where each photo is written with the result drawn (``<relative path>.png``).
     thumbnail : int, optional
         Also return a JPEG thumbnail of the overlay, at most this many pixels on a side.
+    timeout : float or None
+        Seconds a local worker may spend on one file (the model's loading not counted); a
+        worker that takes longer is killed and replaced, and the file gets an error row
+        ``timed out after N s``. None: no limit. Not applied to Dask tasks.
 
     Yields
     ------
@@ -460,23 +484,38 @@ def detect_batch(
     found = find_images(inputs, exclude=[] if overlays is None else [overlays])
     for problem in found.problems:
         warnings.warn(problem, RuntimeWarning, stacklevel=2)
-    yield from run_jobs(make_jobs(found, overlays, thumbnail), workers, client)
+    yield from run_jobs(make_jobs(found, overlays, thumbnail), workers, client, timeout)
+
+
+#: What a local worker sends once its model is loaded: its job's time starts then.
+_READY = "ready"
 
 
 @dataclass
 class _Worker:
-    """A local worker process, the parent's end of its pipe, and the job it is running."""
+    """A local worker process, the parent's end of its pipe, whether its model is loaded, the
+    job it is running and the time (``time.monotonic``) by which that job must be done."""
 
     process: BaseProcess
     conn: Connection
+    ready: bool = False
     job: Job | None = None
+    deadline: float = math.inf
 
 
 def _worker_main(conn: Connection) -> None:
-    """A local worker: run the jobs the parent sends until it sends None or goes away."""
+    """A local worker: load the model, say it is ready, then run the jobs the parent sends
+    until it sends None or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    hang_on = os.environ.get(HANG_ON_VARIABLE)
     try:
+        # A model that cannot load is not fatal here: analyse_job gives each file its row.
+        with contextlib.suppress(Exception):
+            process_detector()
+        conn.send(_READY)
         while (job := conn.recv()) is not None:
+            if job.source == hang_on:
+                threading.Event().wait()  # the test hook: hang until killed
             conn.send(analyse_job(job))
     except (EOFError, BrokenPipeError):  # the parent is gone
         pass
@@ -506,9 +545,10 @@ def _ctrl_c_ignored() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _run_local(jobs: list[Job], workers: int) -> Iterator[BatchResult]:
+def _run_local(jobs: list[Job], workers: int, timeout: float | None) -> Iterator[BatchResult]:
     """Jobs in worker processes, each with one job at a time; a worker that dies (killed, out
-    of memory, crashed in native code) costs an error row for its file and is replaced."""
+    of memory, crashed in native code) or spends more than ``timeout`` seconds on a job (after
+    loading its model) costs an error row for its file and is replaced."""
     context = multiprocessing.get_context("spawn")
     queue = deque(jobs)
     running: dict[Connection, _Worker] = {}
@@ -527,30 +567,56 @@ def _run_local(jobs: list[Job], workers: int) -> Iterator[BatchResult]:
             worker = start()
             worker.conn.send(job)
         worker.job = job
+        worker.deadline = _deadline(timeout) if worker.ready else math.inf
         running[worker.conn] = worker
 
     try:
         for _ in range(min(workers, len(queue))):
             give_job(start())
         while running:
-            for conn in wait(list(running)):
-                worker = running.pop(conn)
+            soonest = min(worker.deadline for worker in running.values())
+            for conn in wait(list(running), _seconds_until(soonest)):
+                worker = running[conn]
                 try:
                     result = conn.recv()
                 except (EOFError, OSError):  # EOF, or reset when it died with a job unread
                     result = BatchResult(error_row(worker.job.source, _death_message(worker)))
+                if result == _READY:  # its model is loaded: the job's time starts now
+                    worker.ready, worker.deadline = True, _deadline(timeout)
+                    continue
+                del running[conn]
                 if queue:
                     give_job(worker)
                 else:
                     with contextlib.suppress(OSError):
                         conn.send(None)  # done: the worker closes its model and exits
                 yield result
+            now = time.monotonic()
+            # A result already waiting counts as in time (this generator may be resumed late).
+            late = [w for w in running.values() if w.deadline <= now and not w.conn.poll()]
+            for worker in late:
+                del running[worker.conn]
+                worker.process.kill()
+                worker.process.join()
+                if queue:
+                    give_job(start())
+                yield BatchResult(error_row(worker.job.source, f"timed out after {timeout:g} s"))
     finally:
         for worker in started:
             if worker.conn in running:
                 worker.process.terminate()
             worker.process.join()
             worker.conn.close()
+
+
+def _deadline(timeout: float | None) -> float:
+    """When a job given now must be done (``time.monotonic``); infinite without a timeout."""
+    return math.inf if timeout is None else time.monotonic() + timeout
+
+
+def _seconds_until(deadline: float) -> float | None:
+    """Seconds from now until ``deadline``, at least 0; None (wait for ever) when infinite."""
+    return None if deadline == math.inf else max(0.0, deadline - time.monotonic())
 
 
 def _death_message(worker: _Worker) -> str:

@@ -23,6 +23,8 @@ EXIT_INTERRUPTED = 130
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``dimples`` argument parser."""
+    from detector.batch import DEFAULT_TIMEOUT
+
     parser = argparse.ArgumentParser(
         prog="dimples",
         description="Find the dimples of Venus in a photo of a person's back.",
@@ -44,6 +46,14 @@ def build_parser() -> argparse.ArgumentParser:
         type=_positive_int,
         metavar="N",
         help="worker processes, each loading the model once (default: one per core)",
+    )
+    many.add_argument(
+        "--timeout",
+        type=_timeout,
+        default=DEFAULT_TIMEOUT,
+        metavar="SECONDS",
+        help="stop a local worker that spends longer on one photo and give the photo an error row "
+        f"(default: {DEFAULT_TIMEOUT:g}; 0: no limit)",
     )
     many.add_argument(
         "-q", "--quiet", action="store_true", help="no progress bar and no summary on stderr"
@@ -97,6 +107,15 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
     return value
+
+
+def _timeout(text: str) -> float | None:
+    """``--timeout``: seconds, 0 for no limit (None)."""
+    with contextlib.suppress(ValueError):
+        value = float(text)
+        if 0 <= value < float("inf"):
+            return value or None
+    raise argparse.ArgumentTypeError(f"must be a number of seconds (0: no limit), got {text!r}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -160,7 +179,9 @@ def run_batch(args: argparse.Namespace) -> int:
         except (ImportError, OSError) as exc:
             return _fail(str(exc))
         bar = stack.enter_context(_progress(len(jobs), args.quiet))
-        results = stack.enter_context(contextlib.closing(_results(jobs, args.workers, client, bar)))
+        results = stack.enter_context(
+            contextlib.closing(_results(jobs, args.workers, client, bar, args.timeout))
+        )
         try:
             for result in results:
                 writer.write(result.row)
@@ -209,7 +230,7 @@ def run_trend(args: argparse.Namespace) -> int:
     with _progress(len(jobs), args.quiet) as bar:
         points = sort_points(
             TrendPoint(*photo_date(result.source), result.row)
-            for result in _results(jobs, args.workers, None, bar)
+            for result in _results(jobs, args.workers, None, bar, args.timeout)
         )
     print(format_table(points))
     print(describe_change(points))
@@ -247,12 +268,12 @@ def _find(paths: list[str], exclude: Iterable[str] = ()) -> FoundImages | None:
 
 
 def _results(
-    jobs: list[Job], workers: int | None, client: Client | None, bar: tqdm
+    jobs: list[Job], workers: int | None, client: Client | None, bar: tqdm, timeout: float | None
 ) -> Iterator[BatchResult]:
     """The jobs' results as they finish, advancing the progress bar and reporting warnings."""
     from detector.batch import run_jobs
 
-    with contextlib.closing(run_jobs(jobs, workers, client)) as results:
+    with contextlib.closing(run_jobs(jobs, workers, client, timeout)) as results:
         for result in results:
             if result.warning is not None:
                 bar.write(f"dimples: warning: {result.warning}", file=sys.stderr)

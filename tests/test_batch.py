@@ -44,13 +44,17 @@ pillow_heif.register_heif_opener()
 GOOD = ["back_pronounced.jpg", "back_subtle.jpg", "front_view.jpg"]
 
 
-def _dimples(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+def run_dimples(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``dimples ARGS`` in a fresh interpreter, its output captured as text."""
     return subprocess.run(
         [sys.executable, "-m", "detector.cli", *args],
         capture_output=True,
         text=True,
         timeout=300,
         cwd=cwd,
+        env=env,
     )
 
 
@@ -244,7 +248,7 @@ def _mixed_folder(tmp_path: Path) -> Path:
 def test_batch_gives_one_row_per_file_with_the_right_statuses(tmp_path):
     root = _mixed_folder(tmp_path)
     out, table, overlays = tmp_path / "r.jsonl", tmp_path / "r.csv", tmp_path / "overlays"
-    result = _dimples(
+    result = run_dimples(
         "batch", str(root), "--out", str(out), "--csv", str(table), "--overlays", str(overlays),
         "--html", str(tmp_path / "r.html"), "--workers", "2",
     )  # fmt: skip
@@ -289,23 +293,26 @@ def test_rows_go_to_stdout_without_out(tmp_path):
     root = tmp_path / "photos"
     root.mkdir()
     (root / "notes.jpg").write_text("x")
-    result = _dimples("batch", str(root), "--quiet")
+    result = run_dimples("batch", str(root), "--quiet")
     assert result.returncode == 0 and result.stderr == ""
     assert json.loads(result.stdout)["status"] == "error"
 
 
 def test_batch_errors_are_one_line(tmp_path):
-    result = _dimples("batch", str(tmp_path / "missing"))
+    result = run_dimples("batch", str(tmp_path / "missing"))
     assert result.returncode == 2
     assert result.stderr == f"dimples: error: no such file or folder: {tmp_path / 'missing'}\n"
-    result = _dimples("batch", str(tmp_path), "--resume")
+    result = run_dimples("batch", str(tmp_path), "--resume")
     assert result.returncode == 2 and "--resume needs --out" in result.stderr
 
 
-def _stop_when_rows(command: list[str], out: Path, rows: int, how: int) -> tuple[int, str]:
+def stop_when_rows(
+    command: list[str], out: Path, rows: int, how: int, group: bool
+) -> tuple[int, str]:
     """Start a batch in its own process group, and once ``out`` has at least ``rows`` rows
-    send ``how`` to the group (as a terminal's Ctrl-C reaches every process) or to the batch
-    alone (SIGKILL: its workers are left to notice). Its exit status and stderr."""
+    send ``how`` to the whole group (as a terminal's Ctrl-C reaches every process, or a kill of
+    the whole job) or to the batch alone (its workers are left to notice). Its exit status and
+    stderr."""
     batch = subprocess.Popen(
         command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True
     )
@@ -314,7 +321,7 @@ def _stop_when_rows(command: list[str], out: Path, rows: int, how: int) -> tuple
         while not (out.exists() and out.read_bytes().count(b"\n") >= rows):
             assert batch.poll() is None and time.monotonic() < deadline, "batch ended early"
             time.sleep(0.02)
-        if how == signal.SIGINT:
+        if group:
             os.killpg(batch.pid, how)
         else:
             batch.send_signal(how)
@@ -333,19 +340,21 @@ def test_interrupted_and_killed_batch_resumes_with_exactly_one_row_per_file(tmp_
     command = [sys.executable, "-m", "detector.cli", "batch", str(root), "--out", str(out)]
     command += ["--workers", "2"]
 
-    status, stderr = _stop_when_rows(command, out, 2, signal.SIGINT)  # Ctrl-C
+    status, stderr = stop_when_rows(command, out, 2, signal.SIGINT, group=True)  # Ctrl-C
     interrupted = read_rows(out)[0]
     assert status == 130 and stderr.count("\n") == 1
     assert stderr.startswith(f"dimples: error: interrupted after {len(interrupted)} of 30 files")
 
-    status, _ = _stop_when_rows([*command, "--resume"], out, len(interrupted) + 3, signal.SIGKILL)
+    status, _ = stop_when_rows(
+        [*command, "--resume"], out, len(interrupted) + 3, signal.SIGKILL, group=False
+    )
     assert status == -signal.SIGKILL
     done = read_rows(out)[0]
     assert done[: len(interrupted)] == interrupted and len(done) < 30
     with open(out, "a") as stream:  # as if the kill had cut a row short
         stream.write('{"schema": "dimples/1", "source": "')
 
-    result = _dimples(*command[3:], "--resume")
+    result = run_dimples(*command[3:], "--resume")
     assert result.returncode == 0, result.stderr
     rows = read_rows(out)[0]
     assert sorted(row["source"] for row in rows) == sorted(str(p) for p in root.iterdir())
