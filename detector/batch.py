@@ -29,9 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pillow_heif
 from PIL import Image
 
-from detector.html_report import thumbnail_jpeg
 from detector.loading import ImageLoadError
-from detector.overlay import draw_overlay
 from detector.report import SCHEMA, DimpleReport
 
 if TYPE_CHECKING:
@@ -380,6 +378,10 @@ def analyse_job(job: Job) -> BatchResult:
     report = replace(report, source=job.source)
     thumbnail = warning = None
     if job.overlay is not None or job.thumbnail is not None:
+        # Drawing needs OpenCV: imported only when asked, so that `dimples` starts quickly.
+        from detector.html_report import thumbnail_jpeg
+        from detector.overlay import draw_overlay
+
         drawn = draw_overlay(report.pixels, report)
         if job.thumbnail is not None:
             thumbnail = thumbnail_jpeg(drawn, job.thumbnail)
