@@ -127,10 +127,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_detect(args: argparse.Namespace) -> int:
     """``dimples detect``: exit 0 whenever a report was made, 2 for unreadable input."""
-    from detector.loading import ImageLoadError, load_image  # fast path for bad input
+    from detector.loading import DEFAULT_MAX_SIDE, ImageLoadError, load_image  # fast path
 
     try:
-        image = load_image(args.photo)
+        image = load_image(args.photo, max_side=DEFAULT_MAX_SIDE)
     except ImageLoadError as exc:
         return _fail(str(exc))
     from detector.overlay import save_overlay

@@ -12,6 +12,7 @@ import functools
 import io
 import os
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,7 +184,10 @@ def _decode(
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own header check, at 2x its limit
-        raise ImageLoadError(f"{what} is too large ({_one_line(exc)})") from exc
+        raise ImageLoadError(
+            f"{what} is too large (its header claims more pixels than Pillow will decode, "
+            f"far over the limit of {max_pixels:,})"
+        ) from exc
     except UnidentifiedImageError as exc:
         raise ImageLoadError(f"{what} is not an image this tool can read") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
@@ -210,20 +214,44 @@ def _draft(image: Image.Image, max_side: int | None) -> float:
     return drafted[1][2] / width
 
 
+#: Rows converted at a time: the decoded image and the result are the only full-size copies.
+STRIP_ROWS = 256
+#: What transparent pixels become: mid grey rather than black, which reads as shadow.
+TRANSPARENT_GREY = (128, 128, 128)
+
+
 def _to_rgb8(image: Image.Image) -> np.ndarray:
-    """Convert any PIL mode (16-bit, greyscale, palette, CMYK, alpha) to RGB uint8."""
+    """Convert any PIL mode (16-bit, greyscale, palette, CMYK, alpha) to RGB uint8, a strip of
+    rows at a time (``np.asarray`` of a whole image goes through ``tobytes``, two more
+    full-size copies, and mode conversions make a third)."""
+    width, height = image.size
+    rgb = np.empty((height, width, 3), np.uint8)
+    convert = _strip_converter(image)
+    for top in range(0, height, STRIP_ROWS):
+        bottom = min(height, top + STRIP_ROWS)
+        rgb[top:bottom] = convert(image.crop((0, top, width, bottom)))
+    return rgb
+
+
+def _strip_converter(image: Image.Image) -> Callable[[Image.Image], np.ndarray]:
+    """A function from a strip of ``image`` to its RGB uint8 (or broadcastable grey) pixels."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I", "F"):
-        values = np.asarray(image, dtype=np.float32)
-        top = 65535.0 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
-        grey = np.clip(values * (255.0 / top), 0, 255).astype(np.uint8)
-        return np.ascontiguousarray(np.repeat(grey[:, :, None], 3, axis=2))
-    if image.mode != "RGB":
-        image = image.convert("RGBA" if "A" in image.mode or image.mode == "P" else "RGB")
-        if image.mode == "RGBA":
-            # Transparent pixels become mid grey rather than black, which reads as shadow.
-            backdrop = Image.new("RGBA", image.size, (128, 128, 128, 255))
-            image = Image.alpha_composite(backdrop, image).convert("RGB")
-    return np.ascontiguousarray(np.asarray(image, dtype=np.uint8))
+        top = 65535.0 if image.mode.startswith("I;16") or image.getextrema()[1] > 255 else 255.0
+
+        def grey(strip: Image.Image) -> np.ndarray:
+            values = np.asarray(strip, dtype=np.float32) * (255.0 / top)
+            return np.clip(values, 0, 255).astype(np.uint8)[:, :, None]
+
+        return grey
+    if "A" in image.mode or image.mode == "P":
+
+        def composited(strip: Image.Image) -> np.ndarray:
+            backdrop = Image.new("RGB", strip.size, TRANSPARENT_GREY)
+            backdrop.paste(strip.convert("RGBA"), mask=strip.convert("RGBA"))
+            return np.asarray(backdrop)
+
+        return composited
+    return lambda strip: np.asarray(strip.convert("RGB"))
 
 
 def rgb_from_array(array: np.ndarray) -> np.ndarray:
