@@ -1,25 +1,24 @@
 """Anatomical constants the detector relies on, each with its source.
 
 All lengths are relative to the distance between MediaPipe's two hip landmarks
-(``hip_width``) or to the torso length (hip midpoint to shoulder midpoint), so that
-they hold whatever the photo's scale.
+(``hip_width``), so that they hold whatever the photo's scale.
 
 Sources
 -------
 - FAUST body scans with CAESAR-style landmarks (100 scans): the posterior superior iliac
   spines (PSIS) lie 9.8 +- 1.2 cm above the trochanterion and 11.3 +- 1.1 cm apart.
 - Hip joint centres lie about 0.36 x the inter-ASIS distance from the midline (Bell et al.,
-  J Biomech 1990), about 17-18 cm apart in adults; MediaPipe's hip landmarks sit near them.
+  J Biomech 1990), about 17-18 cm apart in adults; MediaPipe's hip landmarks sit near them,
+  a little lateral (about 19 cm apart on the adult renders of scripts/render.py).
 - Dimple radius 10-20 mm (the skin depression over the PSIS ligament); dimples 8-12 cm apart
   (../shared/DESIGN.md section 3).
-- Adult torso length (hip joint centre to shoulder joint centre) about 45-52 cm.
 """
 
-#: Typical distance between the hip joint centres, in millimetres; converts hip_width to mm.
+#: Typical distance between the hip joint centres, in millimetres; converts hip_width to mm
+#: (with MediaPipe's slightly wider landmarks, millimetres read about 8 % large: the searched
+#: scales and depth estimates absorb it, the latter through calibration on renders).
 HIP_WIDTH_MM = 175.0
 
-#: Typical torso length (hip midpoint to shoulder midpoint) in millimetres.
-TORSO_LENGTH_MM = 480.0
 
 #: Expected half-spacing of the dimples from the midline, as a fraction of hip_width, and the
 #: range searched. MediaPipe's hip landmarks sit lateral to the joint centres (about 19-20 cm

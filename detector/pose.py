@@ -51,9 +51,6 @@ class Pose:
     ----------
     points : numpy.ndarray
         ``(33, 2)`` float array of x, y pixel positions (BlazePose order).
-    world : numpy.ndarray
-        ``(33, 3)`` metric landmarks centred on the hips (x right, y down, z towards camera
-        is negative), as the model believes them.
     mask : numpy.ndarray or None
         float32 person probability at the resolution the model saw, or None.
     mask_scale : float
@@ -61,7 +58,6 @@ class Pose:
     """
 
     points: np.ndarray
-    world: np.ndarray
     mask: np.ndarray | None
     mask_scale: float = 1.0
 
@@ -152,13 +148,12 @@ class PoseEstimator:
         for index, landmarks in enumerate(result.pose_landmarks):
             pixels = np.array([[p.x * width, p.y * height] for p in landmarks], dtype=np.float64)
             points = (pixels - border) / scale
-            world = np.array([[p.x, p.y, p.z] for p in result.pose_world_landmarks[index]])
             mask = None
             if result.segmentation_masks:
                 full = result.segmentation_masks[index].numpy_view()
                 full = full.reshape(full.shape[0], full.shape[1])
                 mask = full[border : height - border, border : width - border].astype(np.float32)
-            pose = Pose(points=points, world=world, mask=mask, mask_scale=scale)
+            pose = Pose(points=points, mask=mask, mask_scale=scale)
             if pose.is_plausible(photo_shape):
                 people.append(pose)
         return people

@@ -104,13 +104,6 @@ class RegionCrop:
         height = self.extent.above - xy[..., 1] / self.scale
         return np.stack([lateral, height], axis=-1)
 
-    def crop_coords(self, body: np.ndarray) -> np.ndarray:
-        """Crop pixels of body coordinates (lateral, height) ``(..., 2)``."""
-        body = np.asarray(body, dtype=np.float64)
-        x = (self.extent.half_width - body[..., 0]) * self.scale
-        y = (self.extent.above - body[..., 1]) * self.scale
-        return np.stack([x, y], axis=-1)
-
     def image_coords(self, xy: np.ndarray) -> np.ndarray:
         """Image pixels of crop pixels ``(..., 2)``."""
         xy = np.asarray(xy, dtype=np.float64)
