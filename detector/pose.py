@@ -245,10 +245,14 @@ class BodyFrame:
 
 
 def body_frame(points: np.ndarray) -> BodyFrame:
-    """The lower-back frame from shoulder and hip landmarks ``(33, 2)``.
+    """The lower-back frame of a person seen from behind, from shoulder and hip landmarks
+    ``(33, 2)``.
 
     The body scale is the hip width, but never less than 0.3 x the torso length, so a body
-    turned away from the camera (hips foreshortened) keeps a sensible scale.
+    turned away from the camera (hips foreshortened) keeps a sensible scale. The person's left
+    is the image's left of the spine, whatever the landmarks' labels say: MediaPipe mirrors
+    many back views into front-facing skeletons, and the back-view decision has already
+    overruled it.
     """
     hips = points[LEFT_HIP], points[RIGHT_HIP]
     shoulders = points[LEFT_SHOULDER], points[RIGHT_SHOULDER]
@@ -256,10 +260,6 @@ def body_frame(points: np.ndarray) -> BodyFrame:
     spine = (shoulders[0] + shoulders[1]) / 2.0 - origin
     torso_length = float(np.linalg.norm(spine))
     up = spine / torso_length if torso_length > 0 else np.array([0.0, -1.0])
-    # Perpendicular to the spine; which of its two senses is the person's left follows the
-    # landmarks' left hip, so a mirrored skeleton keeps its own handedness here.
-    left = np.array([up[1], -up[0]])
-    if float((hips[0] - hips[1]) @ left) < 0:
-        left = -left
+    left = np.array([up[1], -up[0]])  # the image's left of the spine
     hip_width = max(float(np.linalg.norm(hips[0] - hips[1])), 0.3 * torso_length, 1.0)
     return BodyFrame(origin=origin, up=up, left=left, hip_width=hip_width)

@@ -121,3 +121,15 @@ def test_large_photos_are_decoded_smaller_but_reported_in_full_size(tmp_path, de
         error = np.hypot(found.x - truth["x"] * factor, found.y - truth["y"] * factor)
         assert error < 0.25 * spacing
     assert report.plot().shape == (2000, big.width // 2, 3)  # drawn on the working image
+
+
+def test_a_mirrored_skeleton_keeps_the_persons_left_on_the_image_left():
+    """MediaPipe often labels a back view's hips and shoulders as if seen from the front;
+    the body frame still puts the person's left on the image's left."""
+    from detector.pose import body_frame
+
+    points = np.zeros((33, 2))
+    points[[11, 12, 23, 24]] = [[300, 100], [100, 100], [260, 400], [140, 400]]  # mirrored
+    frame = body_frame(points)
+    assert frame.left[0] < 0 and frame.up[1] < 0
+    assert frame.to_image(0.3, 0.5)[0] < 200  # a point on the left lies left of the spine
