@@ -182,38 +182,24 @@ def _resample(
     photo pixels, the region's bounding box is first shrunk by that integer factor with area
     averaging (warpAffine itself only interpolates)."""
     shrink = int(step)
-    if shrink < 2:
-        return cv2.warpAffine(
-            rgb,
-            to_image,
-            size,
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
-        )
     width, height = size
     corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], np.float64)
     spots = corners @ to_image[:, :2].T + to_image[:, 2]
     img_h, img_w = rgb.shape[:2]
     x0, y0 = np.clip(np.floor(spots.min(axis=0)) - 2 * shrink, 0, [img_w, img_h]).astype(int)
     x1, y1 = np.clip(np.ceil(spots.max(axis=0)) + 2 * shrink, 0, [img_w, img_h]).astype(int)
-    if x1 - x0 < shrink or y1 - y0 < shrink:
-        return cv2.warpAffine(
-            rgb,
-            to_image,
-            size,
-            flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
-            borderMode=cv2.BORDER_REPLICATE,
+    if shrink >= 2 and x1 - x0 >= shrink and y1 - y0 >= shrink:
+        rgb = cv2.resize(
+            rgb[y0:y1, x0:x1],
+            ((x1 - x0) // shrink, (y1 - y0) // shrink),
+            interpolation=cv2.INTER_AREA,
         )
-    box = rgb[y0:y1, x0:x1]
-    small = cv2.resize(
-        box, ((x1 - x0) // shrink, (y1 - y0) // shrink), interpolation=cv2.INTER_AREA
-    )
-    # Small pixel u covers photo pixels x0 + shrink u ... + shrink - 1: centre below.
-    offset = np.array([x0, y0]) + (shrink - 1) / 2.0
-    to_small = np.column_stack([to_image[:, :2] / shrink, (to_image[:, 2] - offset) / shrink])
+        # Small pixel u covers photo pixels x0 + shrink u ... + shrink - 1: centre below.
+        offset = np.array([x0, y0]) + (shrink - 1) / 2.0
+        to_image = np.column_stack([to_image[:, :2] / shrink, (to_image[:, 2] - offset) / shrink])
     return cv2.warpAffine(
-        small,
-        to_small,
+        rgb,
+        to_image,
         size,
         flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
         borderMode=cv2.BORDER_REPLICATE,
