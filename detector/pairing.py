@@ -23,12 +23,19 @@ HEIGHT_TOLERANCE = 0.25
 
 #: Logistic calibration of the pair evidence into a 0..1 score (score 0.5 at EVIDENCE_AT_HALF),
 #: fitted on the full-body benchmark renders by scripts/calibrate.py.
-EVIDENCE_AT_HALF = 0.137
-EVIDENCE_SLOPE = 11.5
+EVIDENCE_AT_HALF = 0.139
+EVIDENCE_SLOPE = 11.0
 
 #: Calibration of the shading-amplitude depth into millimetres (light intensity and
-#: elevation are unknown, so the fit is scaled on renders of known depth).
-DEPTH_PER_CONTRAST_MM = 2.36
+#: elevation are unknown, so the fit is scaled on renders of known depth). This absolute
+#: estimate only gates the evidence (FULL_DEPTH_MM).
+DEPTH_PER_CONTRAST_MM = 2.38
+#: The reported depth: the indentation's match times its contrast over the texture of the
+#: same photo (saturating at RELIEF_SNR_CAP), in millimetres. Relative to how strongly the
+#: same light shades the rest of the back, it tracks the true depth better than the absolute
+#: amplitude (Spearman 0.56 against 0.23 on the renders); scaled by scripts/calibrate.py.
+DEPTH_PER_RELIEF_MM = 1.85
+RELIEF_SNR_CAP = 12.0
 #: A candidate's SNR counts fully in the pair strength from this level up.
 SNR_SATURATION = 4.0
 #: Estimated depth (mm) from which a pair counts fully: shallower shading is as likely to be
@@ -46,18 +53,25 @@ class PairedDimple:
 
 @dataclass(frozen=True)
 class PairResult:
-    """The best pair (left, right), its evidence, symmetry and calibrated score."""
+    """The best pair (left, right), its evidence, symmetry and calibrated score, and the
+    millimetres per crop pixel its candidates are measured in."""
 
     left: PairedDimple | None
     right: PairedDimple | None
     evidence: float
     symmetry: float | None
     score: float
+    mm_per_pixel: float
 
 
 def score_from_evidence(evidence: float) -> float:
     """Logistic calibration of pair evidence into a monotone 0..1 score."""
     return 1.0 / (1.0 + math.exp(-EVIDENCE_SLOPE * (evidence - EVIDENCE_AT_HALF)))
+
+
+def reported_depth_mm(candidate: Candidate) -> float:
+    """The depth reported for a dimple (see DEPTH_PER_RELIEF_MM)."""
+    return DEPTH_PER_RELIEF_MM * candidate.ncc * min(candidate.snr, RELIEF_SNR_CAP)
 
 
 def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
@@ -107,15 +121,20 @@ def best_pair(
     evidence, symmetry, left, right = best
     if left is None or right is None:
         return PairResult(
-            left=None, right=None, evidence=0.0, symmetry=None, score=score_from_evidence(0.0)
+            left=None,
+            right=None,
+            evidence=0.0,
+            symmetry=None,
+            score=score_from_evidence(0.0),
+            mm_per_pixel=crop.mm_per_pixel,
         )
-    mm = crop.mm_per_pixel
     return PairResult(
-        left=PairedDimple(left[0], depth_estimate_mm(left[0], mm)),
-        right=PairedDimple(right[0], depth_estimate_mm(right[0], mm)),
+        left=PairedDimple(left[0], reported_depth_mm(left[0])),
+        right=PairedDimple(right[0], reported_depth_mm(right[0])),
         evidence=evidence,
         symmetry=symmetry,
         score=score_from_evidence(evidence),
+        mm_per_pixel=crop.mm_per_pixel,
     )
 
 

@@ -7,8 +7,9 @@ depth estimates, and prints the constants to put into ``detector/pairing.py``:
 
 - ``EVIDENCE_AT_HALF`` and ``EVIDENCE_SLOPE``: a logistic regression of ``present`` on the pair
   evidence (maximum likelihood), so that ``score`` reads as a probability on renders;
-- ``DEPTH_PER_CONTRAST_MM``: the factor that makes the median depth estimate of positives
-  that pass the fitted threshold equal their median true depth.
+- ``DEPTH_PER_CONTRAST_MM`` and ``DEPTH_PER_RELIEF_MM``: the factors that make the median
+  absolute (contrast) and reported (relief) depth estimates of positives that pass the fitted
+  threshold equal their median true depth.
 """
 
 from __future__ import annotations
@@ -24,7 +25,12 @@ from scipy.optimize import minimize
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detector import Detector, load_image
-from detector.pairing import DEPTH_PER_CONTRAST_MM
+from detector.pairing import (
+    DEPTH_PER_CONTRAST_MM,
+    DEPTH_PER_RELIEF_MM,
+    depth_estimate_mm,
+    reported_depth_mm,
+)
 
 
 def fit_logistic(evidence: np.ndarray, present: np.ndarray) -> tuple[float, float]:
@@ -49,26 +55,33 @@ def main(argv: list[str] | None = None) -> int:
     entries = [
         e for e in json.loads(args.labels.read_text())["images"] if e["framing"] == "full_body"
     ]
-    evidence, present, depth_true, depth_found = [], [], [], []
+    evidence, present, depth_true, contrast, relief = [], [], [], [], []
     with Detector() as detector:
         for entry in entries:
-            _, pair = detector.examine(load_image(args.folder / entry["file"]))
+            image = load_image(args.folder / entry["file"], max_side=detector.max_side)
+            _, pair = detector.examine(image)
             if pair is None:
                 continue
             evidence.append(pair.evidence)
             present.append(bool(entry["present"]))
-            found = pair.left is not None and pair.right is not None
             depth_true.append(np.mean([d["depth_mm"] for d in entry["dimples"]]))
-            depth_found.append((pair.left.depth_mm + pair.right.depth_mm) / 2 if found else 0.0)
+            found = [] if pair.left is None else [pair.left.candidate, pair.right.candidate]
+            mm = pair.mm_per_pixel
+            contrast.append(np.mean([depth_estimate_mm(c, mm) for c in found] or [0.0]))
+            relief.append(np.mean([reported_depth_mm(c) for c in found] or [0.0]))
     evidence_array, present_array = np.array(evidence), np.array(present)
     at_half, slope = fit_logistic(evidence_array, present_array)
     detected = present_array & (evidence_array >= at_half)
-    ratio = np.median(np.array(depth_true)[detected]) / np.median(np.array(depth_found)[detected])
-    scale = DEPTH_PER_CONTRAST_MM * float(ratio)
+    true_median = np.median(np.array(depth_true)[detected])
+    contrast_scale = DEPTH_PER_CONTRAST_MM * true_median / np.median(np.array(contrast)[detected])
+    relief_scale = DEPTH_PER_RELIEF_MM * true_median / np.median(np.array(relief)[detected])
     print(f"{len(evidence)} judged full-body renders, {sum(present)} with dimples")
     print(f"EVIDENCE_AT_HALF = {at_half:.4f}")
     print(f"EVIDENCE_SLOPE = {slope:.3f}")
-    print(f"DEPTH_PER_CONTRAST_MM = {scale:.3f}  (from {int(detected.sum())} detected positives)")
+    print(f"DEPTH_PER_CONTRAST_MM = {contrast_scale:.3f}")
+    print(
+        f"DEPTH_PER_RELIEF_MM = {relief_scale:.3f}  (from {int(detected.sum())} detected positives)"
+    )
     return 0
 
 
