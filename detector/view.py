@@ -7,7 +7,8 @@ only the back of a head). Two kinds of evidence are combined:
 1. handedness: in a back view the person's left shoulder and hip lie on the image's left;
 2. a face: BlazeFace run on the head region that the landmarks point to, scaled to the size it
    was trained on. The back of a head scores about 0.25-0.6, a face seen from the front or in
-   three-quarter view 0.75-0.95 on the real photos in ../shared/data.
+   three-quarter view 0.74-0.96 on the real photos in ../shared/data (one back of a head
+   reached 0.76).
 
 A confident face overrides a back-view skeleton; a front-view skeleton is believed only when a
 face is at least plausible, since a mirrored back view has no face to find.
@@ -35,7 +36,7 @@ HEAD_CROP_SIDE = 192
 #: Head crops smaller than this (half-side, in photo pixels) are too coarse to look for a face.
 MIN_HEAD_HALF_SIDE = 12.0
 #: Face confidence that overrides a back-view skeleton, and that confirms a front-view one.
-CONFIDENT_FACE = 0.75
+CONFIDENT_FACE = 0.8
 PLAUSIBLE_FACE = 0.6
 #: Heads smaller than this (half-side, photo pixels) need CERTAIN_FACE to override.
 SMALL_HEAD_HALF_SIDE = 40.0
