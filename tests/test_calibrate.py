@@ -1,0 +1,34 @@
+"""scripts/calibrate.py: the logistic fit recovers known parameters."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "calibrate.py"
+
+
+def _calibrate():
+    spec = importlib.util.spec_from_file_location("calibrate", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_logistic_fit_recovers_the_generating_curve():
+    rng = np.random.default_rng(3)
+    evidence = rng.uniform(0.0, 0.4, 4000)
+    probability = 1.0 / (1.0 + np.exp(-15.0 * (evidence - 0.15)))
+    present = rng.uniform(size=evidence.size) < probability
+    at_half, slope = _calibrate().fit_logistic(evidence, present)
+    assert abs(at_half - 0.15) < 0.01
+    assert abs(slope - 15.0) < 2.0
+
+
+def test_separable_classes_put_the_midpoint_between_them():
+    evidence = np.array([0.05, 0.06, 0.07, 0.3, 0.31, 0.32])
+    present = np.array([False, False, False, True, True, True])
+    at_half, slope = _calibrate().fit_logistic(evidence, present)
+    assert 0.07 < at_half < 0.3 and slope > 10
