@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pillow_heif
 from PIL import Image
 
-from detector.loading import ImageLoadError
+from detector.loading import ImageLoadError, one_line
 from detector.report import SCHEMA, DimpleReport
 
 if TYPE_CHECKING:
@@ -394,12 +394,6 @@ def analyse_job(job: Job) -> BatchResult:
     return BatchResult(
         report.to_dict(), replace(report, pixels=None), thumbnail=thumbnail, warning=warning
     )
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception's message on one line (its first line, or its type when it has none)."""
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def default_workers() -> int:

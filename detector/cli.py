@@ -127,13 +127,13 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_detect(args: argparse.Namespace) -> int:
     """``dimples detect``: exit 0 whenever a report was made, 2 for unreadable input."""
-    from detector.loading import DEFAULT_MAX_SIDE, ImageLoadError, load_image  # fast path
+    # Read the photo before the models load, so a bad file is reported at once.
+    from detector.loading import DEFAULT_MAX_SIDE, ImageLoadError, load_image, one_line
 
     try:
         image = load_image(args.photo, max_side=DEFAULT_MAX_SIDE)
     except ImageLoadError as exc:
         return _fail(str(exc))
-    from detector.overlay import save_overlay
     from detector.pipeline import Detector
 
     with Detector() as detector:
@@ -141,9 +141,9 @@ def run_detect(args: argparse.Namespace) -> int:
     print(report.to_json() if args.json else report.summary())
     if args.overlay:
         try:
-            save_overlay(image.rgb, report, args.overlay)
+            report.save_overlay(args.overlay)
         except (OSError, ValueError) as exc:
-            return _fail(f"cannot write overlay {args.overlay}: {exc}")
+            return _fail(f"cannot write overlay {args.overlay}: {one_line(exc)}")
     return EXIT_OK
 
 

@@ -18,9 +18,9 @@ from detector.batch import (
     analyse_job,
     close_process_detector,
     error_row,
-    one_line,
     process_detector,
 )
+from detector.loading import one_line
 
 PLUGIN_NAME = "dimples-detector"
 

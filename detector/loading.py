@@ -191,7 +191,7 @@ def _decode(
     except UnidentifiedImageError as exc:
         raise ImageLoadError(f"{what} is not an image this tool can read") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
-        raise ImageLoadError(f"{what} is damaged or truncated ({_one_line(exc)})") from exc
+        raise ImageLoadError(f"{what} is damaged or truncated ({one_line(exc)})") from exc
     if scale == 1.0:
         return LoadedImage(rgb=rgb, source=source)
     return LoadedImage(rgb=rgb, source=source, scale=scale, full_size=(width, height))
@@ -287,7 +287,7 @@ def rgb_from_array(array: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(values[:, :, :3])
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """The first line of an exception's message, for one-line errors."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

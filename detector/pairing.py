@@ -3,8 +3,10 @@
 A pair of dimples of Venus is symmetric about the spine, level, of similar size and strength,
 sits over the sacroiliac joints (a little above the hip line, roughly halfway between the
 midline and each hip) and is spaced as the pelvis allows (11.3 +- 1.1 cm apart in adults,
-see :mod:`detector.anatomy`). The pair evidence is the geometric mean of the two candidates'
-SNR times those priors; the score is a logistic calibration of it.
+see :mod:`detector.anatomy`). Both dimples must be explained by the same light. The pair
+evidence is the geometric mean of the two candidates' shape match (NCC) and saturated SNR,
+times a factor for a physically plausible depth, times the symmetry and anatomy priors; the
+score is a logistic calibration of it (scripts/calibrate.py).
 """
 
 from __future__ import annotations

@@ -1,22 +1,22 @@
 """Shading and curvature stage: read indentations from the shading of the lower back.
 
-The region over the sacroiliac joints is resampled into an upright crop whose scale is tied to
-the body (:data:`PIXELS_PER_HIP_WIDTH`), so dimples of 10-20 mm always span the same few
-filter scales. In that crop:
+The region over the sacroiliac joints is resampled (area-averaged) into an upright crop whose
+scale is tied to the body (:data:`PIXELS_PER_HIP_WIDTH`), so dimples of 10-20 mm always span
+the same few filter scales. In that crop:
 
-1. illumination is normalised: log luminance (albedo and light intensity become additive)
-   minus its large-scale trend (body curvature, uneven light), leaving relative shading;
-2. the light direction is estimated from the structure tensor of that shading: under a
-   directional light every small relief (muscle, dimple) shades as a dipole along the light,
-   so shading gradients line up with it; their isotropy says how frontal the light is;
-3. an indentation of scale sigma lit from direction ``l`` shades as a dipole, darker on the
-   wall facing away from the light (the upper wall under top light), plus a dark blob from
-   ambient occlusion (frontal light). The evidence is the matched response to both,
-   ``-sigma * d/dl G_sigma`` and ``sigma^2 * Laplacian G_sigma``, normalised by the texture's
-   robust spread, so it reads as a signal-to-noise ratio;
-4. candidates are local maxima of that evidence that are blob-like (both Hessian eigenvalues
-   of the evidence similar), rejecting lines: the spine groove, the gluteal cleft, waistbands
-   and clothing edges.
+1. bare skin is found by colour, referenced to the back above the dimples (skin-toned
+   clothing is left out); only its shading is read;
+2. illumination is normalised: log luminance (albedo and light intensity become additive)
+   minus its large-scale trend over skin (body curvature, uneven light), leaving relative
+   shading;
+3. a Gaussian indentation shaded by Lambert's law under a light ``L`` has the relative shading
+   ``(n_x L_x + n_y L_y) / L_z + (n_z - 1)``: darker on the wall facing away from the light,
+   a faint ring under frontal light. It is linear in three basis images, so three
+   correlations per scale give the normalised cross-correlation (shape match) and the
+   least-squares amplitude (contrast, hence depth) under each of :data:`LIGHT_HYPOTHESES`;
+4. candidates are local maxima of that match whose whole template lies on skin (so the spine
+   groove's and clothing's edges do not count), with the amplitude's signal-to-noise ratio
+   against the same map over the rest of the back.
 """
 
 from __future__ import annotations
