@@ -1,8 +1,8 @@
 """Batch stage: find the images among files and folders, analyse them in worker processes or on
 a Dask cluster, and stream back one result per input file as each one finishes.
 
-Importing this module registers pillow-heif's opener, so HEIC/HEIF photos (what iPhones save)
-load like any other image.
+HEIC/HEIF photos (what iPhones save) load like any other image: the loader registers
+pillow-heif's opener on first use.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pillow_heif
 from PIL import Image
 
 from detector.loading import ImageLoadError, one_line
@@ -36,8 +35,6 @@ if TYPE_CHECKING:
     from distributed import Client
 
     from detector.pipeline import Detector
-
-pillow_heif.register_heif_opener()
 
 PathInput = str | os.PathLike
 

@@ -151,7 +151,7 @@ def load_image(
 
 
 @functools.cache
-def _register_heif() -> None:
+def register_heif() -> None:
     """Let Pillow open HEIC/HEIF photos (as iPhones save them), once per process, on first use."""
     import pillow_heif
 
@@ -163,7 +163,7 @@ def _decode(
 ) -> LoadedImage:
     """Decode the first frame of an encoded image, upright, as RGB uint8 (reduced by the JPEG
     DCT scaling that ``max_side`` allows)."""
-    _register_heif()
+    register_heif()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

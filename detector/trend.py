@@ -17,6 +17,8 @@ from typing import Any, Literal
 
 from PIL import ExifTags, Image
 
+from detector.loading import register_heif
+
 #: A calendar date in a name: year (1900-2099), month, day, with one separator (-, _, .) used
 #: twice or none, not inside a longer run of digits.
 DATE_IN_NAME = re.compile(r"(?<!\d)((?:19|20)\d\d)([-_.]?)(\d\d)\2(\d\d)(?!\d)")
@@ -91,6 +93,7 @@ def parse_exif_datetime(text: str) -> datetime | None:
 
 def exif_date(path: str | os.PathLike) -> datetime | None:
     """The EXIF ``DateTimeOriginal`` of an image file (read from its header), or None."""
+    register_heif()  # iPhone photos are HEIC
     try:
         with Image.open(path) as image:
             value = image.getexif().get_ifd(ExifTags.IFD.Exif).get(ExifTags.Base.DateTimeOriginal)
