@@ -318,14 +318,18 @@ class IndentationMatch:
     window_energy: np.ndarray
     depth_px: float
 
-    def under(self, light: LightHypothesis) -> tuple[np.ndarray, np.ndarray]:
-        """NCC map and amplitude map (least-squares scale of the template) under ``light``."""
-        towards = light.vector()
-        weights = (towards[0] / towards[2], towards[1] / towards[2], 1.0)
-        correlation = sum(w * c for w, c in zip(weights, self.correlations, strict=True))
-        template_energy = sum(w * w * n for w, n in zip(weights, self.norms, strict=True))
-        ncc = correlation / np.sqrt(np.maximum(self.window_energy * template_energy, 1e-12))
-        return ncc, correlation / max(template_energy, 1e-12)
+    def under(self, lights: tuple[LightHypothesis, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """NCC maps and amplitude maps (least-squares scale of the template) under each of
+        ``lights``, both ``(height, width, len(lights))`` float32."""
+        towards = np.array([light.vector() for light in lights])
+        weights = np.column_stack([towards[:, :2] / towards[:, 2:], np.ones(len(lights))])
+        template_energy = weights**2 @ np.array(self.norms)
+        correlation = np.stack(self.correlations, axis=-1) @ weights.T.astype(np.float32)
+        # Where the window holds no shading (off skin) the correlation is 0 as well.
+        inverse_norm = 1.0 / np.sqrt(np.maximum(self.window_energy, 1e-12))
+        ncc = correlation * inverse_norm[..., None]
+        ncc *= (1.0 / np.sqrt(template_energy)).astype(np.float32)
+        return ncc, correlation * (1.0 / template_energy).astype(np.float32)
 
 
 def match_indentations(shading: np.ndarray, sigma_px: float) -> IndentationMatch:
@@ -374,21 +378,25 @@ def implied_depth(amplitude: float, template_depth: float, light: LightHypothesi
     return template_depth * float(np.sqrt(amplitude) if light.azimuth_deg is None else amplitude)
 
 
-def robust_spread(values: np.ndarray) -> float:
-    """Standard deviation estimated from the median absolute deviation (1 when too few);
-    from every few values of a large sample, which estimates it just as well."""
-    if values.size < 16:
-        return 1.0
-    values = values[:: max(1, values.size // 4096)]
-    return max(1.4826 * float(np.median(np.abs(values - np.median(values)))), 1e-6)
+def robust_spread(values: np.ndarray) -> np.ndarray:
+    """Standard deviation along the last axis estimated from the median absolute deviation
+    (1 when fewer than 16 values)."""
+    if values.shape[-1] < 16:
+        return np.ones(values.shape[:-1])
+    median = np.median(values, axis=-1, keepdims=True)
+    return np.maximum(1.4826 * np.median(np.abs(values - median), axis=-1), 1e-6)
 
 
-def local_maxima(values: np.ndarray, min_distance: int, threshold: float) -> np.ndarray:
-    """``(row, col)`` of pixels that are the maximum of their ``2 min_distance + 1`` square
-    and at least ``threshold``."""
+def local_maxima(
+    values: np.ndarray, min_distance: int, threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows, columns and channels of the pixels of ``values`` ``(height, width, channels)``
+    that are the maximum of their ``2 min_distance + 1`` square in their channel and at least
+    ``threshold``."""
     side = 2 * min_distance + 1
-    neighbourhood_max = cv2.dilate(values.astype(np.float32), np.ones((side, side), np.uint8))
-    return np.argwhere((values >= neighbourhood_max) & (values >= threshold))
+    neighbourhood_max = cv2.dilate(values, np.ones((side, side), np.uint8))
+    peaks = np.flatnonzero((values >= neighbourhood_max) & (values >= threshold))
+    return np.unravel_index(peaks, values.shape)
 
 
 def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
@@ -406,31 +414,34 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
     # The crop's own border counts as an edge too.
     bordered = np.pad(usable, 1).astype(np.uint8)
     inland = cv2.distanceTransform(bordered, cv2.DIST_L2, 3)[1:-1, 1:-1]
+    # The texture noise is estimated on every few skin pixels: as good as on all, and faster.
+    noise_pixels = np.flatnonzero(usable)
+    noise_pixels = noise_pixels[:: max(1, noise_pixels.size // 4096)]
     candidates: list[Candidate] = []
     for sigma_mm in SIGMAS_MM:
         sigma_px = sigma_mm / crop.mm_per_pixel
         match = match_indentations(shading, sigma_px)
-        depth_px = match.depth_px
-        for index, light in enumerate(LIGHT_HYPOTHESES):
-            ncc, amplitude = match.under(light)
-            amplitude_noise = robust_spread(amplitude[usable])
-            masked = np.where(inland > 2.5 * sigma_px, ncc, 0.0)
-            peaks = local_maxima(masked, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
-            for row, col in peaks:
-                snr = float(amplitude[row, col]) / amplitude_noise
-                if snr < MIN_CANDIDATE_SNR:
-                    continue
-                candidates.append(
-                    Candidate(
-                        x=float(col),
-                        y=float(row),
-                        sigma_px=sigma_px,
-                        ncc=float(ncc[row, col]),
-                        snr=snr,
-                        depth_px=implied_depth(float(amplitude[row, col]), depth_px, light),
-                        light=index,
-                    )
+        ncc, amplitude = match.under(LIGHT_HYPOTHESES)
+        ncc *= (inland > 2.5 * sigma_px)[..., None]
+        rows, cols, lights = local_maxima(ncc, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
+        noise = robust_spread(amplitude.reshape(-1, len(LIGHT_HYPOTHESES))[noise_pixels].T)
+        peak_amplitude = amplitude[rows, cols, lights]
+        snr = peak_amplitude / noise[lights]
+        for keep in np.flatnonzero(snr >= MIN_CANDIDATE_SNR):
+            light = int(lights[keep])
+            candidates.append(
+                Candidate(
+                    x=float(cols[keep]),
+                    y=float(rows[keep]),
+                    sigma_px=sigma_px,
+                    ncc=float(ncc[rows[keep], cols[keep], light]),
+                    snr=float(snr[keep]),
+                    depth_px=implied_depth(
+                        float(peak_amplitude[keep]), match.depth_px, LIGHT_HYPOTHESES[light]
+                    ),
+                    light=light,
                 )
+            )
     return _suppress_overlaps(candidates)
 
 
