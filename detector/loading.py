@@ -251,6 +251,8 @@ def _strip_converter(image: Image.Image) -> Callable[[Image.Image], np.ndarray]:
             return np.asarray(backdrop)
 
         return composited
+    if image.mode == "RGB":
+        return np.asarray
     return lambda strip: np.asarray(strip.convert("RGB"))
 
 
