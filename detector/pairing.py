@@ -14,6 +14,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from detector import anatomy
 from detector.shading import Candidate, RegionCrop
 
@@ -105,7 +107,7 @@ def best_pair(
     candidates: list[Candidate], crop: RegionCrop, height_prior: HeightPrior = HIPS_HEIGHT_PRIOR
 ) -> PairResult:
     """The pair of candidates, one each side of the midline, with the highest evidence."""
-    body = [crop.body_coords((c.x, c.y)) for c in candidates]
+    body = crop.body_coords(np.array([(c.x, c.y) for c in candidates]).reshape(-1, 2)).tolist()
     lo, hi = anatomy.DIMPLE_HALF_SPACING_RANGE
     h_lo, h_hi = height_prior.lowest, height_prior.highest
     sides = {"left": [], "right": []}
