@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
+import cv2
 import numpy as np
 
+from detector import anatomy
 from detector.fallback import find_back
 from detector.loading import (
     DEFAULT_MAX_PIXELS,
@@ -17,6 +19,7 @@ from detector.loading import (
 )
 from detector.pairing import SKIN_BOTTOM_HEIGHT_PRIOR, PairedDimple, PairResult, best_pair
 from detector.pose import BodyFrame, PoseEstimator, body_frame, main_person
+from detector.quality import blur_sigma_px
 from detector.report import (
     STATUS_MESSAGES,
     Dimple,
@@ -52,6 +55,15 @@ ZONE_HALF_WIDTH = 0.5
 ZONE_HEIGHT = (0.25, 0.85)
 #: The back just above the zone must be at least this much bare skin.
 MIN_BACK_ABOVE_SKIN = 0.3
+#: Blur (Gaussian sigma on the body, mm) beyond which a typical dimple's shading (sigma about
+#: 7 mm) keeps less than a third of its contrast: (7 / sqrt(7^2 + 8^2))^3 = 0.29.
+MAX_BLUR_MM = 8.0
+#: Width (sigma, pixels) that the sharpest edges of an in-focus photo measure anyway (pixel
+#: size, demosaicing, JPEG); only blur beyond it counts, so small photos are judged by
+#: their size (``too_small``), not called blurred.
+SHARP_EDGE_PX = 1.0
+#: Margin around the region, in hip widths, where edges are looked for (the waist's outline).
+BLUR_MARGIN = 0.3
 #: Below this hip width (pixels) even colour is too coarse to tell skin from cloth.
 MIN_COVERAGE_HIP_WIDTH_PX = 12.0
 
@@ -128,6 +140,8 @@ class Detector:
         problem = _region_problem(crop) if frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX else None
         if problem is None and frame.hip_width < MIN_HIP_WIDTH_PX:
             problem = "too_small"
+        if problem is None and _too_blurred(rgb, frame, geometry):
+            problem = "too_blurred"
         if problem is not None:
             status = "region_not_visible" if problem == "region_not_visible" else "low_quality"
             return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base), None
@@ -199,6 +213,10 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
         return DimpleReport(
             status="low_quality", message=STATUS_MESSAGES["too_small"], **base
         ), None
+    if _too_blurred(rgb, back.frame, geometry):
+        return DimpleReport(
+            status="low_quality", message=STATUS_MESSAGES["too_blurred"], **base
+        ), None
     crop = extract_region(rgb, back.frame, None, extent=back.extent)
     pair = best_pair(indentation_candidates(crop), crop, SKIN_BOTTOM_HEIGHT_PRIOR)
     return _judged_report(pair, crop, base), pair
@@ -265,6 +283,22 @@ def _region_problem(crop: RegionCrop) -> str | None:
     ):
         return "region_not_visible"
     return None
+
+
+def _too_blurred(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> bool:
+    """Whether the photo around the region is blurred beyond :data:`MAX_BLUR_MM` on the body
+    (False where it has too few strong edges to tell)."""
+    limit_px = MAX_BLUR_MM * frame.hip_width / anatomy.HIP_WIDTH_MM
+    margin = BLUR_MARGIN * frame.hip_width
+    corners = geometry.region_corners
+    height, width = rgb.shape[:2]
+    x0, y0 = np.clip(np.floor(corners.min(axis=0) - margin), 0, [width, height]).astype(int)
+    x1, y1 = np.clip(np.ceil(corners.max(axis=0) + margin), 0, [width, height]).astype(int)
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return False
+    grey = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    blur = blur_sigma_px(grey, 2.0 * limit_px + SHARP_EDGE_PX)
+    return blur is not None and blur**2 - SHARP_EDGE_PX**2 > limit_px**2
 
 
 def _geometry(frame: BodyFrame, extent: RegionExtent) -> Geometry:

@@ -210,6 +210,10 @@ STATUS_MESSAGES: dict[str, str] = {
         "The photo is too small to judge. Use the original photo (at least a few hundred "
         "pixels on each side), not a thumbnail."
     ),
+    "too_blurred": (
+        "The photo is too blurred around the lower back to judge. Hold the camera still, let "
+        "it focus on the back, and use more light so the shutter can be fast."
+    ),
     "too_dark": (
         "The lower back is too dark to judge. Take the photo in brighter light, ideally from "
         "above or from a window to the side."

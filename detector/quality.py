@@ -1,0 +1,62 @@
+"""Image quality: how blurred the photo is around the lower back.
+
+Skin itself is smooth, so its texture says little about focus. The sharpest strong edges near
+the lower back do: the body's outline against the background, a waistband, clothing seams. A
+step edge blurred by a Gaussian of width ``s`` has a steepest gradient of
+``contrast / (s sqrt(2 pi))``, so every strong edge gives an estimate of ``s``; the sharpest
+edges (a low percentile) give the camera's blur, since real edges are never sharper than the
+optics and motion allow, and soft edges (a shadow's penumbra, rounded flesh) only add to it.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+#: Smoothing applied before measuring (Gaussian sigma, pixels).
+DENOISE_SIGMA_PX = 1.0
+#: Smallest luminance step (0..1) that counts as a strong edge.
+MIN_EDGE_CONTRAST = 0.12
+#: Half-width of the window the step height is read over, in multiples of the largest blur
+#: of interest; it must hold the whole blurred ramp (+- 2.5 sigma).
+CONTRAST_WINDOW_SIGMAS = 3.0
+#: How far from a step's midpoint (fraction of its height) its steepest point may lie.
+MIDPOINT_TOLERANCE = 0.2
+#: Fewest edge pixels for an estimate.
+MIN_EDGE_PIXELS = 40
+#: Percentile of the per-edge-pixel estimates taken as the photo's blur (the sharpest edges).
+SHARPEST_PERCENTILE = 2.0
+
+
+def blur_sigma_px(grey: np.ndarray, largest_sigma_px: float) -> float | None:
+    """The photo's blur as a Gaussian sigma in pixels, from the sharpest strong edges of
+    ``grey`` (float luminance in 0..1); None where there are too few strong edges to tell.
+
+    Blur larger than ``largest_sigma_px`` is reported as at least that (the window the step
+    height is read over is sized for it).
+    """
+    # A light smoothing of known width keeps pixel noise from reading as steep edges; it is
+    # taken out again at the end (Gaussian widths add in quadrature).
+    grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), DENOISE_SIGMA_PX)
+    # Central differences: no smoothing of their own, which would read as blur.
+    kernel = np.array([[-0.5, 0.0, 0.5]], np.float32)
+    gradient = np.hypot(cv2.filter2D(grey, -1, kernel), cv2.filter2D(grey, -1, kernel.T))
+    half = max(2, round(CONTRAST_WINDOW_SIGMAS * largest_sigma_px))
+    window = np.ones((2 * half + 1, 2 * half + 1), np.uint8)
+    brightest, darkest = cv2.dilate(grey, window), cv2.erode(grey, window)
+    contrast = brightest - darkest
+    # The steepest point of a blurred step is its midpoint: pixels on either flat side of an
+    # edge (whose noise gradients would read as very wide steps) are left out. Tested on a
+    # 3 x 3 mean, since a perfectly sharp step has no pixel at its midpoint.
+    local_mean = cv2.blur(grey, (3, 3))
+    centred = np.abs(local_mean - (brightest + darkest) / 2.0) <= MIDPOINT_TOLERANCE * contrast
+    # Ridge of the gradient across the edge: a maximum along the rows or the columns.
+    ridge = (gradient >= cv2.dilate(gradient, np.ones((1, 3), np.uint8))) | (
+        gradient >= cv2.dilate(gradient, np.ones((3, 1), np.uint8))
+    )
+    widths = contrast / (np.maximum(gradient, 1e-6) * np.sqrt(2.0 * np.pi))
+    edges = ridge & centred & (contrast >= MIN_EDGE_CONTRAST) & (widths <= 2.0 * largest_sigma_px)
+    if int(edges.sum()) < MIN_EDGE_PIXELS:
+        return None
+    measured = float(np.percentile(widths[edges], SHARPEST_PERCENTILE))
+    return min(float(np.sqrt(max(measured**2 - DENOISE_SIGMA_PX**2, 0.0))), largest_sigma_px)

@@ -1,0 +1,49 @@
+"""Blur estimate from edges of known width, and the pipeline's ``low_quality`` for blur."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from conftest import SAMPLES
+
+from detector.quality import blur_sigma_px
+
+
+def _step_image(sigma: float, seed: int = 0) -> np.ndarray:
+    """A vertical step from 0.2 to 0.8 luminance, Gaussian-blurred by ``sigma``, with noise."""
+    image = np.full((160, 160), 0.2, np.float32)
+    image[:, 80:] = 0.8
+    if sigma > 0:
+        image = cv2.GaussianBlur(image, (0, 0), sigma)
+    noise = np.random.default_rng(seed).normal(0.0, 0.01, image.shape)
+    return (image + noise).astype(np.float32)
+
+
+@pytest.mark.parametrize("sigma", [1.0, 2.0, 4.0, 7.0])
+def test_blur_of_a_step_edge_is_measured(sigma):
+    """The blur plus the pixel grid's own width (about 0.8 px), added in quadrature."""
+    measured = blur_sigma_px(_step_image(sigma), largest_sigma_px=10.0)
+    assert measured == pytest.approx(np.hypot(sigma, 0.8), rel=0.1)
+
+
+def test_a_sharp_step_measures_about_a_pixel():
+    assert blur_sigma_px(_step_image(0.0), largest_sigma_px=10.0) < 1.2
+
+
+def test_no_estimate_without_strong_edges():
+    flat = np.random.default_rng(1).normal(0.5, 0.02, (120, 120)).astype(np.float32)
+    assert blur_sigma_px(flat, largest_sigma_px=5.0) is None
+
+
+def test_blur_beyond_the_window_is_capped():
+    assert blur_sigma_px(_step_image(12.0), largest_sigma_px=4.0) == pytest.approx(4.0, abs=0.5)
+
+
+def test_a_blurred_photo_is_low_quality_and_the_sharp_one_is_judged(detector):
+    rgb = cv2.cvtColor(cv2.imread(str(SAMPLES / "back_pronounced.jpg")), cv2.COLOR_BGR2RGB)
+    sharp = detector.detect(rgb)
+    blurred = detector.detect(cv2.GaussianBlur(rgb, (0, 0), 5.0))
+    assert sharp.status == "ok" and sharp.present
+    assert blurred.status == "low_quality"
+    assert "blurred" in blurred.message
