@@ -18,7 +18,7 @@ from detector.loading import (
     load_image,
 )
 from detector.pairing import SKIN_BOTTOM_HEIGHT_PRIOR, PairedDimple, PairResult, best_pair
-from detector.pose import BodyFrame, PoseEstimator, body_frame, main_person
+from detector.pose import HAND_LANDMARKS, BodyFrame, PoseEstimator, body_frame, main_person
 from detector.quality import blur_sigma_px
 from detector.report import (
     STATUS_MESSAGES,
@@ -53,6 +53,9 @@ MIN_ZONE_SKIN = 0.5
 #: The zone where dimples lie, in hip widths: |lateral| <= ZONE_HALF_WIDTH, height in ZONE_HEIGHT.
 ZONE_HALF_WIDTH = 0.5
 ZONE_HEIGHT = (0.25, 0.85)
+#: Hands within this lateral distance of the spine (hip widths) cover the zone; hands on the
+#: hips or pulling a waistband down lie further out or lower.
+HANDS_ZONE_HALF_WIDTH = 0.4
 #: The back just above the zone must be at least this much bare skin.
 MIN_BACK_ABOVE_SKIN = 0.3
 #: Blur (Gaussian sigma on the body, mm) beyond which a typical dimple's shading (sigma about
@@ -137,13 +140,16 @@ class Detector:
         }
         crop = extract_region(rgb, frame, person.mask, person.mask_scale)
         # Covered or out of frame is the more useful answer, so it comes before "too small".
-        problem = _region_problem(crop) if frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX else None
+        problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
+        if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
+            problem = _region_problem(crop)
         if problem is None and frame.hip_width < MIN_HIP_WIDTH_PX:
             problem = "too_small"
         if problem is None and _too_blurred(rgb, frame, geometry):
             problem = "too_blurred"
         if problem is not None:
-            status = "region_not_visible" if problem == "region_not_visible" else "low_quality"
+            covered = problem in ("region_not_visible", "hands_cover")
+            status = "region_not_visible" if covered else "low_quality"
             return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base), None
         pair = best_pair(indentation_candidates(crop), crop)
         return _judged_report(pair, crop, base), pair
@@ -254,6 +260,14 @@ def _dimple(side: str, paired: PairedDimple, crop: RegionCrop) -> Dimple:
         radius=2.0 * cand.sigma_px * image_px_per_crop_px,
         depth_index=depth_index(paired.depth_mm),
     )
+
+
+def _hands_over_zone(points: np.ndarray, frame: BodyFrame) -> bool:
+    """Whether a wrist or hand landmark lies over the zone where dimples lie: hands behind
+    the back (clasped, on the lower back) cover it, and their skin would pass for bare back."""
+    lateral, height = frame.to_body(points[list(HAND_LANDMARKS)]).T
+    over = (np.abs(lateral) <= HANDS_ZONE_HALF_WIDTH) & (height >= ZONE_HEIGHT[0] - 0.05)
+    return bool((over & (height <= ZONE_HEIGHT[1])).any())
 
 
 def _region_problem(crop: RegionCrop) -> str | None:

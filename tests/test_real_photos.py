@@ -133,3 +133,18 @@ def test_a_mirrored_skeleton_keeps_the_persons_left_on_the_image_left():
     frame = body_frame(points)
     assert frame.left[0] < 0 and frame.up[1] < 0
     assert frame.to_image(0.3, 0.5)[0] < 200  # a point on the left lies left of the spine
+
+
+def test_hands_on_the_lower_back_cover_it(reports):
+    """A man in a dark shirt with his hands clasped over his lower back: the hands' skin is not
+    a bare back, and the report says what covers it."""
+    _, report = reports["more_backs/fx_biceps_stretch_back34.jpg"]
+    assert report.status == "region_not_visible"
+    assert "hands" in report.message
+
+
+def test_hands_elsewhere_are_not_taken_for_covering_hands(reports):
+    """No photo whose lower back is bare is called covered by hands."""
+    bare = [r for e, r in reports.values() if e["lower_back"] == "bare"]
+    assert len(bare) >= 10
+    assert not [r.source for r in bare if "hands" in r.message]
