@@ -10,7 +10,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from rendering.mesh import Dimple, refine_near, sculpt, vertex_normals
+from rendering.mesh import Dimple, flatten_relief, refine_near, sculpt, vertex_normals
 from rendering.raster import interpolate, make_camera, project, render_camera
 from rendering.shading import Light, background, postprocess, shade
 
@@ -98,6 +98,29 @@ def _tiny_synthetic_render(seed: int) -> bytes:
     img = background(rng, 48, 64, "noise")
     img[m] = shade(np.full((m.sum(), 3), 0.5), nrm, view, light, np.ones(m.sum()))
     return postprocess(rng, np.sqrt(img), 0.5, 2.0, 80)
+
+
+def test_flattening_removes_a_natural_indentation_and_keeps_the_body_shape() -> None:
+    """A 2 mm indentation in the cylinder (as the base body mesh has at some PSIS) is gone
+    after flattening; the cylinder itself and the skin beyond the patch are unchanged."""
+    verts, faces = cylinder_patch()
+    (natural, _) = cylinder_dimples()
+    natural = Dimple(natural.center, natural.normal, 0.002, 0.015)
+    dented = sculpt(verts, [natural])
+    normals = vertex_normals(dented, faces)
+    flat, flat_normals = flatten_relief(dented, normals, natural.center, natural.normal)
+    # Radial distance from the cylinder axis: the true surface is at CYL_RADIUS.
+    radius = np.hypot(flat[:, 0], flat[:, 1])
+    near = np.linalg.norm(verts - natural.center, axis=1) < 0.02
+    assert np.abs(np.hypot(dented[near, 0], dented[near, 1]) - CYL_RADIUS).max() > 0.0015
+    assert np.abs(radius[near] - CYL_RADIUS).max() < 0.0003
+    far = np.linalg.norm(verts - natural.center, axis=1) > 0.07
+    assert np.array_equal(flat[far], dented[far])
+    # The shading normals follow the cylinder again: radial, within a degree.
+    radial = verts[near] / np.linalg.norm(verts[near], axis=1, keepdims=True)
+    radial[:, 2] = 0.0
+    cosine = np.sum(flat_normals[near] * radial, axis=1) / np.linalg.norm(radial, axis=1)
+    assert np.degrees(np.arccos(np.clip(cosine, -1, 1))).max() < 1.0
 
 
 def test_synthetic_render_is_deterministic() -> None:

@@ -177,6 +177,51 @@ def dimple_profile(vertices: np.ndarray, dimple: Dimple) -> np.ndarray:
     return np.where(np.abs(normal_dist) < max(3.0 * sigma, 0.02), h, 0.0)
 
 
+def flatten_relief(
+    vertices: np.ndarray,
+    normals: np.ndarray,
+    center: np.ndarray,
+    normal: np.ndarray,
+    full_radius: float = 0.035,
+    outer_radius: float = 0.06,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Replace the skin around `center` by a smooth quadratic surface (and its normals).
+
+    The base body mesh is coarse over the lower back and has relief of its own at the
+    PSIS (-2.4 to +1.5 mm, measured on 12 bodies): without this, a render labelled "no
+    dimples" may show a natural indentation. The quadratic is fitted to the skin sheet in
+    the ring `full_radius`..`outer_radius` (tangent distance) and replaces the surface
+    fully inside `full_radius`, blending out (raised cosine) to `outer_radius`.
+
+    Returns:
+        (vertices, normals) with the patch flattened.
+    """
+    side = np.cross(normal, [0.0, 0.0, 1.0])
+    side /= np.linalg.norm(side)
+    along = np.cross(normal, side)
+    rel = vertices - center
+    du, dv, dn = rel @ side, rel @ along, rel @ normal
+    r = np.hypot(du, dv)
+    sheet = (np.abs(dn) < 0.03) & (r < outer_radius)
+    ring = sheet & (r > full_radius)
+
+    def design(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        return np.stack([np.ones_like(a), a, b, a * a, a * b, b * b], axis=1)
+
+    coef, *_ = np.linalg.lstsq(design(du[ring], dv[ring]), dn[ring], rcond=None)
+    t = np.clip((r - full_radius) / (outer_radius - full_radius), 0.0, 1.0)
+    weight = np.where(sheet, 0.5 * (1.0 + np.cos(np.pi * t)), 0.0)
+    fitted = design(du, dv) @ coef
+    out = vertices + (weight * (fitted - dn))[:, None] * normal
+    # Normal of the quadratic: the surface's gradient tilts it in the tangent plane.
+    grad_u = coef[1] + 2.0 * coef[3] * du + coef[4] * dv
+    grad_v = coef[2] + coef[4] * du + 2.0 * coef[5] * dv
+    quad_normals = normal - grad_u[:, None] * side - grad_v[:, None] * along
+    quad_normals /= np.linalg.norm(quad_normals, axis=1, keepdims=True)
+    blended = weight[:, None] * quad_normals + (1.0 - weight[:, None]) * normals
+    return out, blended / np.linalg.norm(blended, axis=1, keepdims=True)
+
+
 def sculpt(vertices: np.ndarray, dimples: list[Dimple]) -> np.ndarray:
     """Displace vertices inward along each dimple's normal."""
     out = vertices.copy()

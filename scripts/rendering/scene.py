@@ -17,7 +17,14 @@ from .body import (
     project_to_back,
     psis_estimates,
 )
-from .mesh import Dimple, refine_near, sculpt, sculpted_normals, vertex_normals
+from .mesh import (
+    Dimple,
+    flatten_relief,
+    refine_near,
+    sculpt,
+    sculpted_normals,
+    vertex_normals,
+)
 from .raster import Camera, interpolate, make_camera, project, render_camera
 from .shading import (
     Light,
@@ -274,6 +281,8 @@ def dimpled_body(params: SceneParams) -> DimpledBody:
         REFINE_RADIUS_M,
         REFINE_ROUNDS,
     )
+    for dimple in (dl, dr):  # the base mesh's own relief there would blur the labels
+        verts, normals = flatten_relief(verts, normals, dimple.center, dimple.normal)
     sculpted = sculpt(verts, [dl, dr])
     shading = sculpted_normals(verts, sculpted, faces, normals)
     return DimpledBody(body, sculpted, faces, shading, attrs[:, 0], attrs[:, 1], (dl, dr))
