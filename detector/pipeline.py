@@ -65,6 +65,9 @@ MAX_BLUR_MM = 8.0
 #: size, demosaicing, JPEG); only blur beyond it counts, so small photos are judged by
 #: their size (``too_small``), not called blurred.
 SHARP_EDGE_PX = 1.0
+#: Resolution the blur is measured at, at most (pixels per hip width): MAX_BLUR_MM is then
+#: about 3 pixels.
+BLUR_PIXELS_PER_HIP_WIDTH = 64.0
 #: Margin around the region, in hip widths, where edges are looked for (the waist's outline).
 BLUR_MARGIN = 0.3
 #: Below this hip width (pixels) even colour is too coarse to tell skin from cloth.
@@ -301,17 +304,23 @@ def _region_problem(crop: RegionCrop) -> str | None:
 
 def _too_blurred(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> bool:
     """Whether the photo around the region is blurred beyond :data:`MAX_BLUR_MM` on the body
-    (False where it has too few strong edges to tell)."""
-    limit_px = MAX_BLUR_MM * frame.hip_width / anatomy.HIP_WIDTH_MM
+    (False where it has too few strong edges to tell). Measured at
+    :data:`BLUR_PIXELS_PER_HIP_WIDTH` at most: finer pixels cannot show more blur than that
+    limit, only cost time."""
     margin = BLUR_MARGIN * frame.hip_width
     corners = geometry.region_corners
     height, width = rgb.shape[:2]
     x0, y0 = np.clip(np.floor(corners.min(axis=0) - margin), 0, [width, height]).astype(int)
     x1, y1 = np.clip(np.ceil(corners.max(axis=0) + margin), 0, [width, height]).astype(int)
-    if x1 - x0 < 8 or y1 - y0 < 8:
+    scale = min(1.0, BLUR_PIXELS_PER_HIP_WIDTH / frame.hip_width)
+    size = (round((x1 - x0) * scale), round((y1 - y0) * scale))
+    if min(size) < 8:
         return False
-    grey = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
-    blur = blur_sigma_px(grey, 2.0 * limit_px + SHARP_EDGE_PX)
+    grey = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
+    if scale < 1.0:
+        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    limit_px = MAX_BLUR_MM * frame.hip_width * scale / anatomy.HIP_WIDTH_MM
+    blur = blur_sigma_px(grey.astype(np.float32) / 255.0, 2.0 * limit_px + SHARP_EDGE_PX)
     return blur is not None and blur**2 - SHARP_EDGE_PX**2 > limit_px**2
 
 

@@ -83,6 +83,8 @@ STAGE_HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("detector.pipeline", "find_back"),
         ("detector.pipeline", "extract_region"),
         ("detector.pipeline", "_region_problem"),
+        ("detector.pipeline", "_hands_over_zone"),
+        ("detector.pipeline", "_too_blurred"),
     ),
     "shading": (("detector.pipeline", "indentation_candidates"),),
     "pairing": (("detector.pipeline", "best_pair"),),
