@@ -5,7 +5,8 @@ sits over the sacroiliac joints (a little above the hip line, roughly halfway be
 midline and each hip) and is spaced as the pelvis allows (11.3 +- 1.1 cm apart in adults,
 see :mod:`detector.anatomy`). Both dimples must be explained by the same light. The pair
 evidence is the geometric mean of the two candidates' shape match (NCC) and saturated SNR,
-times a factor for a physically plausible depth, times the symmetry and anatomy priors; the
+times a factor for a physically plausible depth, times how isolated both matches are (closed
+pits, not bands or grooves), times the symmetry and anatomy priors; the
 score is a logistic calibration of it (scripts/calibrate.py).
 """
 
@@ -27,18 +28,18 @@ HEIGHT_TOLERANCE = 0.25
 
 #: Logistic calibration of the pair evidence into a 0..1 score (score 0.5 at EVIDENCE_AT_HALF),
 #: fitted on the full-body benchmark renders by scripts/calibrate.py.
-EVIDENCE_AT_HALF = 0.149
-EVIDENCE_SLOPE = 14.6
+EVIDENCE_AT_HALF = 0.062
+EVIDENCE_SLOPE = 33.9
 
 #: Calibration of the shading-amplitude depth into millimetres (light intensity and
 #: elevation are unknown, so the fit is scaled on renders of known depth). This absolute
 #: estimate only gates the evidence (FULL_DEPTH_MM).
-DEPTH_PER_CONTRAST_MM = 2.79
+DEPTH_PER_CONTRAST_MM = 2.93
 #: The reported depth: the indentation's match times its contrast over the texture of the
 #: same photo (saturating at RELIEF_SNR_CAP), in millimetres. Relative to how strongly the
 #: same light shades the rest of the back, it tracks the true depth better than the absolute
 #: amplitude (Spearman 0.56 against 0.23 on the renders); scaled by scripts/calibrate.py.
-DEPTH_PER_RELIEF_MM = 1.75
+DEPTH_PER_RELIEF_MM = 1.86
 RELIEF_SNR_CAP = 12.0
 #: A candidate's SNR counts fully in the pair strength from this level up.
 SNR_SATURATION = 4.0
@@ -164,4 +165,7 @@ def _pair_evidence(
     height = ((h_l + h_r) / 2 - height_prior.centre) / height_prior.tolerance
     anatomy_prior = math.exp(-0.5 * (spacing**2 + height**2))
     depth_factor = min(1.0, depth / FULL_DEPTH_MM)
-    return strength * depth_factor * symmetry * anatomy_prior, symmetry
+    # Both must be closed pits: a band that matches all along (where the back turns into the
+    # buttocks under top light) or a groove between muscles is no dimple.
+    isolation = cand_l.isolation * cand_r.isolation
+    return strength * depth_factor * isolation * symmetry * anatomy_prior, symmetry

@@ -52,6 +52,15 @@ SKIN_REFERENCE_ROWS = 0.25
 SKIN_CHROMA_TOLERANCE = 12.0
 MIN_REFERENCE_PIXELS = 200
 
+#: How far (in template sigmas) the match is compared, sideways and up and down, to tell a
+#: closed pit from a band that matches the template all along it (the shading where the lower
+#: back turns into the buttocks, a waistband's shadow, a groove between muscles).
+ISOLATION_SHIFT = 2.0
+#: What is left of a closed pit's own match that far away: a Gaussian template's correlation
+#: with itself falls as exp(-shift^2 / 4 sigma^2). A match that falls off this fast counts as
+#: fully isolated, so no hypothesis gains by being more isolated than a pit can be.
+PIT_MATCH_LEFT = float(np.exp(-(ISOLATION_SHIFT**2) / 4.0))
+
 #: Maximum wall slope of the indentation templates (depth about 0.58 sigma); small enough for
 #: the shading to be nearly linear in depth, so a template's amplitude measures depth.
 TEMPLATE_SLOPE = 0.35
@@ -357,7 +366,9 @@ class Candidate:
 
     ``ncc`` is how well the shading matches an indentation (normalised cross-correlation),
     ``snr`` the match's amplitude over the skin's texture noise, ``depth_px`` the depth the
-    amplitude implies, and ``light`` the index of the light hypothesis that matched.
+    amplitude implies, ``light`` the index of the light hypothesis that matched, and
+    ``isolation`` (0..1) how much better the match is here than :data:`ISOLATION_SHIFT` scales
+    to either side or above and below (1 for a closed pit, near 0 for a band or a groove).
     """
 
     x: float
@@ -367,6 +378,7 @@ class Candidate:
     snr: float
     depth_px: float
     light: int
+    isolation: float
 
 
 def implied_depth(amplitude: float, template_depth: float, light: LightHypothesis) -> float:
@@ -422,11 +434,15 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
         sigma_px = sigma_mm / crop.mm_per_pixel
         match = match_indentations(shading, sigma_px)
         ncc, amplitude = match.under(LIGHT_HYPOTHESES)
-        ncc *= (inland > 2.5 * sigma_px)[..., None]
+        searched = inland > 2.5 * sigma_px
+        ncc *= searched[..., None]
         rows, cols, lights = local_maxima(ncc, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
         noise = robust_spread(amplitude.reshape(-1, len(LIGHT_HYPOTHESES))[noise_pixels].T)
         peak_amplitude = amplitude[rows, cols, lights]
         snr = peak_amplitude / noise[lights]
+        shift = max(1, round(ISOLATION_SHIFT * sigma_px))
+        unmatched = np.where(searched[..., None], ncc, -np.inf)
+        isolation = _isolation(unmatched, rows, cols, lights, shift)
         for keep in np.flatnonzero(snr >= MIN_CANDIDATE_SNR):
             light = int(lights[keep])
             candidates.append(
@@ -440,9 +456,34 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
                         float(peak_amplitude[keep]), match.depth_px, LIGHT_HYPOTHESES[light]
                     ),
                     light=light,
+                    isolation=float(isolation[keep]),
                 )
             )
     return _suppress_overlaps(candidates)
+
+
+def _isolation(
+    ncc: np.ndarray, rows: np.ndarray, cols: np.ndarray, lights: np.ndarray, shift: int
+) -> np.ndarray:
+    """For peaks of ``ncc`` ``(height, width, lights)``: how much the match falls off
+    ``shift`` pixels to either side, above or below (the best of the four over the peak's own
+    match), relative to a closed pit's fall-off (:data:`PIT_MATCH_LEFT`), clipped to 0..1.
+    Positions beyond the crop, and those where ``ncc`` is -inf (too close to the skin's edge
+    to be matched), do not count; with none left the peak counts as isolated."""
+    padded = np.pad(ncc, ((shift, shift), (shift, shift), (0, 0)), constant_values=-np.inf)
+    rows, cols = rows + shift, cols + shift
+    neighbours = np.max(
+        [
+            padded[rows, cols - shift, lights],
+            padded[rows, cols + shift, lights],
+            padded[rows - shift, cols, lights],
+            padded[rows + shift, cols, lights],
+        ],
+        axis=0,
+    )
+    peak = padded[rows, cols, lights]
+    falloff = 1.0 - np.maximum(neighbours, 0.0) / peak
+    return np.clip(falloff / (1.0 - PIT_MATCH_LEFT), 0.0, 1.0)
 
 
 def _suppress_overlaps(candidates: list[Candidate]) -> list[Candidate]:

@@ -97,3 +97,43 @@ def test_fallback_refuses_a_photo_without_skin():
     from detector.fallback import find_back
 
     assert find_back(np.full((300, 400, 3), (40, 90, 160), np.uint8)) is None
+
+
+def _pits_and_band():
+    """Relative shading of two dimples lit from above, and of a band with the same vertical
+    profile running across the whole back (where the back turns into the buttocks under top
+    light), in the crop of a smooth back."""
+    back = shaded_back(0.0, seed=2)
+    crop = extract_region(back.rgb, back.frame, None)
+    sigma = 7.0 / crop.mm_per_pixel
+    rows, cols = np.mgrid[: crop.grey.shape[0], : crop.grey.shape[1]].astype(float)
+    pits = np.zeros_like(crop.grey)
+    for lateral in (0.28, -0.28):
+        x, y = crop.extent.half_width - lateral, crop.extent.above - 0.55
+        dx, dy = cols - x * crop.scale, rows - y * crop.scale
+        # Under light from above, the upper wall faces away (dark), the lower wall towards it.
+        pits += 0.04 * (dy / sigma) * np.exp(-(dx**2 + dy**2) / (2 * sigma**2))
+    dy = rows - (crop.extent.above - 0.55) * crop.scale
+    band = 0.04 * (dy / sigma) * np.exp(-(dy**2) / (2 * sigma**2))
+    noise = np.random.default_rng(0).normal(0.0, 0.004, pits.shape)
+    return crop, (pits + noise).astype(np.float32), (band + noise).astype(np.float32)
+
+
+def test_closed_pits_are_isolated_and_a_band_is_not():
+    from detector.shading import find_candidates
+
+    crop, pits, band = _pits_and_band()
+    best_pit = max(find_candidates(crop, pits), key=lambda c: c.ncc)
+    best_band = max(find_candidates(crop, band), key=lambda c: c.ncc)
+    assert best_pit.isolation > 0.6
+    assert best_band.isolation < 0.3
+
+
+def test_a_band_across_the_back_is_no_pair_of_dimples():
+    from detector.shading import find_candidates
+
+    crop, pits, band = _pits_and_band()
+    with_pits = best_pair(find_candidates(crop, pits), crop)
+    with_band = best_pair(find_candidates(crop, band), crop)
+    assert with_pits.score >= 0.5
+    assert with_band.evidence < 0.25 * with_pits.evidence
