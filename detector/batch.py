@@ -471,7 +471,7 @@ def detect_batch(
     >>> from detector import detect_batch
     >>> for result in detect_batch("sample_images", workers=2):   # doctest: +SKIP
     ...     print(result.source, result.status, result.prominence)
-    sample_images/back_none.jpg ok subtle
+    sample_images/back_none.jpg ok none
     ...
     """
     found = find_images(inputs, exclude=[] if overlays is None else [overlays])

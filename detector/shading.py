@@ -441,8 +441,7 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
         peak_amplitude = amplitude[rows, cols, lights]
         snr = peak_amplitude / noise[lights]
         shift = max(1, round(ISOLATION_SHIFT * sigma_px))
-        unmatched = np.where(searched[..., None], ncc, -np.inf)
-        isolation = _isolation(unmatched, rows, cols, lights, shift)
+        isolation = _isolation(ncc, searched, rows, cols, lights, shift)
         for keep in np.flatnonzero(snr >= MIN_CANDIDATE_SNR):
             light = int(lights[keep])
             candidates.append(
@@ -463,26 +462,27 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
 
 
 def _isolation(
-    ncc: np.ndarray, rows: np.ndarray, cols: np.ndarray, lights: np.ndarray, shift: int
+    ncc: np.ndarray,
+    searched: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    lights: np.ndarray,
+    shift: int,
 ) -> np.ndarray:
     """For peaks of ``ncc`` ``(height, width, lights)``: how much the match falls off
     ``shift`` pixels to either side, above or below (the best of the four over the peak's own
     match), relative to a closed pit's fall-off (:data:`PIT_MATCH_LEFT`), clipped to 0..1.
-    Positions beyond the crop, and those where ``ncc`` is -inf (too close to the skin's edge
-    to be matched), do not count; with none left the peak counts as isolated."""
-    padded = np.pad(ncc, ((shift, shift), (shift, shift), (0, 0)), constant_values=-np.inf)
-    rows, cols = rows + shift, cols + shift
-    neighbours = np.max(
-        [
-            padded[rows, cols - shift, lights],
-            padded[rows, cols + shift, lights],
-            padded[rows - shift, cols, lights],
-            padded[rows + shift, cols, lights],
-        ],
-        axis=0,
-    )
-    peak = padded[rows, cols, lights]
-    falloff = 1.0 - np.maximum(neighbours, 0.0) / peak
+    Positions beyond the crop, or not ``searched`` (too close to the skin's edge to be
+    matched), do not count; with none left the peak counts as isolated."""
+    height, width = searched.shape
+    best = np.zeros(rows.shape, np.float32)
+    for d_row, d_col in ((0, -shift), (0, shift), (-shift, 0), (shift, 0)):
+        r, c = rows + d_row, cols + d_col
+        inside = (r >= 0) & (r < height) & (c >= 0) & (c < width)
+        r, c = np.where(inside, r, 0), np.where(inside, c, 0)
+        counts = inside & searched[r, c]
+        best = np.maximum(best, np.where(counts, ncc[r, c, lights], 0.0))
+    falloff = 1.0 - best / ncc[rows, cols, lights]
     return np.clip(falloff / (1.0 - PIT_MATCH_LEFT), 0.0, 1.0)
 
 
