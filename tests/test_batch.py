@@ -306,6 +306,13 @@ def test_batch_errors_are_one_line(tmp_path):
     assert result.returncode == 2 and "--resume needs --out" in result.stderr
 
 
+def _ctrl_c_as_in_a_terminal() -> None:
+    """Give the batch SIGINT's default action, as a command started from a terminal has: when
+    the tests themselves run as a background job (``nohup ... &``), SIGINT is ignored and
+    that is inherited, and the batch would rightly ignore Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def stop_when_rows(
     command: list[str], out: Path, rows: int, how: int, group: bool
 ) -> tuple[int, str]:
@@ -314,7 +321,11 @@ def stop_when_rows(
     the whole job) or to the batch alone (its workers are left to notice). Its exit status and
     stderr."""
     batch = subprocess.Popen(
-        command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True
+        command,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=_ctrl_c_as_in_a_terminal,
     )
     try:
         deadline = time.monotonic() + 120
