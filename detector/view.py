@@ -5,8 +5,8 @@ person into a front-facing one (left and right swapped, face landmarks confident
 only the back of a head). Two kinds of evidence are combined:
 
 1. handedness: in a back view the person's left shoulder and hip lie on the image's left;
-2. a face: BlazeFace run on the head region that the landmarks point to, scaled to the size it
-   was trained on. The back of a head scores about 0.25-0.6, a face seen from the front or in
+2. a face: BlazeFace run on the head region that the landmarks point to, turned upright along
+   the body's axis (it finds upright faces only) and scaled to the size it was trained on. The back of a head scores about 0.25-0.6, a face seen from the front or in
    three-quarter view 0.74-0.96 on the real photos in ../shared/data (one back of a head
    reached 0.76).
 
@@ -91,23 +91,26 @@ def head_half_side(points: np.ndarray) -> float:
 
 
 def head_crop(points: np.ndarray, rgb: np.ndarray) -> np.ndarray | None:
-    """RGB square around the head, :data:`HEAD_CROP_SIDE` wide, grey beyond the photo's edge;
-    None when the head is too small in the photo to judge."""
+    """RGB square around the head, :data:`HEAD_CROP_SIDE` wide, turned so that the body's
+    axis (hips to shoulders) points up, grey beyond the photo's edge; None when the head is
+    too small in the photo to judge. BlazeFace finds upright faces only: a person lying down,
+    leaning or upside down shows a face only once it is turned upright."""
     half = head_half_side(points)
     if half < MIN_HEAD_HALF_SIDE:
         return None
-    centre_x, centre_y = points[NOSE]
+    up = (points[LEFT_SHOULDER] + points[RIGHT_SHOULDER]) / 2.0 - (
+        points[LEFT_HIP] + points[RIGHT_HIP]
+    ) / 2.0
+    length = float(np.linalg.norm(up))
+    up = up / length if length > 0 else np.array([0.0, -1.0])
     scale = HEAD_CROP_SIDE / (2.0 * half)
-    # Photo -> crop: the nose lands at (0.5, 0.55) of the crop.
-    to_crop = np.array(
-        [
-            [scale, 0.0, HEAD_CROP_SIDE / 2 - scale * centre_x],
-            [0.0, scale, 0.55 * HEAD_CROP_SIDE - scale * centre_y],
-        ]
-    )
+    # Photo -> crop: the crop's x axis is the body's right-hand side of the image, its y axis
+    # points down the body; the nose lands at (0.5, 0.55) of the crop.
+    axes = scale * np.array([[-up[1], up[0]], [-up[0], -up[1]]])
+    offset = np.array([HEAD_CROP_SIDE / 2, 0.55 * HEAD_CROP_SIDE]) - axes @ points[NOSE]
     return cv2.warpAffine(
         rgb,
-        to_crop,
+        np.column_stack([axes, offset]),
         (HEAD_CROP_SIDE, HEAD_CROP_SIDE),
         flags=cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC,
         borderMode=cv2.BORDER_CONSTANT,

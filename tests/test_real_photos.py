@@ -148,3 +148,25 @@ def test_hands_elsewhere_are_not_taken_for_covering_hands(reports):
     bare = [r for e, r in reports.values() if e["lower_back"] == "bare"]
     assert len(bare) >= 10
     assert not [r.source for r in bare if "hands" in r.message]
+
+
+def test_view_decision_holds_for_people_lying_or_upside_down(shared_labels, detector):
+    """The face detector finds upright faces only, so the head is turned upright along the
+    body's axis first: front views stay rejected when the photo is turned 90 or 180 degrees,
+    and back views are still kept at 90 degrees (a person lying face down)."""
+    from detector.loading import load_image
+
+    checked = [e for e in shared_labels if e["view_check"]]
+    fronts = [e for e in checked if e["view"] == "front"]
+    backs = [e for e in checked if e["view"] == "back"]
+    rejected = kept = 0
+    for entry in fronts:
+        rgb = load_image(SHARED_DATA / entry["file"]).rgb
+        for turns in (1, 2):
+            turned = np.ascontiguousarray(np.rot90(rgb, turns))
+            rejected += detector.detect(turned).status == "not_back_view"
+    for entry in backs:
+        turned = np.ascontiguousarray(np.rot90(load_image(SHARED_DATA / entry["file"]).rgb))
+        kept += detector.detect(turned).status not in REJECTED
+    assert rejected >= 0.8 * 2 * len(fronts), f"{rejected} of {2 * len(fronts)} rejected"
+    assert kept >= 0.85 * len(backs), f"{kept} of {len(backs)} kept"
