@@ -61,6 +61,20 @@ ISOLATION_SHIFT = 2.0
 #: fully isolated, so no hypothesis gains by being more isolated than a pit can be.
 PIT_MATCH_LEFT = float(np.exp(-(ISOLATION_SHIFT**2) / 4.0))
 
+#: How far (red and green shares of R + G + B) light moves the colour of skin per unit of
+#: relative log shading: a warm key light against neutral ambient about 0.02, a window against
+#: a tungsten lamp up to about 0.1. Blue-black ink over light skin moves it about 0.09 per unit
+#: (0.06 at 75 % cover, which darkens it by 0.7).
+TINT_CHROMA_PER_SHADING = 0.05
+#: Chromaticity noise of plain skin (JPEG's coarse chroma), plus the pixel noise (grey levels,
+#: summed over R, G and B) that moves a dark pixel's shares more.
+CHROMA_NOISE_FLOOR = 0.02
+CHROMA_NOISE_LEVELS = 9.0
+#: Width (photo pixels) of a mark's blurred rim.
+MARK_RIM_PHOTO_PX = 2.0
+#: Largest share of a pit's middle (2 sigma around it) that marks may cover.
+MAX_MARKED_SHARE = 0.05
+
 #: Maximum wall slope of the indentation templates (depth about 0.58 sigma); small enough for
 #: the shading to be nearly linear in depth, so a template's amplitude measures depth.
 TEMPLATE_SLOPE = 0.35
@@ -90,6 +104,9 @@ class RegionCrop:
         float32 person probability from the segmentation mask (1 where there is none).
     skin : numpy.ndarray
         bool, True where the colour is skin-like.
+    chroma : numpy.ndarray
+        float32 ``(height, width, 2)`` red and green shares of R + G + B: unchanged by
+        shading, changed by ink, moles and other marks on the skin.
     to_image : numpy.ndarray
         ``(2, 3)`` affine map from crop pixels (x, y) to image pixels.
     scale : float
@@ -102,6 +119,7 @@ class RegionCrop:
     valid: np.ndarray
     person: np.ndarray
     skin: np.ndarray
+    chroma: np.ndarray
     to_image: np.ndarray
     scale: float
     extent: RegionExtent
@@ -178,6 +196,7 @@ def extract_region(
         valid=valid,
         person=person,
         skin=skin_pixels(patch, reference_rows=SKIN_REFERENCE_ROWS),
+        chroma=chromaticity(patch),
         to_image=to_image,
         scale=scale,
         extent=extent,
@@ -238,6 +257,42 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
     return ndimage.binary_fill_holes(mask.astype(bool))
+
+
+def chromaticity(rgb: np.ndarray) -> np.ndarray:
+    """Red and green shares of R + G + B, ``(height, width, 2)`` float32. Shading scales all
+    three channels alike (also after the sRGB curve, a power law), so it leaves these shares
+    unchanged; a mark on the skin changes them."""
+    rgb = rgb.astype(np.float32)
+    total = np.maximum(rgb.sum(axis=-1, keepdims=True), 1.0)
+    return rgb[..., :2] / total
+
+
+def skin_marks(
+    chroma: np.ndarray, grey: np.ndarray, usable: np.ndarray, scale: float, margin_px: int = 1
+) -> np.ndarray:
+    """Skin pixels whose colour changes more than light can change it (tattoo ink, moles,
+    birthmarks): their darkness is no shading.
+
+    Against the large-scale trend over usable skin, a pixel's chromaticity may move with its
+    relative shading by :data:`TINT_CHROMA_PER_SHADING` (a shadow lit by tinted ambient
+    light), plus pixel noise, which moves a dark pixel's shares more (``grey``, 0..1). Beyond
+    that it is a mark. ``margin_px`` widens the marks over their blurred rim, still dark but
+    too faintly coloured to pass the test."""
+    weight = usable.astype(np.float32)
+    sigma = TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale
+    norm = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)
+    trend = np.stack(
+        [cv2.GaussianBlur(chroma[..., k] * weight, (0, 0), sigma) / norm for k in range(2)],
+        axis=-1,
+    )
+    deviation = np.linalg.norm(chroma - trend, axis=-1)
+    shading = np.abs(relative_shading(grey, usable, scale))
+    noise = CHROMA_NOISE_FLOOR + CHROMA_NOISE_LEVELS / np.maximum(765.0 * grey, 1.0)
+    marks = (deviation > np.maximum(noise, TINT_CHROMA_PER_SHADING * shading)) & usable
+    side = 2 * margin_px + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    return cv2.dilate(marks.astype(np.uint8), kernel).astype(bool) & usable
 
 
 def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
@@ -412,16 +467,26 @@ def local_maxima(
 
 
 def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
-    """Normalise the region's shading and find indentation candidates under every light."""
+    """Normalise the region's shading and find indentation candidates under every light;
+    marks on the skin carry no shading."""
     usable = crop.usable
-    shading = relative_shading(crop.grey, usable, crop.scale)
-    return find_candidates(crop, shading)
+    # The rim: about 2 photo pixels (optics, JPEG's half-resolution chroma), in crop pixels.
+    photo_px_per_crop_px = float(np.hypot(*crop.to_image[:, 0]))
+    margin = 1 + int(np.ceil(MARK_RIM_PHOTO_PX / photo_px_per_crop_px))
+    marks = skin_marks(crop.chroma, crop.grey, usable, crop.scale, margin)
+    shading = relative_shading(crop.grey, usable & ~marks, crop.scale)
+    return find_candidates(crop, shading, marks)
 
 
-def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
+def find_candidates(
+    crop: RegionCrop, shading: np.ndarray, marks: np.ndarray | None = None
+) -> list[Candidate]:
     """Local maxima of the match to an indentation's shading, over the scales the body
-    implies and every light hypothesis; each remembers its hypothesis for pairing."""
+    implies and every light hypothesis; each remembers its hypothesis for pairing. Where
+    ``marks`` (skin marks, see :func:`skin_marks`) fill more than :data:`MAX_MARKED_SHARE` of
+    the pit's middle, there is no shading to judge."""
     usable = crop.usable
+    marked = np.zeros(usable.shape, np.float32) if marks is None else marks.astype(np.float32)
     # Distance to the nearest non-skin pixel: a dimple's whole profile must lie on skin.
     # The crop's own border counts as an edge too.
     bordered = np.pad(usable, 1).astype(np.uint8)
@@ -434,7 +499,9 @@ def find_candidates(crop: RegionCrop, shading: np.ndarray) -> list[Candidate]:
         sigma_px = sigma_mm / crop.mm_per_pixel
         match = match_indentations(shading, sigma_px)
         ncc, amplitude = match.under(LIGHT_HYPOTHESES)
-        searched = inland > 2.5 * sigma_px
+        middle = 2 * round(2.0 * sigma_px) + 1
+        marked_share = cv2.blur(marked, (middle, middle))
+        searched = (inland > 2.5 * sigma_px) & (marked_share <= MAX_MARKED_SHARE)
         ncc *= searched[..., None]
         rows, cols, lights = local_maxima(ncc, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
         noise = robust_spread(amplitude.reshape(-1, len(LIGHT_HYPOTHESES))[noise_pixels].T)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from procedural import shaded_back
 
+from detector import anatomy
 from detector.pairing import best_pair
 from detector.shading import LIGHT_HYPOTHESES, extract_region, indentation_candidates
 
@@ -137,3 +138,51 @@ def test_a_band_across_the_back_is_no_pair_of_dimples():
     with_band = best_pair(find_candidates(crop, band), crop)
     assert with_pits.score >= 0.5
     assert with_band.evidence < 0.25 * with_pits.evidence
+
+
+def _inked(back, ink_rgb=(40, 45, 60), cover=0.9, radius_mm=6.0):
+    """``back`` with two round tattoo dots at the dimples' places (blue-black ink)."""
+    rgb = back.rgb.astype(np.float32)
+    rows, cols = np.mgrid[: rgb.shape[0], : rgb.shape[1]]
+    radius = radius_mm / anatomy.HIP_WIDTH_MM * back.frame.hip_width
+    for x, y in back.dimples.values():
+        inside = np.hypot(cols - x, rows - y) <= radius
+        rgb[inside] = (1 - cover) * rgb[inside] + cover * np.array(ink_rgb, np.float32)
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+def test_tattoo_dots_where_dimples_would_be_are_no_dimples(monkeypatch):
+    """Ink darkens skin far more than a dimple's shading, but it also changes its colour,
+    which light does not: dots of ink where the dimples would be make no candidates there,
+    whereas read as shading they would."""
+    import detector.shading as shading
+
+    back = shaded_back(0.0, seed=4)
+    crop = extract_region(_inked(back), back.frame, None)
+    marks = shading.skin_marks(crop.chroma, crop.grey, crop.usable, crop.scale)
+    assert marks.sum() > 0
+
+    def on_ink(candidates):
+        dots = [back.frame.to_body(xy) for xy in back.dimples.values()]
+        return [
+            c
+            for c in candidates
+            for dot in dots
+            if np.linalg.norm(crop.body_coords((c.x, c.y)) - dot) < 0.04  # 7 mm
+        ]
+
+    assert not on_ink(indentation_candidates(crop))
+    monkeypatch.setattr(shading, "skin_marks", lambda chroma, grey, usable, *a: usable & False)
+    assert on_ink(indentation_candidates(crop))
+
+
+def test_shading_alone_makes_no_skin_marks():
+    """Deep dimples darken their walls without changing the skin's colour: no marks, and
+    they are still found."""
+    from detector.shading import skin_marks
+
+    back = shaded_back(8.0, seed=4)
+    crop, pair = _judge(back)
+    marks = skin_marks(crop.chroma, crop.grey, crop.usable, crop.scale)
+    assert marks.sum() <= 0.001 * crop.usable.sum()
+    _assert_found_near_truth(back, crop, pair, tolerance=0.1)
