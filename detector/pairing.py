@@ -28,18 +28,18 @@ HEIGHT_TOLERANCE = 0.25
 
 #: Logistic calibration of the pair evidence into a 0..1 score (score 0.5 at EVIDENCE_AT_HALF),
 #: fitted on the full-body benchmark renders by scripts/calibrate.py.
-EVIDENCE_AT_HALF = 0.0624
-EVIDENCE_SLOPE = 32.8
+EVIDENCE_AT_HALF = 0.0593
+EVIDENCE_SLOPE = 37.4
 
 #: Calibration of the shading-amplitude depth into millimetres (light intensity and
 #: elevation are unknown, so the fit is scaled on renders of known depth). This absolute
 #: estimate only gates the evidence (FULL_DEPTH_MM).
-DEPTH_PER_CONTRAST_MM = 2.88
+DEPTH_PER_CONTRAST_MM = 3.13
 #: The reported depth: the indentation's match times its contrast over the texture of the
 #: same photo (saturating at RELIEF_SNR_CAP), in millimetres. Relative to how strongly the
 #: same light shades the rest of the back, it tracks the true depth better than the absolute
 #: amplitude (Spearman 0.56 against 0.23 on the renders); scaled by scripts/calibrate.py.
-DEPTH_PER_RELIEF_MM = 1.84
+DEPTH_PER_RELIEF_MM = 1.92
 RELIEF_SNR_CAP = 12.0
 #: A candidate's SNR counts fully in the pair strength from this level up.
 SNR_SATURATION = 4.0
