@@ -39,7 +39,7 @@ DEPTH_PER_CONTRAST_MM = 3.13
 #: same photo (saturating at RELIEF_SNR_CAP), in millimetres. Relative to how strongly the
 #: same light shades the rest of the back, it tracks the true depth better than the absolute
 #: amplitude (Spearman 0.56 against 0.23 on the renders); scaled by scripts/calibrate.py.
-DEPTH_PER_RELIEF_MM = 1.92
+DEPTH_PER_RELIEF_MM = 1.95
 RELIEF_SNR_CAP = 12.0
 #: A candidate's SNR counts fully in the pair strength from this level up.
 SNR_SATURATION = 4.0

@@ -48,6 +48,9 @@ TREND_SIGMA_MM = 30.0
 MIN_CANDIDATE_NCC = 0.3
 MIN_CANDIDATE_SNR = 1.0
 
+#: Most skin pixels the texture noise (a median) is estimated on.
+NOISE_SAMPLES = 1024
+
 #: Skin colour reference: the top fraction of the region's rows, the chroma distance (YCrCb
 #: units) a pixel may have from it, and the fewest reference pixels that make a reference.
 SKIN_REFERENCE_ROWS = 0.25
@@ -493,9 +496,10 @@ def find_candidates(
     # The crop's own border counts as an edge too.
     bordered = np.pad(usable, 1).astype(np.uint8)
     inland = cv2.distanceTransform(bordered, cv2.DIST_L2, 3)[1:-1, 1:-1]
-    # The texture noise is estimated on every few skin pixels: as good as on all, and faster.
+    # The texture noise is estimated on every few skin pixels (at most NOISE_SAMPLES): as good
+    # as on all, and faster.
     noise_pixels = np.flatnonzero(usable)
-    noise_pixels = noise_pixels[:: max(1, noise_pixels.size // 4096)]
+    noise_pixels = noise_pixels[:: max(1, -(-noise_pixels.size // NOISE_SAMPLES))]
     candidates: list[Candidate] = []
     for sigma_mm in SIGMAS_MM:
         sigma_px = sigma_mm / crop.mm_per_pixel
