@@ -6,9 +6,9 @@ only the back of a head). Two kinds of evidence are combined:
 
 1. handedness: in a back view the person's left shoulder and hip lie on the image's left;
 2. a face: BlazeFace run on the head region that the landmarks point to, turned upright along
-   the body's axis (it finds upright faces only) and scaled to the size it was trained on. The back of a head scores about 0.25-0.6, a face seen from the front or in
-   three-quarter view 0.74-0.96 on the real photos in ../shared/data (one back of a head
-   reached 0.76).
+   the body's axis (it finds upright faces only) and scaled to the size it was trained on.
+   The back of a head scores about 0.25-0.6, a face seen from the front or in three-quarter
+   view 0.74-0.96 on the real photos in ../shared/data (one back of a head reached 0.76).
 
 A confident face overrides a back-view skeleton; a front-view skeleton is believed only when a
 face is at least plausible, since a mirrored back view has no face to find.
