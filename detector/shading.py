@@ -5,7 +5,8 @@ scale is tied to the body (:data:`PIXELS_PER_HIP_WIDTH`), so dimples of 10-20 mm
 the same few filter scales. In that crop:
 
 1. bare skin is found by colour, referenced to the back above the dimples (skin-toned
-   clothing is left out); only its shading is read;
+   clothing is left out); only its shading is read, and not where its chromaticity changes
+   more than light can change it (tattoo ink, moles: :func:`skin_marks`);
 2. illumination is normalised: log luminance (albedo and light intensity become additive)
    minus its large-scale trend over skin (body curvature, uneven light), leaving relative
    shading;
@@ -16,7 +17,8 @@ the same few filter scales. In that crop:
    least-squares amplitude (contrast, hence depth) under each of :data:`LIGHT_HYPOTHESES`;
 4. candidates are local maxima of that match whose whole template lies on skin (so the spine
    groove's and clothing's edges do not count), with the amplitude's signal-to-noise ratio
-   against the same map over the rest of the back.
+   against the same map over the rest of the back, and their isolation: a closed pit's match
+   falls off to every side, a band's or a groove's does not along it.
 """
 
 from __future__ import annotations
@@ -279,11 +281,11 @@ def skin_marks(
     """Skin pixels whose colour changes more than light can change it (tattoo ink, moles,
     birthmarks): their darkness is no shading.
 
-    Against the large-scale trend over usable skin, a pixel's chromaticity may move with its
-    relative shading by :data:`TINT_CHROMA_PER_SHADING` (a shadow lit by tinted ambient
-    light), plus pixel noise, which moves a dark pixel's shares more (``grey``, 0..1). Beyond
-    that it is a mark. ``margin_px`` widens the marks over their blurred rim, still dark but
-    too faintly coloured to pass the test."""
+    Against the large-scale trend over usable skin, a pixel's chromaticity may move by
+    :data:`TINT_CHROMA_PER_SHADING` times its relative shading (a shadow lit by tinted
+    ambient light) or by pixel noise, which moves a dark pixel's shares more (``grey``,
+    0..1), whichever is more. Beyond that it is a mark. ``margin_px`` widens the marks over
+    their blurred rim, still dark but too faintly coloured to pass the test."""
     weight = usable.astype(np.float32)
     sigma = TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale
     norm = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)
