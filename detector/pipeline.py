@@ -19,7 +19,7 @@ from detector.loading import (
 )
 from detector.pairing import SKIN_BOTTOM_HEIGHT_PRIOR, PairedDimple, PairResult, best_pair
 from detector.pose import HAND_LANDMARKS, BodyFrame, PoseEstimator, body_frame, main_person
-from detector.quality import blur_sigma_px
+from detector.quality import blur_sigma_px, is_monochrome
 from detector.report import (
     STATUS_MESSAGES,
     Dimple,
@@ -135,6 +135,8 @@ class Detector:
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )
             return report, None
+        if is_monochrome(rgb):
+            return _monochrome_report(base), None
         frame = body_frame(person.points)
         geometry = _geometry(frame, POSE_EXTENT)
         base |= {
@@ -209,6 +211,8 @@ def _in_full_resolution(report: DimpleReport, image: LoadedImage) -> DimpleRepor
 
 def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, PairResult | None]:
     """The fallback: judge a bare back found by its skin, when the pose model found no one."""
+    if is_monochrome(rgb):
+        return _monochrome_report(base), None
     back = find_back(rgb)
     if back is None:
         report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
@@ -229,6 +233,12 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
     crop = extract_region(rgb, back.frame, None, extent=back.extent)
     pair = best_pair(indentation_candidates(crop), crop, SKIN_BOTTOM_HEIGHT_PRIOR)
     return _judged_report(pair, crop, base), pair
+
+
+def _monochrome_report(base: dict) -> DimpleReport:
+    """``low_quality`` for a photo without colour: clothing cannot be told from bare skin, and
+    cloth folds would be read as shading."""
+    return DimpleReport(status="low_quality", message=STATUS_MESSAGES["monochrome"], **base)
 
 
 def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleReport:

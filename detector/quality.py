@@ -1,4 +1,4 @@
-"""Image quality: how blurred the photo is around the lower back.
+"""Image quality: how blurred the photo is around the lower back, and whether it has colour.
 
 Skin itself is smooth, so its texture says little about focus. The sharpest strong edges near
 the lower back do: the body's outline against the background, a waistband, clothing seams. A
@@ -60,3 +60,31 @@ def blur_sigma_px(grey: np.ndarray, largest_sigma_px: float) -> float | None:
         return None
     measured = float(np.percentile(widths[edges], SHARPEST_PERCENTILE))
     return min(float(np.sqrt(max(measured**2 - DENOISE_SIGMA_PX**2, 0.0))), largest_sigma_px)
+
+
+#: Chroma spread (levels of Cr plus Cb) about the typical chroma of pixels of the same
+#: brightness that 99 % of a monochrome photo's pixels stay within: JPEG's rounding moves
+#: them by a level or two.
+MONOCHROME_CHROMA_SPREAD = 3
+#: Pixels looked at to judge a photo's colours (every few of a large photo).
+MONOCHROME_SAMPLE_PIXELS = 50_000
+#: Brightness bands whose typical chroma is compared with.
+MONOCHROME_LUMA_BANDS = 32
+
+
+def is_monochrome(rgb: np.ndarray) -> bool:
+    """Whether a photo's colour follows from its brightness alone: black and white, sepia or
+    any other toning (each brightness maps to one tint). Bare skin cannot then be told from
+    clothing by its colour."""
+    step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / MONOCHROME_SAMPLE_PIXELS))))
+    sample = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2YCrCb)
+    ycrcb = sample.reshape(-1, 3).astype(np.int64)
+    band = ycrcb[:, 0] * MONOCHROME_LUMA_BANDS // 256
+    spread = np.zeros(len(ycrcb), np.int64)
+    for channel in (1, 2):
+        # Median chroma of each brightness band, from the band's histogram.
+        counts = np.bincount(band * 256 + ycrcb[:, channel], minlength=256 * MONOCHROME_LUMA_BANDS)
+        cumulative = counts.reshape(MONOCHROME_LUMA_BANDS, 256).cumsum(axis=1)
+        median = (cumulative < (cumulative[:, -1:] + 1) // 2).sum(axis=1)
+        spread += np.abs(ycrcb[:, channel] - median[band])
+    return float(np.percentile(spread, 99)) <= MONOCHROME_CHROMA_SPREAD

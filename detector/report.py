@@ -218,6 +218,10 @@ STATUS_MESSAGES: dict[str, str] = {
         "The photo is too blurred around the lower back to judge. Hold the camera still, let "
         "it focus on the back, and use more light so the shutter can be fast."
     ),
+    "monochrome": (
+        "This is a black-and-white or toned photo: without colour, bare skin cannot be told "
+        "from clothing. Use the colour original."
+    ),
     "too_dark": (
         "The lower back is too dark to judge. Take the photo in brighter light, ideally from "
         "above or from a window to the side."

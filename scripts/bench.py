@@ -85,6 +85,7 @@ STAGE_HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("detector.pipeline", "_region_problem"),
         ("detector.pipeline", "_hands_over_zone"),
         ("detector.pipeline", "_too_blurred"),
+        ("detector.pipeline", "is_monochrome"),
     ),
     "shading": (("detector.pipeline", "indentation_candidates"),),
     "pairing": (("detector.pipeline", "best_pair"),),

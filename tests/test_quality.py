@@ -47,3 +47,41 @@ def test_a_blurred_photo_is_low_quality_and_the_sharp_one_is_judged(detector):
     assert sharp.status == "ok" and sharp.present
     assert blurred.status == "low_quality"
     assert "blurred" in blurred.message
+
+
+def _toned(rgb: np.ndarray, tint: tuple[float, float, float]) -> np.ndarray:
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)[..., None]
+    return np.clip(grey * np.array(tint, np.float32), 0, 255).astype(np.uint8)
+
+
+def test_black_and_white_and_sepia_photos_are_monochrome():
+    from detector.quality import is_monochrome
+
+    rgb = cv2.cvtColor(cv2.imread(str(SAMPLES / "back_pronounced.jpg")), cv2.COLOR_BGR2RGB)
+    assert not is_monochrome(rgb)
+    assert is_monochrome(_toned(rgb, (1.0, 1.0, 1.0)))
+    assert is_monochrome(_toned(rgb, (1.07, 0.95, 0.8)))  # sepia
+    ok, jpeg = cv2.imencode(".jpg", _toned(rgb, (1.0, 1.0, 1.0)), [cv2.IMWRITE_JPEG_QUALITY, 70])
+    assert ok and is_monochrome(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
+
+
+def test_a_monochrome_back_is_not_judged(detector):
+    """Without colour, clothing passes for bare skin and its folds for shading (on grey copies
+    of the real photos, 12 covered backs were claimed to show dimples): say so instead."""
+    rgb = cv2.cvtColor(cv2.imread(str(SAMPLES / "back_pronounced.jpg")), cv2.COLOR_BGR2RGB)
+    report = detector.detect(_toned(rgb, (1.0, 1.0, 1.0)))
+    assert report.status == "low_quality"
+    assert "colour" in report.message
+
+
+def test_only_the_black_and_white_real_photos_are_monochrome(shared_labels):
+    from conftest import SHARED_DATA
+
+    from detector.loading import load_image
+    from detector.quality import is_monochrome
+
+    flagged = {
+        e["file"] for e in shared_labels if is_monochrome(load_image(SHARED_DATA / e["file"]).rgb)
+    }
+    black_and_white = {e["file"] for e in shared_labels if "B&W" in (e.get("notes") or "")}
+    assert black_and_white and flagged == black_and_white
