@@ -286,13 +286,7 @@ def skin_marks(
     ambient light) or by pixel noise, which moves a dark pixel's shares more (``grey``,
     0..1), whichever is more. Beyond that it is a mark. ``margin_px`` widens the marks over
     their blurred rim, still dark but too faintly coloured to pass the test."""
-    weight = usable.astype(np.float32)
-    sigma = TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale
-    norm = np.maximum(cv2.GaussianBlur(weight, (0, 0), sigma), 1e-3)
-    trend = np.stack(
-        [cv2.GaussianBlur(chroma[..., k] * weight, (0, 0), sigma) / norm for k in range(2)],
-        axis=-1,
-    )
+    trend = np.stack([skin_trend(chroma[..., k], usable, scale) for k in range(2)], axis=-1)
     deviation = np.linalg.norm(chroma - trend, axis=-1)
     shading = np.abs(relative_shading(grey, usable, scale))
     noise = CHROMA_NOISE_FLOOR + CHROMA_NOISE_LEVELS / np.maximum(765.0 * grey, 1.0)
@@ -302,19 +296,22 @@ def skin_marks(
     return cv2.dilate(marks.astype(np.uint8), kernel).astype(bool) & usable
 
 
-def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
-    """Log luminance minus its large-scale trend: shading relative to the local skin brightness.
-
-    The trend is a normalised convolution over usable skin only, so clothing, background and
-    the photo's border neither leak into it nor create edges; outside usable skin the result
-    is 0 (no shading information).
-    """
-    log_lum = np.log(grey.astype(np.float32) + 1.0 / 64.0)
+def skin_trend(values: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
+    """The large-scale trend of ``values`` over usable skin (Gaussian of
+    :data:`TREND_SIGMA_MM`): a normalised convolution, so clothing, background and the photo's
+    border neither leak into it nor create edges."""
     weight = usable.astype(np.float32)
     sigma = TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale
-    total = cv2.GaussianBlur(log_lum * weight, (0, 0), sigma)
+    total = cv2.GaussianBlur(values.astype(np.float32) * weight, (0, 0), sigma)
     norm = cv2.GaussianBlur(weight, (0, 0), sigma)
-    trend = total / np.maximum(norm, 1e-3)
+    return total / np.maximum(norm, 1e-3)
+
+
+def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
+    """Log luminance minus its large-scale trend over skin (:func:`skin_trend`): shading
+    relative to the local skin brightness; outside usable skin 0 (no shading information)."""
+    log_lum = np.log(grey.astype(np.float32) + 1.0 / 64.0)
+    trend = skin_trend(log_lum, usable, scale)
     return np.where(usable, log_lum - trend, 0.0).astype(np.float32)
 
 
