@@ -4,12 +4,13 @@ MediaPipe's pose detector anchors on the face, so photos without a head get no p
 back itself is found instead, on the assumption people make such photos upright:
 
 1. skin: the largest skin-coloured component of the photo (YCrCb rule), at most 512 px wide;
-2. the torso in each row: the skin run through the component's median column, which leaves
+2. the skin must form one solid shape (not, say, beige pavement around a crowd);
+3. the torso in each row: the skin run through the component's median column, which leaves
    out arms that hang apart from the body;
-3. midline: the median centre of those runs; scale: the median run width is the width of the
+4. midline: the median centre of those runs; scale: the median run width is the width of the
    back, about 1.6 hip widths (waist about 30 cm, MediaPipe's hip landmarks about 19 cm apart);
    when the back is wider than the photo the photo's width is used, a lower bound;
-4. the searched region spans the whole torso height, since the hip line is unknown; the
+5. the searched region spans the whole torso height, since the hip line is unknown; the
    pairing then judges symmetry and spacing, not height.
 """
 
@@ -29,6 +30,10 @@ ANALYSIS_WIDTH = 512
 MIN_SKIN_FRACTION = 0.12
 #: Hip width (MediaPipe landmark distance) over the width of the lower back.
 HIP_WIDTH_PER_BACK_WIDTH = 0.62
+#: A torso is one solid shape: its area is at least this share of its convex hull (0.69 or
+#: more on the close-up renders, 0.81 or more on the real bare backs; skin-coloured pavement
+#: around a crowd, 0.37).
+MIN_SOLIDITY = 0.5
 #: The longest region searched, in hip widths.
 MAX_REGION_HEIGHT = 3.0
 
@@ -55,6 +60,8 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     if stats[largest, cv2.CC_STAT_AREA] < MIN_SKIN_FRACTION * skin.size:
         return None
     body = labels == largest
+    if _solidity(body) < MIN_SOLIDITY:
+        return None
     column = int(np.median(np.nonzero(body)[1]))
     rows = np.nonzero(body[:, column])[0]
     if rows.size < 0.2 * body.shape[0]:
@@ -78,6 +85,14 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     )
     above = min((bottom - top) / hip_width, MAX_REGION_HEIGHT)
     return BackEstimate(frame=frame, extent=RegionExtent(below=0.0, above=above))
+
+
+def _solidity(mask: np.ndarray) -> float:
+    """Area of a region over the area of its convex hull."""
+    outline = cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    contours, _ = cv2.findContours(mask.astype(np.uint8), *outline)
+    hull = cv2.convexHull(np.vstack(contours))
+    return float(mask.sum()) / max(cv2.contourArea(hull), 1.0)
 
 
 def _run_around(row: np.ndarray, column: int) -> tuple[int, int]:

@@ -50,6 +50,8 @@ MIN_REGION_LUMINANCE = 0.08
 #: The zone where dimples lie must be this much inside the photo and this much skin.
 MIN_ZONE_IN_FRAME = 0.9
 MIN_ZONE_SKIN = 0.5
+#: ... and this much on the person (the pose model's segmentation mask).
+MIN_ZONE_ON_PERSON = 0.5
 #: The zone where dimples lie, in hip widths: |lateral| <= ZONE_HALF_WIDTH, height in ZONE_HEIGHT.
 ZONE_HALF_WIDTH = 0.5
 ZONE_HEIGHT = (0.25, 0.85)
@@ -302,6 +304,10 @@ def _region_problem(crop: RegionCrop) -> str | None:
     if crop.valid[zone].mean() < MIN_ZONE_IN_FRAME or crop.valid[below].mean() < 0.5:
         return "region_not_visible"
     inside = zone & crop.valid
+    # The zone must lie on the person the pose belongs to: a skeleton pieced together from
+    # several people in a crowd can put it on the pavement, which is skin-coloured too.
+    if crop.person[inside].mean() < MIN_ZONE_ON_PERSON:
+        return "region_not_visible"
     if crop.grey[inside].mean() < MIN_REGION_LUMINANCE:
         return "too_dark"
     back_above = above & crop.valid

@@ -170,3 +170,17 @@ def test_view_decision_holds_for_people_lying_or_upside_down(shared_labels, dete
         kept += detector.detect(turned).status not in REJECTED
     assert rejected >= 0.8 * 2 * len(fronts), f"{rejected} of {2 * len(fronts)} rejected"
     assert kept >= 0.85 * len(backs), f"{kept} of {len(backs)} kept"
+
+
+def test_fallback_finds_bare_backs_but_not_pavement_around_a_crowd(shared_labels):
+    """Without a pose the back is found by its skin: on the real bare backs it is, while the
+    beige pavement of a street scene full of people (skin-coloured, but ragged) is no torso."""
+    from detector.fallback import find_back
+    from detector.loading import load_image
+
+    crowd = "views/posetrack18_images_val_012834_mpii_test_000000.jpg"
+    assert find_back(load_image(SHARED_DATA / crowd).rgb) is None
+    bare = [e["file"] for e in shared_labels if e["file"].startswith("bare_backs/")]
+    assert len(bare) >= 10
+    found = [find_back(load_image(SHARED_DATA / f).rgb) is not None for f in bare]
+    assert all(found), [f for f, ok in zip(bare, found, strict=True) if not ok]

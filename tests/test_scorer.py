@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from procedural import shaded_back
@@ -186,3 +188,15 @@ def test_shading_alone_makes_no_skin_marks():
     marks = skin_marks(crop.chroma, crop.grey, crop.usable, crop.scale)
     assert marks.sum() <= 0.001 * crop.usable.sum()
     _assert_found_near_truth(back, crop, pair, tolerance=0.1)
+
+
+def test_the_zone_must_lie_on_the_person():
+    """A pose pieced together from several people can place the lower back on the ground; the
+    person mask says it is not on a person."""
+    from detector.pipeline import _region_problem
+
+    back = shaded_back(6.0, seed=1)
+    crop = extract_region(back.rgb, back.frame, None)
+    assert _region_problem(crop) is None
+    off_person = dataclasses.replace(crop, person=np.zeros_like(crop.person))
+    assert _region_problem(off_person) == "region_not_visible"
