@@ -25,6 +25,7 @@ from detector.report import (
     Dimple,
     DimpleReport,
     Geometry,
+    LightEstimate,
     Region,
     depth_index,
     ok_message,
@@ -35,7 +36,9 @@ from detector.shading import (
     RegionExtent,
     extract_region,
     indentation_candidates,
+    light_from_gradients,
     region_corners,
+    shading_gradients,
 )
 from detector.view import decide_view
 
@@ -252,6 +255,8 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
         dimples = [_dimple("left", pair.left, crop), _dimple("right", pair.right, crop)]
         depth_mm = (pair.left.depth_mm + pair.right.depth_mm) / 2
     prominence = prominence_grade(present, depth_mm, pair.score)
+    gradients = shading_gradients(crop)
+    light = None if gradients is None else LightEstimate(*light_from_gradients(*gradients))
     return DimpleReport(
         status="ok",
         message=ok_message(prominence),
@@ -260,6 +265,7 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
         prominence=prominence,
         dimples=dimples if present else [],
         symmetry=pair.symmetry if present else None,
+        light=light,
         **base,
     )
 

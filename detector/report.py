@@ -38,6 +38,17 @@ class Dimple:
 
 
 @dataclass(frozen=True)
+class LightEstimate:
+    """Where the light on the lower back comes from, read from the back's large-scale
+    shading: ``azimuth_deg`` from the head end of the spine (0) towards the person's right
+    (+90) or left (-90), ``elevation_deg`` the angle from the camera's axis (0: from the
+    camera)."""
+
+    azimuth_deg: float
+    elevation_deg: float
+
+
+@dataclass(frozen=True)
 class Region:
     """Axis-aligned box around the searched region, in image pixels, and how it was found."""
 
@@ -75,6 +86,7 @@ class DimpleReport:
     symmetry: float | None = None
     region: Region | None = None
     people: int = 0
+    light: LightEstimate | None = None
     geometry: Geometry | None = field(default=None, repr=False, compare=False)
     pixels: np.ndarray | None = field(default=None, repr=False, compare=False)
 
@@ -97,6 +109,9 @@ class DimpleReport:
             "region": None if self.region is None else asdict(self.region),
             "image": dict(self.image),
             "people": self.people,
+            "light": None
+            if self.light is None
+            else {k: round(v, 1) for k, v in asdict(self.light).items()},
             "message": self.message,
         }
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, get_args
 
-from detector.report import Dimple, Prominence, Region, Status
+from detector.report import Dimple, LightEstimate, Prominence, Region, Status
 
 #: Rows between two ``os.fsync`` calls; a crash of the process loses nothing already written,
 #: a crash of the machine at most this many rows.
@@ -124,8 +124,13 @@ CSV_COLUMNS = (
     "image_width",
     "image_height",
     "people",
+    *(f"light_{field.name}" for field in fields(LightEstimate)),
     "message",
 )
+
+
+#: Keys whose values are spread into ``<key>_<name>`` columns.
+_SPREAD = ("region", "image", "light")
 
 
 def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -138,10 +143,11 @@ def flatten_row(row: dict[str, Any]) -> dict[str, Any]:
     >>> flat["left_x"], flat["image_width"], flat["status"]
     (3.0, 6, 'ok')
     """
-    flat = {key: value for key, value in row.items() if not isinstance(value, dict | list)}
+    nested = ("dimples", *_SPREAD)
+    flat = {key: value for key, value in row.items() if key not in nested}
     for dimple in row.get("dimples") or []:
         flat |= {f"{dimple['side']}_{key}": value for key, value in dimple.items() if key != "side"}
-    for key in ("region", "image"):
+    for key in _SPREAD:
         flat |= {f"{key}_{name}": value for name, value in (row.get(key) or {}).items()}
     return flat
 

@@ -9,7 +9,12 @@ depth estimates, and prints the constants to put into ``detector/pairing.py``:
   evidence (maximum likelihood), so that ``score`` reads as a probability on renders;
 - ``DEPTH_PER_CONTRAST_MM`` and ``DEPTH_PER_RELIEF_MM``: the factors that make the median
   absolute (contrast) and reported (relief) depth estimates of positives that pass the fitted
-  threshold equal their median true depth.
+  threshold equal their median true depth;
+
+and those for ``detector/shading.py``:
+
+- ``SIDE_PER_LATERAL_SLOPE``, ``UP_AT_LEVEL`` and ``UP_PER_HEIGHT_SLOPE``: least-squares fits
+  of the key light's sideways and upward components on the back's shading gradients.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from detector.pairing import (
     depth_estimate_mm,
     reported_depth_mm,
 )
+from detector.pose import PoseEstimator, body_frame, main_person
+from detector.shading import extract_region, shading_gradients
 
 
 def fit_logistic(evidence: np.ndarray, present: np.ndarray) -> tuple[float, float]:
@@ -69,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             mm = pair.mm_per_pixel
             contrast.append(np.mean([depth_estimate_mm(c, mm) for c in found] or [0.0]))
             relief.append(np.mean([reported_depth_mm(c) for c in found] or [0.0]))
+    print_light_fit(args.folder, entries)
     evidence_array, present_array = np.array(evidence), np.array(present)
     at_half, slope = fit_logistic(evidence_array, present_array)
     detected = present_array & (evidence_array >= at_half)
@@ -83,6 +91,36 @@ def main(argv: list[str] | None = None) -> int:
         f"DEPTH_PER_RELIEF_MM = {relief_scale:.3f}  (from {int(detected.sum())} detected positives)"
     )
     return 0
+
+
+def print_light_fit(folder: Path, entries: list[dict]) -> None:
+    """Fit and print the light constants of ``detector/shading.py`` on the renders' key light
+    (side: towards the person's right; up; both as components of the unit vector)."""
+    gradients, side, up = [], [], []
+    with PoseEstimator() as poses:
+        for entry in entries:
+            rgb = load_image(folder / entry["file"]).rgb
+            people = poses.find_people(rgb)
+            if not people:
+                continue
+            person = main_person(people, rgb.shape)
+            crop = extract_region(rgb, body_frame(person.points), person.mask, person.mask_scale)
+            found = shading_gradients(crop)
+            if found is None:
+                continue
+            azimuth = np.radians(entry["light"]["azimuth_deg"])
+            elevation = np.radians(entry["light"]["elevation_deg"])
+            gradients.append(found)
+            side.append(np.cos(elevation) * np.sin(azimuth))
+            up.append(np.sin(elevation))
+    lateral, height = np.array(gradients).T
+    side_per_slope = float(np.sum(lateral * np.array(side)) / np.sum(lateral**2))
+    (up_at_level, up_per_slope), *_ = np.linalg.lstsq(
+        np.column_stack([np.ones_like(height), height]), np.array(up), rcond=None
+    )
+    print(f"SIDE_PER_LATERAL_SLOPE = {side_per_slope:.3f}  (from {len(gradients)} renders)")
+    print(f"UP_AT_LEVEL = {up_at_level:.3f}")
+    print(f"UP_PER_HEIGHT_SLOPE = {up_per_slope:.3f}")
 
 
 if __name__ == "__main__":

@@ -410,6 +410,9 @@ def summarize_renders(
             "score_vs_depth": _spearman_of_pairs(with_depth),
             "depth_index_vs_depth": _spearman_of_pairs(indexed),
         },
+        "light_error_deg": quantiles(
+            [err for lab, row in pairs if (err := light_error_deg(lab, row)) is not None]
+        ),
         "status_counts": {
             "all": status_counts(row for _, row in pairs),
             "by_framing": {
@@ -433,6 +436,24 @@ def summarize_renders(
             ],
         },
     }
+
+
+def light_error_deg(label: Label, row: Row) -> float | None:
+    """Angle (degrees) between the reported and the rendered key light, or None where either
+    is missing. The label's light is an azimuth from facing the camera towards the person's
+    right and an elevation above the horizon; the report's an azimuth from the head end of the
+    spine towards the person's right and an angle from the camera's axis."""
+    truth, found = label.get("light"), row.get("light")
+    if not truth or not found or truth.get("relative_to") != "back":
+        return None
+    azimuth, elevation = np.radians(truth["azimuth_deg"]), np.radians(truth["elevation_deg"])
+    level = np.cos(elevation)  # (right, up, towards the camera)
+    expected = np.array([level * np.sin(azimuth), np.sin(elevation), level * np.cos(azimuth)])
+    azimuth, off_axis = np.radians(found["azimuth_deg"]), np.radians(found["elevation_deg"])
+    reported = np.array(
+        [np.sin(off_axis) * np.sin(azimuth), np.sin(off_axis) * np.cos(azimuth), np.cos(off_axis)]
+    )
+    return float(np.degrees(np.arccos(np.clip(expected @ reported, -1.0, 1.0))))
 
 
 def _spearman_of_pairs(pairs: Sequence[tuple[float, float]]) -> dict[str, Any]:
@@ -610,6 +631,10 @@ def format_renders(summary: Mapping[str, Any]) -> str:
         f" all positives); ok only {_num(loc['miss_rate_ok'])}",
         f"Spearman: score vs depth (ok positives) {_num(by_score['rho'])} (n={by_score['n']});"
         f" depth_index vs depth_mm {_num(by_index['rho'])} (n={by_index['n']})",
+        f"Light direction (ok images): angle to the key light median"
+        f" {_num(summary['light_error_deg'].get('median'), 1)} deg, p90"
+        f" {_num(summary['light_error_deg'].get('p90'), 1)} deg"
+        f" (n={summary['light_error_deg'].get('n', 0)})",
         "Back-view decision: full-body back renders not rejected"
         f" {_frac(view['full_body_back_accepted'])}; front renders not_back_view"
         f" {_frac(view['front_rejected'])}",

@@ -210,6 +210,7 @@ def test_csv_flattens_rows_and_summary_adds_up(tmp_path):
         "region": {"x": 0, "y": 1, "width": 5, "height": 6, "method": "pose"},
         "image": {"width": 10, "height": 20},
         "people": 1,
+        "light": {"azimuth_deg": -30.0, "elevation_deg": 55.0},
     }
     rows = [ok, error_row("b.jpg", "broken, really")]
     assert set(flatten_row(ok)) == set(CSV_COLUMNS)
@@ -218,6 +219,7 @@ def test_csv_flattens_rows_and_summary_adds_up(tmp_path):
         table = list(csv.DictReader(stream))
     assert [line["source"] for line in table] == ["a.jpg", "b.jpg"]
     assert table[0]["right_x"] == "4.0" and table[1]["message"] == "broken, really"
+    assert table[0]["light_azimuth_deg"] == "-30.0" and table[1]["light_azimuth_deg"] == ""
     assert os.listdir(tmp_path) == ["r.csv"]  # no temporary file left behind
     summary = summarise(rows)
     assert summary.by_status == {"ok": 1, "error": 1} and summary.files == 2

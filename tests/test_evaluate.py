@@ -423,3 +423,42 @@ def test_cli_real_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert json.loads(out.read_text())["lower_back_hidden"]["claimed"] == 1
     assert not (tmp_path / "roc.png").exists()  # real photos have no positives to plot
     assert "Back-view decision" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("label_light", "reported", "expected"),
+    [
+        (
+            {"azimuth_deg": 0.0, "elevation_deg": 90.0},
+            {"azimuth_deg": 0.0, "elevation_deg": 90.0},
+            0.0,
+        ),
+        (
+            {"azimuth_deg": 90.0, "elevation_deg": 0.0},
+            {"azimuth_deg": 90.0, "elevation_deg": 90.0},
+            0.0,
+        ),
+        (
+            {"azimuth_deg": 0.0, "elevation_deg": 0.0},
+            {"azimuth_deg": 0.0, "elevation_deg": 0.0},
+            0.0,
+        ),
+        (
+            {"azimuth_deg": 90.0, "elevation_deg": 0.0},
+            {"azimuth_deg": -90.0, "elevation_deg": 90.0},
+            180.0,
+        ),
+        (
+            {"azimuth_deg": 0.0, "elevation_deg": 45.0},
+            {"azimuth_deg": 0.0, "elevation_deg": 0.0},
+            45.0,
+        ),
+    ],
+)
+def test_light_error_converts_the_label_and_report_conventions(label_light, reported, expected):
+    """Labels: azimuth from facing the camera towards the person's right, elevation above the
+    horizon. Reports: azimuth from the head end of the spine towards the person's right,
+    elevation from the camera's axis."""
+    label = {"light": label_light | {"relative_to": "back"}}
+    assert evaluate.light_error_deg(label, {"light": reported}) == pytest.approx(expected, abs=1e-6)
+    assert evaluate.light_error_deg(label, {"light": None}) is None

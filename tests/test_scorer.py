@@ -200,3 +200,19 @@ def test_the_zone_must_lie_on_the_person():
     assert _region_problem(crop) is None
     off_person = dataclasses.replace(crop, person=np.zeros_like(crop.person))
     assert _region_problem(off_person) == "region_not_visible"
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_light_direction_follows_the_light(seed):
+    """From the back's large-scale shading: light from the person's left or right is reported
+    on that side (azimuth + is the person's right), light from above near the spine's axis."""
+    from detector.shading import light_from_gradients, shading_gradients
+
+    def azimuth(light_azimuth_deg):
+        back = shaded_back(0.0, light_azimuth_deg=light_azimuth_deg, seed=seed)
+        crop = extract_region(back.rgb, back.frame, None)
+        return light_from_gradients(*shading_gradients(crop))[0]
+
+    assert azimuth(60.0) < -30.0  # shaded_back's azimuth turns the light to the person's left
+    assert azimuth(-60.0) > 30.0
+    assert abs(azimuth(0.0)) < 20.0
