@@ -607,15 +607,15 @@ def _isolation(
 def _suppress_overlaps(candidates: list[Candidate]) -> list[Candidate]:
     """Within one light hypothesis, keep the best of candidates closer than their scale."""
     kept: list[Candidate] = []
-    for light in {c.light for c in candidates}:
+    for light in sorted({c.light for c in candidates}):
         group = sorted((c for c in candidates if c.light == light), key=lambda c: -c.ncc)
         xy = np.array([(c.x, c.y) for c in group])
         sigma = np.array([c.sigma_px for c in group])
+        distance = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
+        near = distance <= np.maximum(sigma[:, None], sigma[None, :])
         alive = np.ones(len(group), bool)
-        for index, cand in enumerate(group):
-            if not alive[index]:
-                continue
-            kept.append(cand)
-            near = np.hypot(*(xy - xy[index]).T) <= np.maximum(sigma, sigma[index])
-            alive &= ~near
+        for index in range(len(group)):
+            if alive[index]:
+                kept.append(group[index])
+                alive &= ~near[index]
     return kept
