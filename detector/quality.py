@@ -68,6 +68,9 @@ def blur_sigma_px(grey: np.ndarray, largest_sigma_px: float) -> float | None:
 MONOCHROME_CHROMA_SPREAD = 3
 #: Pixels looked at to judge a photo's colours (every few of a large photo).
 MONOCHROME_SAMPLE_PIXELS = 50_000
+#: Spread of brightness (levels between the 5th and 95th percentiles) below which an image is
+#: a blank, not a black-and-white photo.
+MONOCHROME_MIN_CONTRAST = 24
 #: Brightness bands whose typical chroma is compared with.
 MONOCHROME_LUMA_BANDS = 32
 
@@ -79,6 +82,9 @@ def is_monochrome(rgb: np.ndarray) -> bool:
     step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / MONOCHROME_SAMPLE_PIXELS))))
     sample = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2YCrCb)
     ycrcb = sample.reshape(-1, 3).astype(np.int64)
+    low, high = np.percentile(ycrcb[:, 0], [5, 95])
+    if high - low < MONOCHROME_MIN_CONTRAST:
+        return False  # a blank or nearly uniform image: no photo to judge the colours of
     band = ycrcb[:, 0] * MONOCHROME_LUMA_BANDS // 256
     spread = np.zeros(len(ycrcb), np.int64)
     for channel in (1, 2):

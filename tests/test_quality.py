@@ -63,6 +63,9 @@ def test_black_and_white_and_sepia_photos_are_monochrome():
     assert is_monochrome(_toned(rgb, (1.07, 0.95, 0.8)))  # sepia
     ok, jpeg = cv2.imencode(".jpg", _toned(rgb, (1.0, 1.0, 1.0)), [cv2.IMWRITE_JPEG_QUALITY, 70])
     assert ok and is_monochrome(cv2.imdecode(jpeg, cv2.IMREAD_COLOR))
+    # A blank is no black-and-white photo (its report says no person, not "use colour").
+    assert not is_monochrome(np.zeros((200, 200, 3), np.uint8))
+    assert not is_monochrome(np.full((200, 200, 3), (200, 150, 120), np.uint8))
 
 
 def test_a_monochrome_back_is_not_judged(detector):
