@@ -37,6 +37,7 @@ from detector.shading import (
     extract_region,
     indentation_candidates,
     light_from_gradients,
+    pixel_box,
     region_corners,
     shading_gradients,
 )
@@ -75,6 +76,9 @@ SHARP_EDGE_PX = 1.0
 BLUR_PIXELS_PER_HIP_WIDTH = 64.0
 #: Margin around the region, in hip widths, where edges are looked for (the waist's outline).
 BLUR_MARGIN = 0.3
+#: Problems that mean the lower back is not in view (``region_not_visible``); the others
+#: make the photo ``low_quality``.
+COVERED_PROBLEMS = ("region_not_visible", "hands_cover")
 #: Below this hip width (pixels) even colour is too coarse to tell skin from cloth.
 MIN_COVERAGE_HIP_WIDTH_PX = 12.0
 
@@ -128,8 +132,7 @@ class Detector:
             "pixels": rgb,
         }
         if min(rgb.shape[:2]) < MIN_IMAGE_SIDE_PX:
-            report = DimpleReport(status="low_quality", message=STATUS_MESSAGES["tiny"], **base)
-            return report, None
+            return _problem_report("tiny", base), None
         people = self._pose.find_people(rgb)
         if not people:
             return _examine_without_pose(rgb, base)
@@ -141,7 +144,7 @@ class Detector:
             )
             return report, None
         if is_monochrome(rgb):
-            return _monochrome_report(base), None
+            return _problem_report("monochrome", base), None
         frame = body_frame(person.points)
         geometry = _geometry(frame, POSE_EXTENT)
         base |= {
@@ -153,14 +156,9 @@ class Detector:
         problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
         if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
             problem = _region_problem(crop)
-        if problem is None and frame.hip_width < MIN_HIP_WIDTH_PX:
-            problem = "too_small"
-        if problem is None and _too_blurred(rgb, frame, geometry):
-            problem = "too_blurred"
+        problem = problem or _quality_problem(rgb, frame, geometry)
         if problem is not None:
-            covered = problem in ("region_not_visible", "hands_cover")
-            status = "region_not_visible" if covered else "low_quality"
-            return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base), None
+            return _problem_report(problem, base), None
         pair = best_pair(indentation_candidates(crop), crop)
         return _judged_report(pair, crop, base), pair
 
@@ -217,7 +215,7 @@ def _in_full_resolution(report: DimpleReport, image: LoadedImage) -> DimpleRepor
 def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, PairResult | None]:
     """The fallback: judge a bare back found by its skin, when the pose model found no one."""
     if is_monochrome(rgb):
-        return _monochrome_report(base), None
+        return _problem_report("monochrome", base), None
     back = find_back(rgb)
     if back is None:
         report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
@@ -227,23 +225,31 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
         "geometry": geometry,
         "region": _bounding_region(geometry.region_corners, rgb.shape, "fallback"),
     }
-    if back.frame.hip_width < MIN_HIP_WIDTH_PX:
-        return DimpleReport(
-            status="low_quality", message=STATUS_MESSAGES["too_small"], **base
-        ), None
-    if _too_blurred(rgb, back.frame, geometry):
-        return DimpleReport(
-            status="low_quality", message=STATUS_MESSAGES["too_blurred"], **base
-        ), None
+    problem = _quality_problem(rgb, back.frame, geometry)
+    if problem is not None:
+        return _problem_report(problem, base), None
     crop = extract_region(rgb, back.frame, None, extent=back.extent)
     pair = best_pair(indentation_candidates(crop), crop, SKIN_BOTTOM_HEIGHT_PRIOR)
     return _judged_report(pair, crop, base), pair
 
 
-def _monochrome_report(base: dict) -> DimpleReport:
-    """``low_quality`` for a photo without colour: clothing cannot be told from bare skin, and
-    cloth folds would be read as shading."""
-    return DimpleReport(status="low_quality", message=STATUS_MESSAGES["monochrome"], **base)
+def _quality_problem(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> str | None:
+    """``too_small`` or ``too_blurred`` when the back cannot show dimples clearly enough, else
+    None."""
+    if frame.hip_width < MIN_HIP_WIDTH_PX:
+        return "too_small"
+    if _too_blurred(rgb, frame, geometry):
+        return "too_blurred"
+    return None
+
+
+def _problem_report(problem: str, base: dict) -> DimpleReport:
+    """The report of a photo that cannot be judged, for a :data:`STATUS_MESSAGES` key: the
+    lower back is covered or out of frame (``region_not_visible``), or the photo cannot show
+    it well enough (``low_quality``; a photo without colour among them: clothing cannot be
+    told from bare skin, and cloth folds would be read as shading)."""
+    status = "region_not_visible" if problem in COVERED_PROBLEMS else "low_quality"
+    return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base)
 
 
 def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleReport:
@@ -256,7 +262,9 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
         depth_mm = (pair.left.depth_mm + pair.right.depth_mm) / 2
     prominence = prominence_grade(present, depth_mm, pair.score)
     gradients = shading_gradients(crop)
-    light = None if gradients is None else LightEstimate(*light_from_gradients(*gradients))
+    light = None
+    if gradients is not None:
+        light = LightEstimate(*light_from_gradients(*gradients), gradients=gradients)
     return DimpleReport(
         status="ok",
         message=ok_message(prominence),
@@ -273,12 +281,11 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
 def _dimple(side: str, paired: PairedDimple, crop: RegionCrop) -> Dimple:
     cand = paired.candidate
     x, y = crop.image_coords(np.array([cand.x, cand.y]))
-    image_px_per_crop_px = float(np.hypot(*crop.to_image[:, 0]))
     return Dimple(
         side=side,
         x=float(x),
         y=float(y),
-        radius=2.0 * cand.sigma_px * image_px_per_crop_px,
+        radius=2.0 * cand.sigma_px * crop.photo_px_per_pixel,
         depth_index=depth_index(paired.depth_mm),
     )
 
@@ -299,11 +306,8 @@ def _region_problem(crop: RegionCrop) -> str | None:
     must be at least half in frame (else the photo ends at the waist); and the back just above
     the zone must be mostly bare (a shirt that covers it covers the dimples too).
     """
-    body = crop.body_coords(
-        np.stack(np.meshgrid(np.arange(crop.grey.shape[1]), np.arange(crop.grey.shape[0])), axis=-1)
-    )
-    central = np.abs(body[..., 0]) <= ZONE_HALF_WIDTH
-    height = body[..., 1]
+    central = np.abs(crop.body_grid[..., 0]) <= ZONE_HALF_WIDTH
+    height = crop.body_grid[..., 1]
     zone = central & (height >= ZONE_HEIGHT[0]) & (height <= ZONE_HEIGHT[1])
     below = central & (height >= 0.0) & (height < ZONE_HEIGHT[0])
     above = central & (height > ZONE_HEIGHT[1])
@@ -330,10 +334,7 @@ def _too_blurred(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> bool:
     :data:`BLUR_PIXELS_PER_HIP_WIDTH` at most: finer pixels cannot show more blur than that
     limit, only cost time."""
     margin = BLUR_MARGIN * frame.hip_width
-    corners = geometry.region_corners
-    height, width = rgb.shape[:2]
-    x0, y0 = np.clip(np.floor(corners.min(axis=0) - margin), 0, [width, height]).astype(int)
-    x1, y1 = np.clip(np.ceil(corners.max(axis=0) + margin), 0, [width, height]).astype(int)
+    x0, y0, x1, y1 = pixel_box(geometry.region_corners, rgb.shape, margin)
     scale = min(1.0, BLUR_PIXELS_PER_HIP_WIDTH / frame.hip_width)
     size = (round((x1 - x0) * scale), round((y1 - y0) * scale))
     if min(size) < 8:
@@ -352,7 +353,5 @@ def _geometry(frame: BodyFrame, extent: RegionExtent) -> Geometry:
 
 
 def _bounding_region(corners: np.ndarray, shape: tuple[int, ...], method: str) -> Region:
-    height, width = shape[:2]
-    x0, y0 = np.clip(np.floor(corners.min(axis=0)), 0, [width, height]).astype(int)
-    x1, y1 = np.clip(np.ceil(corners.max(axis=0)), 0, [width, height]).astype(int)
-    return Region(x=int(x0), y=int(y0), width=int(x1 - x0), height=int(y1 - y0), method=method)
+    x0, y0, x1, y1 = pixel_box(corners, shape)
+    return Region(x=x0, y=y0, width=x1 - x0, height=y1 - y0, method=method)

@@ -42,10 +42,20 @@ class LightEstimate:
     """Where the light on the lower back comes from, read from the back's large-scale
     shading: ``azimuth_deg`` from the head end of the spine (0) towards the person's right
     (+90) or left (-90), ``elevation_deg`` the angle from the camera's axis (0: from the
-    camera)."""
+    camera). ``gradients`` are the shading slopes it was read from (across, up; see
+    :func:`detector.shading.shading_gradients`): not reported, kept for calibration."""
 
     azimuth_deg: float
     elevation_deg: float
+    gradients: tuple[float, float] = field(repr=False, compare=False)
+
+    def to_dict(self) -> dict[str, float]:
+        """The reported keys (:data:`LIGHT_KEYS`), to a tenth of a degree."""
+        return {key: round(getattr(self, key), 1) for key in LIGHT_KEYS}
+
+
+#: The keys of the report's ``light``.
+LIGHT_KEYS = ("azimuth_deg", "elevation_deg")
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,7 @@ class DimpleReport:
             "region": None if self.region is None else asdict(self.region),
             "image": dict(self.image),
             "people": self.people,
-            "light": None
-            if self.light is None
-            else {k: round(v, 1) for k, v in asdict(self.light).items()},
+            "light": None if self.light is None else self.light.to_dict(),
             "message": self.message,
         }
 

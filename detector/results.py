@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any, get_args
 
-from detector.report import Dimple, LightEstimate, Prominence, Region, Status
+from detector.report import LIGHT_KEYS, Dimple, Prominence, Region, Status
 
 #: Rows between two ``os.fsync`` calls; a crash of the process loses nothing already written,
 #: a crash of the machine at most this many rows.
@@ -124,7 +124,7 @@ CSV_COLUMNS = (
     "image_width",
     "image_height",
     "people",
-    *(f"light_{field.name}" for field in fields(LightEstimate)),
+    *(f"light_{key}" for key in LIGHT_KEYS),
     "message",
 )
 

@@ -24,6 +24,7 @@ the same few filter scales. In that crop:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -153,14 +154,36 @@ class RegionCrop:
         xy = np.asarray(xy, dtype=np.float64)
         return xy @ self.to_image[:, :2].T + self.to_image[:, 2]
 
+    @cached_property
+    def body_grid(self) -> np.ndarray:
+        """Body coordinates (:meth:`body_coords`) of every crop pixel, ``(height, width, 2)``."""
+        rows, cols = np.indices(self.grey.shape)
+        return self.body_coords(np.stack([cols, rows], axis=-1))
+
     @property
     def mm_per_pixel(self) -> float:
         return anatomy.HIP_WIDTH_MM / self.scale
 
     @property
+    def photo_px_per_pixel(self) -> float:
+        """Photo pixels per crop pixel."""
+        return float(np.hypot(*self.to_image[:, 0]))
+
+    @cached_property
     def usable(self) -> np.ndarray:
         """Bare skin of the person inside the photo: the only pixels whose shading is read."""
         return self.valid & (self.person > 0.5) & self.skin
+
+
+def pixel_box(
+    points: np.ndarray, shape: tuple[int, ...], margin: float = 0.0
+) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the pixel box around image ``points`` ``(n, 2)``, widened by
+    ``margin`` pixels and clipped to an image of ``shape``."""
+    height, width = shape[:2]
+    x0, y0 = np.clip(np.floor(points.min(axis=0) - margin), 0, [width, height]).astype(int)
+    x1, y1 = np.clip(np.ceil(points.max(axis=0) + margin), 0, [width, height]).astype(int)
+    return int(x0), int(y0), int(x1), int(y1)
 
 
 def region_corners(frame: BodyFrame, extent: RegionExtent) -> np.ndarray:
@@ -230,9 +253,7 @@ def _resample(
     width, height = size
     corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], np.float64)
     spots = corners @ to_image[:, :2].T + to_image[:, 2]
-    img_h, img_w = rgb.shape[:2]
-    x0, y0 = np.clip(np.floor(spots.min(axis=0)) - 2 * shrink, 0, [img_w, img_h]).astype(int)
-    x1, y1 = np.clip(np.ceil(spots.max(axis=0)) + 2 * shrink, 0, [img_w, img_h]).astype(int)
+    x0, y0, x1, y1 = pixel_box(spots, rgb.shape, margin=2 * shrink)
     if shrink >= 2 and x1 - x0 >= shrink and y1 - y0 >= shrink:
         rgb = cv2.resize(
             rgb[y0:y1, x0:x1],
@@ -317,10 +338,16 @@ def skin_trend(values: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarr
     return total / np.maximum(norm, 1e-3)
 
 
+def log_luminance(grey: np.ndarray) -> np.ndarray:
+    """Log of luminance (0..1): albedo and light intensity become additive; the offset keeps
+    black pixels finite."""
+    return np.log(grey.astype(np.float32) + 1.0 / 64.0)
+
+
 def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
     """Log luminance minus its large-scale trend over skin (:func:`skin_trend`): shading
     relative to the local skin brightness; outside usable skin 0 (no shading information)."""
-    log_lum = np.log(grey.astype(np.float32) + 1.0 / 64.0)
+    log_lum = log_luminance(grey)
     trend = skin_trend(log_lum, usable, scale)
     return np.where(usable, log_lum - trend, 0.0).astype(np.float32)
 
@@ -334,14 +361,12 @@ def shading_gradients(crop: RegionCrop) -> tuple[float, float] | None:
     side: the lateral slope measures the light's sideways component (Spearman -0.96 with it
     on the full-body renders); the height slope, through the lumbar curve, its upward one.
     """
-    usable = crop.usable
-    rows, cols = np.nonzero(usable)
-    lateral, height = crop.body_coords(np.column_stack([cols, rows])).T
+    lateral, height = crop.body_grid[crop.usable].T
     near = np.abs(lateral) <= LIGHT_FIT_HALF_WIDTH
     if near.sum() < MIN_LIGHT_FIT_PIXELS:
         return None
     lateral, height = lateral[near], height[near]
-    log_lum = np.log(crop.grey[rows[near], cols[near]].astype(np.float64) + 1.0 / 64.0)
+    log_lum = log_luminance(crop.grey[crop.usable][near]).astype(np.float64)
     design = np.column_stack([np.ones_like(lateral), lateral, lateral**2, height])
     coef, *_ = np.linalg.lstsq(design, log_lum, rcond=None)
     return float(coef[1]), float(coef[3])
@@ -521,8 +546,7 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     marks on the skin carry no shading."""
     usable = crop.usable
     # The rim: about 2 photo pixels (optics, JPEG's half-resolution chroma), in crop pixels.
-    photo_px_per_crop_px = float(np.hypot(*crop.to_image[:, 0]))
-    margin = 1 + int(np.ceil(MARK_RIM_PHOTO_PX / photo_px_per_crop_px))
+    margin = 1 + int(np.ceil(MARK_RIM_PHOTO_PX / crop.photo_px_per_pixel))
     marks = skin_marks(crop.chroma, crop.grey, usable, crop.scale, margin)
     shading = relative_shading(crop.grey, usable & ~marks, crop.scale)
     return find_candidates(crop, shading, marks)

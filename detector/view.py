@@ -29,6 +29,7 @@ from detector.pose import (
     NOSE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
+    body_frame,
 )
 
 #: Side of the square head crop handed to the face detector, in pixels.
@@ -74,9 +75,7 @@ def decide_view(
 
 def handedness_says_back(points: np.ndarray) -> bool:
     """True when the person's left shoulder and hip lie on the image's left of the spine."""
-    origin = (points[LEFT_HIP] + points[RIGHT_HIP]) / 2.0
-    up = (points[LEFT_SHOULDER] + points[RIGHT_SHOULDER]) / 2.0 - origin
-    image_left = np.array([up[1], -up[0]])
+    image_left = body_frame(points).left
     hips = float((points[LEFT_HIP] - points[RIGHT_HIP]) @ image_left)
     shoulders = float((points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]) @ image_left)
     # Shoulders are the wider, more reliable pair; hips break a tie.
@@ -98,15 +97,11 @@ def head_crop(points: np.ndarray, rgb: np.ndarray) -> np.ndarray | None:
     half = head_half_side(points)
     if half < MIN_HEAD_HALF_SIDE:
         return None
-    up = (points[LEFT_SHOULDER] + points[RIGHT_SHOULDER]) / 2.0 - (
-        points[LEFT_HIP] + points[RIGHT_HIP]
-    ) / 2.0
-    length = float(np.linalg.norm(up))
-    up = up / length if length > 0 else np.array([0.0, -1.0])
+    frame = body_frame(points)
     scale = HEAD_CROP_SIDE / (2.0 * half)
-    # Photo -> crop: the crop's x axis is the body's right-hand side of the image, its y axis
-    # points down the body; the nose lands at (0.5, 0.55) of the crop.
-    axes = scale * np.array([[-up[1], up[0]], [-up[0], -up[1]]])
+    # Photo -> crop: the crop's x axis is the image's right of the spine, its y axis points
+    # down the body; the nose lands at (0.5, 0.55) of the crop.
+    axes = scale * np.array([-frame.left, -frame.up])
     offset = np.array([HEAD_CROP_SIDE / 2, 0.55 * HEAD_CROP_SIDE]) - axes @ points[NOSE]
     return cv2.warpAffine(
         rgb,

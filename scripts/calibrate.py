@@ -36,8 +36,6 @@ from detector.pairing import (
     depth_estimate_mm,
     reported_depth_mm,
 )
-from detector.pose import PoseEstimator, body_frame, main_person
-from detector.shading import extract_region, shading_gradients
 
 
 def fit_logistic(evidence: np.ndarray, present: np.ndarray) -> tuple[float, float]:
@@ -63,10 +61,14 @@ def main(argv: list[str] | None = None) -> int:
         e for e in json.loads(args.labels.read_text())["images"] if e["framing"] == "full_body"
     ]
     evidence, present, depth_true, contrast, relief = [], [], [], [], []
+    gradients, key_lights = [], []
     with Detector() as detector:
         for entry in entries:
             image = load_image(args.folder / entry["file"], max_side=detector.max_side)
-            _, pair = detector.examine(image)
+            report, pair = detector.examine(image)
+            if report.light is not None:
+                gradients.append(report.light.gradients)
+                key_lights.append(entry["light"])
             if pair is None:
                 continue
             evidence.append(pair.evidence)
@@ -76,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             mm = pair.mm_per_pixel
             contrast.append(np.mean([depth_estimate_mm(c, mm) for c in found] or [0.0]))
             relief.append(np.mean([reported_depth_mm(c) for c in found] or [0.0]))
-    print_light_fit(args.folder, entries)
+    print_light_fit(gradients, key_lights)
     evidence_array, present_array = np.array(evidence), np.array(present)
     at_half, slope = fit_logistic(evidence_array, present_array)
     detected = present_array & (evidence_array >= at_half)
@@ -93,30 +95,17 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def print_light_fit(folder: Path, entries: list[dict]) -> None:
-    """Fit and print the light constants of ``detector/shading.py`` on the renders' key light
-    (side: towards the person's right; up; both as components of the unit vector)."""
-    gradients, side, up = [], [], []
-    with PoseEstimator() as poses:
-        for entry in entries:
-            rgb = load_image(folder / entry["file"]).rgb
-            people = poses.find_people(rgb)
-            if not people:
-                continue
-            person = main_person(people, rgb.shape)
-            crop = extract_region(rgb, body_frame(person.points), person.mask, person.mask_scale)
-            found = shading_gradients(crop)
-            if found is None:
-                continue
-            azimuth = np.radians(entry["light"]["azimuth_deg"])
-            elevation = np.radians(entry["light"]["elevation_deg"])
-            gradients.append(found)
-            side.append(np.cos(elevation) * np.sin(azimuth))
-            up.append(np.sin(elevation))
+def print_light_fit(gradients: list[tuple[float, float]], key_lights: list[dict]) -> None:
+    """Fit and print the light constants of ``detector/shading.py``: the reports' shading
+    gradients against the renders' key light (side: towards the person's right; up; both as
+    components of the unit vector)."""
+    azimuth = np.radians([light["azimuth_deg"] for light in key_lights])
+    elevation = np.radians([light["elevation_deg"] for light in key_lights])
+    side, up = np.cos(elevation) * np.sin(azimuth), np.sin(elevation)
     lateral, height = np.array(gradients).T
-    side_per_slope = float(np.sum(lateral * np.array(side)) / np.sum(lateral**2))
+    side_per_slope = float(np.sum(lateral * side) / np.sum(lateral**2))
     (up_at_level, up_per_slope), *_ = np.linalg.lstsq(
-        np.column_stack([np.ones_like(height), height]), np.array(up), rcond=None
+        np.column_stack([np.ones_like(height), height]), up, rcond=None
     )
     print(f"SIDE_PER_LATERAL_SLOPE = {side_per_slope:.3f}  (from {len(gradients)} renders)")
     print(f"UP_AT_LEVEL = {up_at_level:.3f}")

@@ -3,21 +3,15 @@ with a fake detector (no model, no images)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from conftest import load_script
 
-ROOT = Path(__file__).resolve().parent.parent
-_spec = importlib.util.spec_from_file_location("evaluate", ROOT / "scripts" / "evaluate.py")
-assert _spec is not None and _spec.loader is not None
-evaluate = importlib.util.module_from_spec(_spec)
-sys.modules["evaluate"] = evaluate
-_spec.loader.exec_module(evaluate)
+evaluate = load_script("evaluate")
 
 LEFT = (100.0, 200.0)  # labelled dimple positions of every render below; inter-dimple 100 px
 RIGHT = (200.0, 200.0)

@@ -1,9 +1,10 @@
 """The bundled models are the exact files scripts/build_pose_model.py rebuilds."""
 
 import hashlib
-import importlib.util
 import zipfile
 from pathlib import Path
+
+from conftest import load_script
 
 from detector.pose import FACE_MODEL, POSE_MODEL, bundled_model
 
@@ -11,10 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def _build_script():
-    spec = importlib.util.spec_from_file_location("build", REPO / "scripts" / "build_pose_model.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("build_pose_model")
 
 
 def test_pose_bundle_matches_the_documented_sha256():
