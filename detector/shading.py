@@ -24,7 +24,8 @@ the same few filter scales. In that crop:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -317,9 +318,10 @@ def skin_marks(
     ambient light) or by pixel noise, which moves a dark pixel's shares more (``grey``,
     0..1), whichever is more. Beyond that it is a mark. ``margin_px`` widens the marks over
     their blurred rim, still dark but too faintly coloured to pass the test."""
-    trend = np.stack([skin_trend(chroma[..., k], usable, scale) for k in range(2)], axis=-1)
-    deviation = np.linalg.norm(chroma - trend, axis=-1)
-    shading = np.abs(relative_shading(grey, usable, scale))
+    log_lum = log_luminance(grey)
+    trend = skin_trend(np.dstack([chroma, log_lum]), usable, scale)
+    deviation = np.linalg.norm(chroma - trend[..., :2], axis=-1)
+    shading = np.abs(log_lum - trend[..., 2])
     noise = CHROMA_NOISE_FLOOR + CHROMA_NOISE_LEVELS / np.maximum(765.0 * grey, 1.0)
     marks = (deviation > np.maximum(noise, TINT_CHROMA_PER_SHADING * shading)) & usable
     side = 2 * margin_px + 1
@@ -333,9 +335,11 @@ def skin_trend(values: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarr
     border neither leak into it nor create edges."""
     weight = usable.astype(np.float32)
     sigma = TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale
-    total = cv2.GaussianBlur(values.astype(np.float32) * weight, (0, 0), sigma)
-    norm = cv2.GaussianBlur(weight, (0, 0), sigma)
-    return total / np.maximum(norm, 1e-3)
+    # The values (one or more channels) and the weight blurred in one pass.
+    channels = values.reshape(*usable.shape, -1).astype(np.float32) * weight[..., None]
+    blurred = cv2.GaussianBlur(np.dstack([channels, weight]), (0, 0), sigma)
+    trend = blurred[..., :-1] / np.maximum(blurred[..., -1:], 1e-3)
+    return trend.reshape(values.shape)
 
 
 def log_luminance(grey: np.ndarray) -> np.ndarray:
@@ -442,56 +446,75 @@ def dimple_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     return bx, by, b0, float(depth)
 
 
+@lru_cache(maxsize=8)
+def _basis_weights(lights: tuple[LightHypothesis, ...]) -> np.ndarray:
+    """``(3, len(lights))``: each light's basis weights ``(L_x / L_z, L_y / L_z, 1)``."""
+    towards = np.array([light.vector() for light in lights])
+    weights = np.column_stack([towards[:, :2] / towards[:, 2:], np.ones(len(lights))]).T
+    weights.flags.writeable = False
+    return weights
+
+
 @dataclass(frozen=True)
 class IndentationMatch:
     """Correlations of the shading with an indentation's basis at one scale; any light's
     normalised cross-correlation and amplitude follow from them without filtering again.
 
-    ``correlations`` are the three basis correlations, ``norms`` the basis images' squared
-    norms (mutually orthogonal by symmetry), ``window_energy`` the shading's energy about its
-    mean in each template-sized window, and ``depth_px`` the basis indentation's depth.
+    ``correlations`` are the three basis correlations ``(height, width, 3)``, ``norms`` the
+    basis images' squared norms, ``window_energy`` the shading's energy about its mean in each
+    template-sized window, and ``depth_px`` the basis indentation's depth.
     """
 
-    correlations: tuple[np.ndarray, np.ndarray, np.ndarray]
-    norms: tuple[float, float, float]
+    correlations: np.ndarray
+    norms: np.ndarray
     window_energy: np.ndarray
     depth_px: float
 
-    def under(self, lights: tuple[LightHypothesis, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """NCC maps and amplitude maps (least-squares scale of the template) under each of
-        ``lights``, both ``(height, width, len(lights))`` float32."""
-        towards = np.array([light.vector() for light in lights])
-        weights = np.column_stack([towards[:, :2] / towards[:, 2:], np.ones(len(lights))])
-        template_energy = weights**2 @ np.array(self.norms)
-        correlation = np.stack(self.correlations, axis=-1) @ weights.T.astype(np.float32)
+    def ncc(self, lights: tuple[LightHypothesis, ...], where: np.ndarray) -> np.ndarray:
+        """Normalised cross-correlation maps under each of ``lights``, ``(height, width,
+        len(lights))`` float32; 0 outside ``where``."""
+        weights = _basis_weights(lights)
         # Where the window holds no shading (off skin) the correlation is 0 as well.
-        inverse_norm = 1.0 / np.sqrt(np.maximum(self.window_energy, 1e-12))
-        ncc = correlation * inverse_norm[..., None]
-        ncc *= (1.0 / np.sqrt(template_energy)).astype(np.float32)
-        return ncc, correlation * (1.0 / template_energy).astype(np.float32)
+        inverse_norm = np.where(where, 1.0 / np.sqrt(np.maximum(self.window_energy, 1e-12)), 0.0)
+        normalised = self.correlations * inverse_norm[..., None].astype(np.float32)
+        return normalised @ (weights / np.sqrt(self.norms @ weights**2)).astype(np.float32)
+
+    def amplitude(self, lights: tuple[LightHypothesis, ...], pixels: np.ndarray) -> np.ndarray:
+        """The least-squares scale of the template under each of ``lights`` at the flat pixel
+        indices ``pixels``, ``(len(pixels), len(lights))``."""
+        weights = _basis_weights(lights)
+        return self.correlations.reshape(-1, 3)[pixels] @ (weights / (self.norms @ weights**2))
+
+
+@lru_cache(maxsize=32)
+def _cached_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, float]:
+    """The basis of :func:`dimple_basis` stacked ``(3, side, side)``, its squared norms and
+    depth; every photo's crop has the same few scales."""
+    bx, by, b0, depth = dimple_basis(sigma_px)
+    stack = np.stack([bx, by, b0])
+    stack.flags.writeable = False
+    return stack, (stack.astype(np.float64) ** 2).sum(axis=(1, 2)), depth
 
 
 def match_indentations(shading: np.ndarray, sigma_px: float) -> IndentationMatch:
     """Correlate the shading with the indentation basis of scale ``sigma_px`` (beyond the
     crop the shading counts as 0, as outside skin)."""
-    bx, by, b0, depth = dimple_basis(sigma_px)
-    correlations = tuple(
-        cv2.filter2D(shading, cv2.CV_32F, basis, borderType=cv2.BORDER_CONSTANT)
-        for basis in (bx, by, b0)
+    basis, norms, depth = _cached_basis(sigma_px)
+    correlations = np.stack(
+        [cv2.filter2D(shading, cv2.CV_32F, b, borderType=cv2.BORDER_CONSTANT) for b in basis],
+        axis=-1,
     )
-    side = bx.shape[0]
+    side = basis.shape[1]
     count = float(side * side)
     mean = cv2.boxFilter(shading, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT)
     mean_sq = cv2.boxFilter(
         shading * shading, -1, (side, side), normalize=True, borderType=cv2.BORDER_CONSTANT
     )
     energy = np.clip(mean_sq - mean * mean, 0.0, None) * count
-    norms = tuple(float((basis * basis).sum()) for basis in (bx, by, b0))
     return IndentationMatch(correlations, norms, energy, depth)
 
 
-@dataclass(frozen=True)
-class Candidate:
+class Candidate(NamedTuple):
     """A possible dimple in the crop.
 
     ``ncc`` is how well the shading matches an indentation (normalised cross-correlation),
@@ -511,13 +534,14 @@ class Candidate:
     isolation: float
 
 
-def implied_depth(amplitude: float, template_depth: float, light: LightHypothesis) -> float:
-    """Depth that a fitted template amplitude implies. Under a directional light shading is
-    first order in the wall slope (linear in depth); under frontal light it is second order
-    (``1 - |grad z|^2 / 2``), so depth goes with the amplitude's square root."""
-    if amplitude <= 0.0:
-        return 0.0
-    return template_depth * float(np.sqrt(amplitude) if light.azimuth_deg is None else amplitude)
+def implied_depth(amplitude: np.ndarray, template_depth: float, lights: np.ndarray) -> np.ndarray:
+    """Depths that fitted template amplitudes imply under the hypotheses of index ``lights``.
+    Under a directional light shading is first order in the wall slope (linear in depth);
+    under frontal light it is second order (``1 - |grad z|^2 / 2``), so depth goes with the
+    amplitude's square root."""
+    amplitude = np.maximum(amplitude, 0.0)
+    frontal = np.array([light.azimuth_deg is None for light in LIGHT_HYPOTHESES])[lights]
+    return template_depth * np.where(frontal, np.sqrt(amplitude), amplitude)
 
 
 def robust_spread(values: np.ndarray) -> np.ndarray:
@@ -569,38 +593,40 @@ def find_candidates(
     # as on all, and faster.
     noise_pixels = np.flatnonzero(usable)
     noise_pixels = noise_pixels[:: max(1, -(-noise_pixels.size // NOISE_SAMPLES))]
-    candidates: list[Candidate] = []
+    found: list[np.ndarray] = []
     for sigma_mm in SIGMAS_MM:
         sigma_px = sigma_mm / crop.mm_per_pixel
         match = match_indentations(shading, sigma_px)
-        ncc, amplitude = match.under(LIGHT_HYPOTHESES)
         middle = 2 * round(2.0 * sigma_px) + 1
         marked_share = cv2.blur(marked, (middle, middle))
         searched = (inland > 2.5 * sigma_px) & (marked_share <= MAX_MARKED_SHARE)
-        ncc *= searched[..., None]
+        ncc = match.ncc(LIGHT_HYPOTHESES, searched)
         rows, cols, lights = local_maxima(ncc, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
-        noise = robust_spread(amplitude.reshape(-1, len(LIGHT_HYPOTHESES))[noise_pixels].T)
-        peak_amplitude = amplitude[rows, cols, lights]
+        noise = robust_spread(match.amplitude(LIGHT_HYPOTHESES, noise_pixels).T)
+        peak_amplitude = match.amplitude(LIGHT_HYPOTHESES, rows * ncc.shape[1] + cols)
+        peak_amplitude = peak_amplitude[np.arange(rows.size), lights]
         snr = peak_amplitude / noise[lights]
+        keep = snr >= MIN_CANDIDATE_SNR
+        rows, cols, lights = rows[keep], cols[keep], lights[keep]
         shift = max(1, round(ISOLATION_SHIFT * sigma_px))
-        isolation = _isolation(ncc, searched, rows, cols, lights, shift)
-        for keep in np.flatnonzero(snr >= MIN_CANDIDATE_SNR):
-            light = int(lights[keep])
-            candidates.append(
-                Candidate(
-                    x=float(cols[keep]),
-                    y=float(rows[keep]),
-                    sigma_px=sigma_px,
-                    ncc=float(ncc[rows[keep], cols[keep], light]),
-                    snr=float(snr[keep]),
-                    depth_px=implied_depth(
-                        float(peak_amplitude[keep]), match.depth_px, LIGHT_HYPOTHESES[light]
-                    ),
-                    light=light,
-                    isolation=float(isolation[keep]),
-                )
+        found.append(
+            np.column_stack(
+                [
+                    cols,
+                    rows,
+                    np.full(rows.size, sigma_px),
+                    ncc[rows, cols, lights],
+                    snr[keep],
+                    implied_depth(peak_amplitude[keep], match.depth_px, lights),
+                    lights,
+                    _isolation(ncc, searched, rows, cols, lights, shift),
+                ]
             )
-    return _suppress_overlaps(candidates)
+        )
+    return [
+        Candidate(*row[:6], int(row[6]), row[7])
+        for row in _suppress_overlaps(np.concatenate(found)).tolist()
+    ]
 
 
 def _isolation(
@@ -628,18 +654,21 @@ def _isolation(
     return np.clip(falloff / (1.0 - PIT_MATCH_LEFT), 0.0, 1.0)
 
 
-def _suppress_overlaps(candidates: list[Candidate]) -> list[Candidate]:
-    """Within one light hypothesis, keep the best of candidates closer than their scale."""
-    kept: list[Candidate] = []
-    for light in sorted({c.light for c in candidates}):
-        group = sorted((c for c in candidates if c.light == light), key=lambda c: -c.ncc)
-        xy = np.array([(c.x, c.y) for c in group])
-        sigma = np.array([c.sigma_px for c in group])
-        distance = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))
-        near = distance <= np.maximum(sigma[:, None], sigma[None, :])
-        alive = np.ones(len(group), bool)
+def _suppress_overlaps(found: np.ndarray) -> np.ndarray:
+    """Rows of ``found`` (the columns of :class:`Candidate`) kept when, within one light
+    hypothesis, only the best match of candidates closer than their scale is kept; by light,
+    then best match first."""
+    order = np.lexsort((-found[:, 3], found[:, 6]))
+    found = found[order]
+    kept: list[int] = []
+    for group in np.split(np.arange(len(found)), np.flatnonzero(np.diff(found[:, 6])) + 1):
+        xy, sigma = found[group, :2], found[group, 2]
+        distance_sq = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1)
+        near = distance_sq <= np.maximum(sigma[:, None], sigma[None, :]) ** 2
+        # Greedy, best first: each kept candidate removes its later neighbours.
+        removed = np.zeros(len(group), bool)
         for index in range(len(group)):
-            if alive[index]:
+            if not removed[index]:
                 kept.append(group[index])
-                alive &= ~near[index]
-    return kept
+                removed |= near[index]
+    return found[kept]
