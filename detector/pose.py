@@ -25,8 +25,9 @@ HAND_LANDMARKS = (15, 16, 19, 20)
 POSE_MODEL = "pose_landmarker_full_offline.task"
 FACE_MODEL = "face_detection_short_range.tflite"
 
-#: Longest side the pose model sees; it resizes to 256 px internally, so larger costs time only.
-POSE_INPUT_SIDE = 960
+#: Longest side the pose model sees, at most; it resizes to 256 px internally, so larger costs
+#: time only.
+POSE_INPUT_SIDE = 1024
 #: A person's segmentation mask must cover at least this fraction of the photo.
 MIN_MASK_FRACTION = 0.01
 #: Small or tightly framed photos are retried at this size with a border (BlazePose needs context).
@@ -119,13 +120,14 @@ class PoseEstimator:
     def find_people(self, rgb: np.ndarray) -> list[Pose]:
         """All people the model finds, in the pixel coordinates of ``rgb``.
 
-        The image is shrunk to at most :data:`POSE_INPUT_SIDE` for the model; when nothing is
-        found, it is tried once more at :data:`RETRY_INPUT_SIDE` inside a grey border, which
-        recovers small web images and people who fill the frame.
+        The image is shrunk by the smallest whole factor that brings it to at most
+        :data:`POSE_INPUT_SIDE` for the model; when nothing is found, it is tried once more at
+        :data:`RETRY_INPUT_SIDE` inside a grey border, which recovers small web images and
+        people who fill the frame.
         """
         height, width = rgb.shape[:2]
-        scale = min(1.0, POSE_INPUT_SIDE / max(height, width))
-        people = self._run(_resized(rgb, scale), scale, 0, rgb.shape)
+        factor = -(-max(height, width) // POSE_INPUT_SIDE)
+        people = self._run(_shrunk(rgb, factor), 1.0 / factor, 0, rgb.shape)
         if people:
             return people
         scale = RETRY_INPUT_SIDE / max(height, width)
@@ -199,6 +201,18 @@ def quiet_native_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
+
+
+def _shrunk(rgb: np.ndarray, factor: int) -> np.ndarray:
+    """``rgb`` shrunk by a whole ``factor``, each pixel the mean of a ``factor`` square block
+    (OpenCV's fast path: several times quicker than area resampling by a fraction); the last
+    ``factor - 1`` rows or columns at most are dropped, so that the blocks tile the image."""
+    if factor == 1:
+        return rgb
+    height, width = rgb.shape[:2]
+    size = (width // factor, height // factor)
+    tiled = rgb[: size[1] * factor, : size[0] * factor]
+    return cv2.resize(tiled, size, interpolation=cv2.INTER_AREA)
 
 
 def _resized(rgb: np.ndarray, scale: float) -> np.ndarray:

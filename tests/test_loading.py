@@ -243,3 +243,29 @@ def test_max_side_leaves_other_formats_and_arrays_at_full_size():
 def test_max_side_must_be_positive():
     with pytest.raises(ValueError, match="max_side"):
         load_image(_large_marked_jpeg(), max_side=0)
+
+
+def _pillow_reference(data: bytes, max_side: int | None) -> np.ndarray:
+    """The same JPEG decoded by Pillow alone: DCT draft, EXIF transpose, RGB."""
+    from PIL import ImageOps
+
+    from detector.loading import _draft, _reduction
+
+    image = Image.open(io.BytesIO(data))
+    _draft(image, _reduction(image.size, max_side))
+    image.load()
+    return np.asarray(ImageOps.exif_transpose(image).convert("RGB"))
+
+
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+@pytest.mark.parametrize("max_side", [None, 400])
+def test_opencv_decodes_plain_jpegs_to_the_same_pixels_as_pillow(orientation, max_side):
+    data = _large_marked_jpeg(1601, 1203, orientation)
+    loaded = load_image(data, max_side=max_side)
+    assert np.array_equal(loaded.rgb, _pillow_reference(data, max_side))
+
+
+def test_jpegs_with_data_after_the_end_marker_still_load():
+    data = _large_marked_jpeg()
+    loaded = load_image(data + b"trailing bytes a camera appended")
+    assert np.array_equal(loaded.rgb, load_image(data).rgb)
