@@ -19,7 +19,7 @@ from detector.loading import (
 )
 from detector.pairing import SKIN_BOTTOM_HEIGHT_PRIOR, PairedDimple, PairResult, best_pair
 from detector.pose import HAND_LANDMARKS, BodyFrame, PoseEstimator, body_frame, main_person
-from detector.quality import blur_sigma_px, is_monochrome
+from detector.quality import blur_sigma_px, is_monochrome, is_nearly_colourless
 from detector.report import (
     STATUS_MESSAGES,
     Dimple,
@@ -218,6 +218,9 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
         return _problem_report("monochrome", base), None
     back = find_back(rgb)
     if back is None:
+        # No pose and no bare back: in a grey photo with a coloured logo, for lack of colour.
+        if is_nearly_colourless(rgb):
+            return _problem_report("monochrome", base), None
         report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
         return report, None
     geometry = _geometry(back.frame, back.extent)

@@ -73,18 +73,47 @@ MONOCHROME_SAMPLE_PIXELS = 50_000
 MONOCHROME_MIN_CONTRAST = 24
 #: Brightness bands whose typical chroma is compared with.
 MONOCHROME_LUMA_BANDS = 32
+#: Chroma (levels of |Cr - 128| plus |Cb - 128|) from which a pixel counts as coloured: JPEG
+#: noise in grey stays within a few levels; skin lies 10 to 40 levels out.
+COLOURED_PIXEL_CHROMA = 6
+#: A photo with fewer coloured pixels than this share is grey apart from overlays (a
+#: photographer's logo, a coloured caption); the colour photos in ../shared/data have 11 %
+#: or more, a black-and-white one with two red logos 3 %.
+NEARLY_COLOURLESS_SHARE = 0.05
+
+
+def _sampled_ycrcb(rgb: np.ndarray) -> np.ndarray:
+    """YCrCb of every few pixels (about :data:`MONOCHROME_SAMPLE_PIXELS`), ``(n, 3)`` int64."""
+    step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / MONOCHROME_SAMPLE_PIXELS))))
+    sample = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2YCrCb)
+    return sample.reshape(-1, 3).astype(np.int64)
+
+
+def is_nearly_colourless(rgb: np.ndarray) -> bool:
+    """Whether fewer than :data:`NEARLY_COLOURLESS_SHARE` of a photo's pixels have any colour:
+    a black-and-white photo with a coloured logo or caption, which :func:`is_monochrome` (no
+    exceptions allowed) does not count. A colour photo of a small person in grey surroundings
+    can be as colourless, so this is only asked when no one was found."""
+    ycrcb = _sampled_ycrcb(rgb)
+    if _is_blank(ycrcb):
+        return False
+    chroma = np.abs(ycrcb[:, 1] - 128) + np.abs(ycrcb[:, 2] - 128)
+    return float(np.mean(chroma > COLOURED_PIXEL_CHROMA)) < NEARLY_COLOURLESS_SHARE
+
+
+def _is_blank(ycrcb: np.ndarray) -> bool:
+    """A blank or nearly uniform image: no photo to judge the colours of."""
+    low, high = np.percentile(ycrcb[:, 0], [5, 95])
+    return high - low < MONOCHROME_MIN_CONTRAST
 
 
 def is_monochrome(rgb: np.ndarray) -> bool:
     """Whether a photo's colour follows from its brightness alone: black and white, sepia or
     any other toning (each brightness maps to one tint). Bare skin cannot then be told from
     clothing by its colour."""
-    step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / MONOCHROME_SAMPLE_PIXELS))))
-    sample = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2YCrCb)
-    ycrcb = sample.reshape(-1, 3).astype(np.int64)
-    low, high = np.percentile(ycrcb[:, 0], [5, 95])
-    if high - low < MONOCHROME_MIN_CONTRAST:
-        return False  # a blank or nearly uniform image: no photo to judge the colours of
+    ycrcb = _sampled_ycrcb(rgb)
+    if _is_blank(ycrcb):
+        return False
     band = ycrcb[:, 0] * MONOCHROME_LUMA_BANDS // 256
     spread = np.zeros(len(ycrcb), np.int64)
     for channel in (1, 2):

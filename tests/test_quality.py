@@ -88,3 +88,38 @@ def test_only_the_black_and_white_real_photos_are_monochrome(shared_labels):
     }
     black_and_white = {e["file"] for e in shared_labels if "B&W" in (e.get("notes") or "")}
     assert black_and_white and flagged == black_and_white
+
+
+def _with_logo(rgb: np.ndarray, share: float) -> np.ndarray:
+    """``rgb`` with a saturated red block covering ``share`` of it (a photographer's logo)."""
+    marked = rgb.copy()
+    height, width = rgb.shape[:2]
+    side = round(np.sqrt(share * height * width))
+    marked[-side:, :side] = (220, 30, 40)
+    return marked
+
+
+def test_a_grey_photo_with_a_coloured_logo_is_nearly_colourless():
+    from detector.quality import is_monochrome, is_nearly_colourless
+
+    rgb = cv2.cvtColor(cv2.imread(str(SAMPLES / "back_pronounced.jpg")), cv2.COLOR_BGR2RGB)
+    grey_with_logo = _with_logo(_toned(rgb, (1.0, 1.0, 1.0)), 0.03)
+    assert not is_monochrome(grey_with_logo)  # the logo breaks the strict test
+    assert is_nearly_colourless(grey_with_logo)
+    assert not is_nearly_colourless(rgb)
+    assert not is_nearly_colourless(_with_logo(np.full((200, 200, 3), 90, np.uint8), 0.03))
+
+
+def test_a_grey_photo_without_a_person_or_bare_back_says_it_lacks_colour(detector):
+    """When neither the pose model nor the skin finds a back, a nearly colourless photo is
+    reported as such (use the colour original), not as a photo without a person."""
+    rng = np.random.default_rng(3)
+    texture = cv2.GaussianBlur(rng.integers(0, 255, (480, 640), np.uint8), (0, 0), 6.0)
+    texture = cv2.normalize(texture, None, 0, 255, cv2.NORM_MINMAX)
+    grey_scene = np.repeat(texture[..., None], 3, axis=2)
+    report = detector.detect(_with_logo(grey_scene, 0.03))
+    assert report.status == "low_quality" and "colour" in report.message
+    coloured_scene = cv2.cvtColor(
+        cv2.applyColorMap(texture, cv2.COLORMAP_WINTER), cv2.COLOR_BGR2RGB
+    )
+    assert detector.detect(coloured_scene).status == "no_person"
