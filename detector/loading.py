@@ -29,7 +29,7 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 DEFAULT_MAX_PIXELS = 100_000_000
 
 #: Longest side the detector works at: larger JPEGs are decoded at 1/2, 1/4 or 1/8 size by DCT
-#: scaling, which costs nothing in accuracy (the lower back is resampled to 128 px per hip
+#: scaling, which costs nothing in accuracy (the lower back is resampled to 96 px per hip
 #: width anyway) and saves most of the decode time and memory of a 12-megapixel photo.
 DEFAULT_MAX_SIDE = 2000
 
