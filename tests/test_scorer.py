@@ -132,6 +132,25 @@ def test_closed_pits_are_isolated_and_a_band_is_not():
     assert best_band.isolation < 0.3
 
 
+def test_a_wide_band_broken_by_the_spine_is_not_isolated():
+    """A wide band (14 mm, the largest scale) interrupted by the spine's groove: beside each
+    half's best match, one neighbour lies on the groove and the other near the crop's side,
+    where a whole template no longer fits; the band is judged by that side neighbour anyway."""
+    from detector.shading import find_candidates
+
+    back = shaded_back(0.0, seed=2)
+    crop = extract_region(back.rgb, back.frame, None)
+    sigma = 14.0 / crop.mm_per_pixel
+    rows, cols = np.mgrid[: crop.grey.shape[0], : crop.grey.shape[1]].astype(float)
+    lateral = crop.extent.half_width - cols / crop.scale
+    dy = rows - (crop.extent.above - 0.55) * crop.scale
+    band = 0.04 * (dy / sigma) * np.exp(-(dy**2) / (2 * sigma**2))
+    band *= np.clip((np.abs(lateral) - 0.08) / 0.06, 0.0, 1.0)
+    noise = np.random.default_rng(0).normal(0.0, 0.004, band.shape)
+    best = max(find_candidates(crop, (band + noise).astype(np.float32)), key=lambda c: c.ncc)
+    assert best.ncc > 0.6 and best.isolation < 0.3
+
+
 def test_a_band_across_the_back_is_no_pair_of_dimples():
     from detector.shading import find_candidates
 
