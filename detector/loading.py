@@ -249,7 +249,10 @@ def _decode_plain_jpeg(image: Image.Image, stream: io.IOBase, reduction: int) ->
     data = stream.read()
     if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
         return None
-    return cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_JPEG_FLAGS[reduction])
+    try:
+        return cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_JPEG_FLAGS[reduction])
+    except cv2.error:  # Pillow then decodes it, or says why it cannot
+        return None
 
 
 #: Rows converted at a time: the decoded image and the result are the only full-size copies.
