@@ -424,15 +424,17 @@ class LightHypothesis:
         )
 
 
-#: Lights tried: frontal, and from above or either side at two elevations. Photos of backs are
-#: lit by ceiling lights, windows and flash; light from below is rare.
+#: Lights tried: frontal, and from above or either side. Photos of backs are lit by ceiling
+#: lights, windows and flash; light from below is rare. Under a directional light the shading's
+#: shape depends on the azimuth; the elevation scales the walls' contrast (its tangent) against
+#: the faint second-order ring, so the shapes at 35 and 65 degrees correlate at 0.989 and one
+#: elevation serves (the fitted amplitude absorbs the rest). A second set at 65 degrees only
+#: doubled the chances for texture to match: without it the full-body renders' accuracy went
+#: from 0.875 to 0.891 and AUC from 0.916 to 0.922 (held out 0.934 to 0.936), no real photo's
+#: status changed, and the stage costs less.
 LIGHT_HYPOTHESES: tuple[LightHypothesis, ...] = (
     LightHypothesis(None, 0.0),
-    *(
-        LightHypothesis(azimuth, elevation)
-        for elevation in (35.0, 65.0)
-        for azimuth in (-90.0, -60.0, -30.0, 0.0, 30.0, 60.0, 90.0)
-    ),
+    *(LightHypothesis(azimuth, 35.0) for azimuth in (-90.0, -60.0, -30.0, 0.0, 30.0, 60.0, 90.0)),
 )
 
 
