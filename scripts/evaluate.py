@@ -3,7 +3,7 @@
 Usage::
 
     python scripts/evaluate.py FOLDER --labels LABELS.json [--out summary.json]
-                               [--plot roc.png] [--worst N]
+                               [--plot roc.png] [--worst N] [--degrade jpeg:50]
 
 Two kinds of labels are understood, told apart by their ``schema`` key:
 
@@ -14,6 +14,10 @@ Two kinds of labels are understood, told apart by their ``schema`` key:
 - ``shared-data/1`` (real photos, ``../shared/data/labels.json``): what those labels can score,
   i.e. the back-view decision, claims on covered or out-of-frame lower backs, over-claims where no
   dimples are visible, status counts.
+
+``--degrade`` degrades every image the way real photos are degraded before the detector sees
+it (``jpeg:QUALITY`` recompression, ``noise:SIGMA`` Gaussian noise in grey levels,
+``blur:SIGMA`` Gaussian blur in pixels), to measure how robust the figures are.
 
 The detector runs once per labelled image with one reused ``Detector``; every image gets a row
 (the report's ``to_dict()`` plus the label's ``file``), an exception becoming a row with status
@@ -766,13 +770,18 @@ def error_row(file: str, source: str, exc: BaseException) -> Row:
 
 
 def run_detector(
-    detector: DetectorLike, folder: Path, entries: Sequence[Label], progress: TextIO | None = None
+    detector: DetectorLike,
+    folder: Path,
+    entries: Sequence[Label],
+    progress: TextIO | None = None,
+    degrade: str | None = None,
 ) -> list[Row]:
     """Run ``detector`` on every labelled image; one row per entry, errors included.
 
     Each row is the report's ``to_dict()`` with the label's ``file`` added. Any exception
     becomes a row with status ``error``, so one bad image never stops the evaluation. A
-    progress line goes to ``progress`` when given.
+    progress line goes to ``progress`` when given. ``degrade`` (see :func:`degraded`) is
+    applied to every image first.
     """
     rows = []
     start = time.perf_counter()
@@ -780,7 +789,8 @@ def run_detector(
     for i, entry in enumerate(entries, 1):
         path = folder / entry["file"]
         try:
-            row = detector.detect(path).to_dict()
+            image = path if degrade is None else degraded(path, degrade, seed=i)
+            row = detector.detect(image).to_dict()
         except Exception as exc:  # any failure is one image's "error" row
             row = error_row(entry["file"], str(path), exc)
         rows.append(row | {"file": entry["file"]})
@@ -791,6 +801,41 @@ def run_detector(
             progress.write(f"{first}[{i}/{len(entries)}] {rate:.1f} images/s  {name:40}{end}")
             progress.flush()
     return rows
+
+
+DEGRADATIONS = ("jpeg", "noise", "blur")
+
+
+def degraded(path: Path, spec: str, seed: int = 0) -> bytes | np.ndarray:
+    """The image at ``path`` degraded by ``spec``: ``jpeg:QUALITY`` (re-encoded, as bytes),
+    ``noise:SIGMA`` (Gaussian noise of SIGMA grey levels, seeded) or ``blur:SIGMA`` (Gaussian
+    blur of SIGMA pixels), as an RGB array otherwise."""
+    import cv2
+
+    kind, value = parse_degradation(spec)
+    rgb = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    if kind == "jpeg":
+        bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
+        encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, round(value)])[1]
+        return encoded.tobytes()
+    if kind == "noise":
+        noise = np.random.default_rng(seed).normal(0.0, value, rgb.shape)
+        return np.clip(rgb + noise, 0, 255).astype(np.uint8)
+    return cv2.GaussianBlur(rgb, (0, 0), value)
+
+
+def parse_degradation(spec: str) -> tuple[str, float]:
+    """``"kind:value"`` -> (kind, value); ValueError for anything else."""
+    kind, _, value = spec.partition(":")
+    try:
+        number = float(value)
+    except ValueError:
+        number = math.nan
+    if kind not in DEGRADATIONS or not number > 0:
+        raise ValueError(
+            f"unknown degradation {spec!r}: use jpeg:QUALITY, noise:SIGMA or blur:SIGMA"
+        )
+    return kind, number
 
 
 def _open_detector() -> Any:
@@ -820,7 +865,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--worst", type=int, default=10, help="worst images listed per kind (default: %(default)s)"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--degrade",
+        metavar="KIND:VALUE",
+        help="degrade every image first: jpeg:QUALITY, noise:SIGMA (grey levels), blur:SIGMA (px)",
+    )
+    args = parser.parse_args(argv)
+    if args.degrade is not None:
+        try:
+            parse_degradation(args.degrade)
+        except ValueError as exc:
+            parser.error(str(exc))
+    return args
 
 
 def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None) -> int:
@@ -835,9 +891,9 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         return 2
     if detector is None:
         with _open_detector() as det:
-            rows = run_detector(det, args.folder, labels["images"], sys.stderr)
+            rows = run_detector(det, args.folder, labels["images"], sys.stderr, args.degrade)
     else:
-        rows = run_detector(detector, args.folder, labels["images"], sys.stderr)
+        rows = run_detector(detector, args.folder, labels["images"], sys.stderr, args.degrade)
 
     summary = summarize(rows, labels, worst=args.worst)
     print(FORMATTERS[labels["schema"]](summary))
@@ -850,6 +906,7 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         "schema": "dimples-eval/1",
         "folder": str(args.folder),
         "labels": str(args.labels),
+        "degrade": args.degrade,
     } | summary
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary | {"rows": rows}, indent=1) + "\n")

@@ -456,3 +456,28 @@ def test_light_error_converts_the_label_and_report_conventions(label_light, repo
     label = {"light": label_light | {"relative_to": "back"}}
     assert evaluate.light_error_deg(label, {"light": reported}) == pytest.approx(expected, abs=1e-6)
     assert evaluate.light_error_deg(label, {"light": None}) is None
+
+
+def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    smooth = cv2.GaussianBlur(rng.integers(0, 255, (120, 160, 3), np.uint8), (0, 0), 3.0)
+    path = tmp_path / "photo.png"
+    cv2.imwrite(str(path), smooth)
+    original = cv2.cvtColor(smooth, cv2.COLOR_BGR2RGB).astype(float)
+
+    recompressed = evaluate.degraded(path, "jpeg:40")
+    assert recompressed[:2] == b"\xff\xd8"  # JPEG bytes, for the detector's own decoder
+    decoded = cv2.imdecode(np.frombuffer(recompressed, np.uint8), cv2.IMREAD_COLOR)
+    decoded = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
+    assert 0.1 < np.abs(decoded - original).mean() < 5.0
+    noisy = evaluate.degraded(path, "noise:4", seed=3)
+    assert np.std(noisy - original) == pytest.approx(4.0, rel=0.15)
+    assert np.array_equal(noisy, evaluate.degraded(path, "noise:4", seed=3))
+    blurred = evaluate.degraded(path, "blur:2")
+    assert np.std(blurred) < np.std(original)
+    for bad in ("jpeg", "noise:-1", "sharpen:2", "blur:x"):
+        with pytest.raises(ValueError, match="unknown degradation"):
+            evaluate.parse_degradation(bad)
