@@ -438,7 +438,8 @@ LIGHT_HYPOTHESES: tuple[LightHypothesis, ...] = (
 )
 
 
-def dimple_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+@lru_cache(maxsize=32)
+def dimple_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, float]:
     """The three zero-mean images whose combinations are an indentation's relative shading.
 
     The surface ``z = -d exp(-r^2 / 2 sigma^2)`` (d set so the steepest wall has slope
@@ -446,7 +447,9 @@ def dimple_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     divided by that of flat skin, is ``(n . L) / L_z``, so the relative shading
     ``(n_x L_x + n_y L_y) / L_z + (n_z - 1)`` is linear in the basis ``n_x, n_y, n_z - 1``
     (the walls stay lit for the slopes and elevations used here, so nothing clips). Returns
-    the basis (square, about 6 sigma wide; y up) and the indentation's depth in pixels.
+    the basis stacked ``(3, side, side)`` (square, about 6 sigma wide; y up; read-only, since
+    it is cached: every photo's crop has the same few scales), the images' squared norms and
+    the indentation's depth in pixels.
     """
     radius = max(2, int(np.ceil(3.0 * sigma_px)))
     ys, xs = np.mgrid[-radius : radius + 1, -radius : radius + 1].astype(np.float64)
@@ -455,9 +458,10 @@ def dimple_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, f
     dz_dy_down, dz_dx = np.gradient(z)
     normal = np.stack([-dz_dx, dz_dy_down, np.ones_like(z)], axis=-1)  # y up: dz/dy_up = -dz/dy
     normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
-    basis = [normal[..., 0], normal[..., 1], normal[..., 2] - 1.0]
-    bx, by, b0 = ((b - b.mean()).astype(np.float32) for b in basis)
-    return bx, by, b0, float(depth)
+    basis = np.stack([normal[..., 0], normal[..., 1], normal[..., 2] - 1.0])
+    basis = (basis - basis.mean(axis=(1, 2), keepdims=True)).astype(np.float32)
+    basis.flags.writeable = False
+    return basis, (basis.astype(np.float64) ** 2).sum(axis=(1, 2)), float(depth)
 
 
 @lru_cache(maxsize=8)
@@ -500,20 +504,10 @@ class IndentationMatch:
         return self.correlations.reshape(-1, 3)[pixels] @ (weights / (self.norms @ weights**2))
 
 
-@lru_cache(maxsize=32)
-def _cached_basis(sigma_px: float) -> tuple[np.ndarray, np.ndarray, float]:
-    """The basis of :func:`dimple_basis` stacked ``(3, side, side)``, its squared norms and
-    depth; every photo's crop has the same few scales."""
-    bx, by, b0, depth = dimple_basis(sigma_px)
-    stack = np.stack([bx, by, b0])
-    stack.flags.writeable = False
-    return stack, (stack.astype(np.float64) ** 2).sum(axis=(1, 2)), depth
-
-
 def match_indentations(shading: np.ndarray, sigma_px: float) -> IndentationMatch:
     """Correlate the shading with the indentation basis of scale ``sigma_px`` (beyond the
     crop the shading counts as 0, as outside skin)."""
-    basis, norms, depth = _cached_basis(sigma_px)
+    basis, norms, depth = dimple_basis(sigma_px)
     correlations = np.stack(
         [cv2.filter2D(shading, cv2.CV_32F, b, borderType=cv2.BORDER_CONSTANT) for b in basis],
         axis=-1,

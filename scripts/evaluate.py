@@ -807,13 +807,16 @@ DEGRADATIONS = ("jpeg", "noise", "blur")
 
 
 def degraded(path: Path, spec: str, seed: int = 0) -> bytes | np.ndarray:
-    """The image at ``path`` degraded by ``spec``: ``jpeg:QUALITY`` (re-encoded, as bytes),
-    ``noise:SIGMA`` (Gaussian noise of SIGMA grey levels, seeded) or ``blur:SIGMA`` (Gaussian
-    blur of SIGMA pixels), as an RGB array otherwise."""
+    """The image at ``path`` (read by the detector's own loader) degraded by ``spec``:
+    ``jpeg:QUALITY`` (re-encoded, as bytes), ``noise:SIGMA`` (Gaussian noise of SIGMA grey
+    levels, seeded) or ``blur:SIGMA`` (Gaussian blur of SIGMA pixels), as an RGB array
+    otherwise."""
     import cv2
 
+    from detector.loading import load_image
+
     kind, value = parse_degradation(spec)
-    rgb = cv2.cvtColor(cv2.imread(str(path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    rgb = load_image(path).rgb
     if kind == "jpeg":
         bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
         encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, round(value)])[1]

@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 from conftest import load_script
 
-
-def _calibrate():
-    return load_script("calibrate")
+calibrate = load_script("calibrate")
 
 
 def test_logistic_fit_recovers_the_generating_curve():
@@ -15,7 +13,7 @@ def test_logistic_fit_recovers_the_generating_curve():
     evidence = rng.uniform(0.0, 0.4, 4000)
     probability = 1.0 / (1.0 + np.exp(-15.0 * (evidence - 0.15)))
     present = rng.uniform(size=evidence.size) < probability
-    at_half, slope = _calibrate().fit_logistic(evidence, present)
+    at_half, slope = calibrate.fit_logistic(evidence, present)
     assert abs(at_half - 0.15) < 0.01
     assert abs(slope - 15.0) < 2.0
 
@@ -23,5 +21,5 @@ def test_logistic_fit_recovers_the_generating_curve():
 def test_separable_classes_put_the_midpoint_between_them():
     evidence = np.array([0.05, 0.06, 0.07, 0.3, 0.31, 0.32])
     present = np.array([False, False, False, True, True, True])
-    at_half, slope = _calibrate().fit_logistic(evidence, present)
+    at_half, slope = calibrate.fit_logistic(evidence, present)
     assert 0.07 < at_half < 0.3 and slope > 10

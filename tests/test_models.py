@@ -11,19 +11,18 @@ from detector.pose import FACE_MODEL, POSE_MODEL, bundled_model
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _build_script():
-    return load_script("build_pose_model")
+build_script = load_script("build_pose_model")
 
 
 def test_pose_bundle_matches_the_documented_sha256():
     digest = hashlib.sha256(bundled_model(POSE_MODEL).read_bytes()).hexdigest()
     assert digest == "67d87ec1d3d9139f2d113ac8e900c601ea3d36c2b10eec6d38034a619692c966"
-    assert digest == _build_script().EXPECTED_SHA256
+    assert digest == build_script.EXPECTED_SHA256
 
 
 def test_face_model_matches_the_build_script():
     digest = hashlib.sha256(bundled_model(FACE_MODEL).read_bytes()).hexdigest()
-    assert digest == _build_script().FACE_SHA256
+    assert digest == build_script.FACE_SHA256
 
 
 def test_bundle_layout_is_aligned_and_stored():

@@ -102,24 +102,37 @@ def test_fallback_refuses_a_photo_without_skin():
     assert find_back(np.full((300, 400, 3), (40, 90, 160), np.uint8)) is None
 
 
-def _pits_and_band():
-    """Relative shading of two dimples lit from above, and of a band with the same vertical
-    profile running across the whole back (where the back turns into the buttocks under top
-    light), in the crop of a smooth back."""
+def _smooth_crop():
+    """The crop of a smooth back (no dimples) and its pixel grid (rows, columns)."""
     back = shaded_back(0.0, seed=2)
     crop = extract_region(back.rgb, back.frame, None)
-    sigma = 7.0 / crop.mm_per_pixel
     rows, cols = np.mgrid[: crop.grey.shape[0], : crop.grey.shape[1]].astype(float)
+    return crop, rows, cols
+
+
+def _with_noise(shading):
+    return (shading + np.random.default_rng(0).normal(0.0, 0.004, shading.shape)).astype(np.float32)
+
+
+def _band(crop, rows, sigma):
+    """Relative shading of a band lit from above at the dimples' height, with a pit's vertical
+    profile, running across the whole back (where the back turns into the buttocks)."""
+    dy = rows - (crop.extent.above - 0.55) * crop.scale
+    return 0.04 * (dy / sigma) * np.exp(-(dy**2) / (2 * sigma**2))
+
+
+def _pits_and_band():
+    """Relative shading of two dimples lit from above, and of a band with the same vertical
+    profile, in the crop of a smooth back."""
+    crop, rows, cols = _smooth_crop()
+    sigma = 7.0 / crop.mm_per_pixel
     pits = np.zeros_like(crop.grey)
     for lateral in (0.28, -0.28):
         x, y = crop.extent.half_width - lateral, crop.extent.above - 0.55
         dx, dy = cols - x * crop.scale, rows - y * crop.scale
         # Under light from above, the upper wall faces away (dark), the lower wall towards it.
         pits += 0.04 * (dy / sigma) * np.exp(-(dx**2 + dy**2) / (2 * sigma**2))
-    dy = rows - (crop.extent.above - 0.55) * crop.scale
-    band = 0.04 * (dy / sigma) * np.exp(-(dy**2) / (2 * sigma**2))
-    noise = np.random.default_rng(0).normal(0.0, 0.004, pits.shape)
-    return crop, (pits + noise).astype(np.float32), (band + noise).astype(np.float32)
+    return crop, _with_noise(pits), _with_noise(_band(crop, rows, sigma))
 
 
 def test_closed_pits_are_isolated_and_a_band_is_not():
@@ -138,16 +151,11 @@ def test_a_wide_band_broken_by_the_spine_is_not_isolated():
     where a whole template no longer fits; the band is judged by that side neighbour anyway."""
     from detector.shading import find_candidates
 
-    back = shaded_back(0.0, seed=2)
-    crop = extract_region(back.rgb, back.frame, None)
-    sigma = 14.0 / crop.mm_per_pixel
-    rows, cols = np.mgrid[: crop.grey.shape[0], : crop.grey.shape[1]].astype(float)
+    crop, rows, cols = _smooth_crop()
     lateral = crop.extent.half_width - cols / crop.scale
-    dy = rows - (crop.extent.above - 0.55) * crop.scale
-    band = 0.04 * (dy / sigma) * np.exp(-(dy**2) / (2 * sigma**2))
+    band = _band(crop, rows, 14.0 / crop.mm_per_pixel)
     band *= np.clip((np.abs(lateral) - 0.08) / 0.06, 0.0, 1.0)
-    noise = np.random.default_rng(0).normal(0.0, 0.004, band.shape)
-    best = max(find_candidates(crop, (band + noise).astype(np.float32)), key=lambda c: c.ncc)
+    best = max(find_candidates(crop, _with_noise(band)), key=lambda c: c.ncc)
     assert best.ncc > 0.6 and best.isolation < 0.3
 
 
