@@ -320,7 +320,12 @@ def chromaticity(rgb: np.ndarray) -> np.ndarray:
 
 
 def skin_marks(
-    chroma: np.ndarray, grey: np.ndarray, usable: np.ndarray, scale: float, margin_px: int = 1
+    chroma: np.ndarray,
+    grey: np.ndarray,
+    usable: np.ndarray,
+    scale: float,
+    margin_px: int = 1,
+    trend: np.ndarray | None = None,
 ) -> np.ndarray:
     """Skin pixels whose colour changes more than light can change it (tattoo ink, moles,
     birthmarks): their darkness is no shading.
@@ -329,9 +334,11 @@ def skin_marks(
     :data:`TINT_CHROMA_PER_SHADING` times its relative shading (a shadow lit by tinted
     ambient light) or by pixel noise, which moves a dark pixel's shares more (``grey``,
     0..1), whichever is more. Beyond that it is a mark. ``margin_px`` widens the marks over
-    their blurred rim, still dark but too faintly coloured to pass the test."""
+    their blurred rim, still dark but too faintly coloured to pass the test. ``trend`` is
+    :func:`colour_trend` of the same pixels, where the caller has it already."""
     log_lum = log_luminance(grey)
-    trend = skin_trend(np.dstack([chroma, log_lum]), usable, scale)
+    if trend is None:
+        trend = colour_trend(chroma, log_lum, usable, scale)
     deviation = np.linalg.norm(chroma - trend[..., :2], axis=-1)
     shading = np.abs(log_lum - trend[..., 2])
     noise = CHROMA_NOISE_FLOOR + CHROMA_NOISE_LEVELS / np.maximum(765.0 * grey, 1.0)
@@ -339,6 +346,14 @@ def skin_marks(
     side = 2 * margin_px + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
     return cv2.dilate(marks.astype(np.uint8), kernel).astype(bool) & usable
+
+
+def colour_trend(
+    chroma: np.ndarray, log_lum: np.ndarray, usable: np.ndarray, scale: float
+) -> np.ndarray:
+    """:func:`skin_trend` of the chromaticity and the log luminance together, ``(height,
+    width, 3)``: what the skin's colour and brightness would be without marks or dimples."""
+    return skin_trend(np.dstack([chroma, log_lum]), usable, scale)
 
 
 def skin_trend(values: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
@@ -358,14 +373,6 @@ def log_luminance(grey: np.ndarray) -> np.ndarray:
     """Log of luminance (0..1): albedo and light intensity become additive; the offset keeps
     black pixels finite."""
     return np.log(grey.astype(np.float32) + 1.0 / 64.0)
-
-
-def relative_shading(grey: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
-    """Log luminance minus its large-scale trend over skin (:func:`skin_trend`): shading
-    relative to the local skin brightness; outside usable skin 0 (no shading information)."""
-    log_lum = log_luminance(grey)
-    trend = skin_trend(log_lum, usable, scale)
-    return np.where(usable, log_lum - trend, 0.0).astype(np.float32)
 
 
 def shading_gradients(crop: RegionCrop) -> tuple[float, float] | None:
@@ -579,8 +586,15 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     usable = crop.usable
     # The rim: about 2 photo pixels (optics, JPEG's half-resolution chroma), in crop pixels.
     margin = 1 + int(np.ceil(MARK_RIM_PHOTO_PX / crop.photo_px_per_pixel))
-    marks = skin_marks(crop.chroma, crop.grey, usable, crop.scale, margin)
-    shading = relative_shading(crop.grey, usable & ~marks, crop.scale)
+    log_lum = log_luminance(crop.grey)
+    trend = colour_trend(crop.chroma, log_lum, usable, crop.scale)
+    marks = skin_marks(crop.chroma, crop.grey, usable, crop.scale, margin, trend)
+    unmarked = usable & ~marks
+    # Shading relative to the local skin brightness: log luminance minus its trend over
+    # unmarked skin, 0 where there is no shading to read. Most backs have no marks, and then
+    # that trend is the one already at hand.
+    lum_trend = skin_trend(log_lum, unmarked, crop.scale) if marks.any() else trend[..., 2]
+    shading = np.where(unmarked, log_lum - lum_trend, 0.0).astype(np.float32)
     return find_candidates(crop, shading, marks)
 
 
