@@ -243,3 +243,24 @@ def test_light_direction_follows_the_light(seed):
     assert azimuth(60.0) < -30.0  # shaded_back's azimuth turns the light to the person's left
     assert azimuth(-60.0) > 30.0
     assert abs(azimuth(0.0)) < 20.0
+
+
+@pytest.mark.parametrize("sigma", [5.0, 16.5, 30.0])
+def test_the_coarse_grid_blur_is_a_gaussian_blur(sigma):
+    """The skin trend's blur, computed on a coarser grid, gives the trend that OpenCV's
+    full-size Gaussian blur gives (a normalised convolution of values over a mask), within
+    1 % of the values' range."""
+    import cv2
+
+    from detector.shading import wide_blur
+
+    rng = np.random.default_rng(3)
+    rows, cols = np.mgrid[:115, :97]
+    weight = ((cols - 48) ** 2 / 45**2 + (rows - 50) ** 2 / 70**2 < 1).astype(np.float32)
+    values = 0.3 * np.sin(cols / 20) + 0.2 * (rows / 115) ** 2 + 0.01 * rng.normal(size=rows.shape)
+    field = np.dstack([values * weight, weight]).astype(np.float32)
+    coarse, exact = wide_blur(field, sigma), cv2.GaussianBlur(field, (0, 0), sigma)
+    skin = weight > 0
+    trend = coarse[..., 0] / coarse[..., 1]
+    assert coarse.shape == field.shape
+    assert np.abs(trend - exact[..., 0] / exact[..., 1])[skin].max() < 0.01 * np.ptp(values)
