@@ -66,13 +66,9 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     rows = np.nonzero(body[:, column])[0]
     if rows.size < 0.2 * body.shape[0]:
         return None
-    centres, widths = [], []
-    for row in rows:
-        left, right = _run_around(body[row], column)
-        centres.append((left + right) / 2.0)
-        widths.append(right - left + 1)
-    midline_x = float(np.median(centres)) / scale
-    back_width = max(float(np.median(widths)), 0.0) / scale
+    left, right = _runs_around(body[rows], column)
+    midline_x = float(np.median((left + right) / 2.0)) / scale
+    back_width = max(float(np.median(right - left + 1)), 0.0) / scale
     hip_width = HIP_WIDTH_PER_BACK_WIDTH * min(back_width, width)
     if hip_width < 1.0:
         return None
@@ -95,12 +91,12 @@ def _solidity(mask: np.ndarray) -> float:
     return float(mask.sum()) / max(cv2.contourArea(hull), 1.0)
 
 
-def _run_around(row: np.ndarray, column: int) -> tuple[int, int]:
-    """First and last index of the run of True values in ``row`` that contains ``column``."""
-    falses = np.nonzero(~row)[0]
-    left = falses[falses < column]
-    right = falses[falses > column]
-    return (
-        int(left.max()) + 1 if left.size else 0,
-        int(right.min()) - 1 if right.size else row.size - 1,
-    )
+def _runs_around(mask: np.ndarray, column: int) -> tuple[np.ndarray, np.ndarray]:
+    """First and last index, in each row of ``mask``, of the run of True values that holds
+    ``column`` (True there in every row)."""
+    padded = np.pad(mask, ((0, 0), (1, 1)))  # False beyond both ends: every run stops there
+    at = column + 1
+    # Distances from the column to the nearest False on either side.
+    to_left = (~padded[:, at::-1]).argmax(axis=1)
+    to_right = (~padded[:, at:]).argmax(axis=1)
+    return column - to_left + 1, column + to_right - 1

@@ -10,6 +10,8 @@ optics and motion allow, and soft edges (a shadow's penumbra, rounded flesh) onl
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import cv2
 import numpy as np
 
@@ -82,22 +84,27 @@ COLOURED_PIXEL_CHROMA = 6
 NEARLY_COLOURLESS_SHARE = 0.05
 
 
-def _sampled_ycrcb(rgb: np.ndarray) -> np.ndarray:
-    """YCrCb of every few pixels (about :data:`MONOCHROME_SAMPLE_PIXELS`), ``(n, 3)`` int32."""
+def _sampled_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Y, Cr and Cb (uint8 planes) of every few pixels, about
+    :data:`MONOCHROME_SAMPLE_PIXELS` of them."""
     step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / MONOCHROME_SAMPLE_PIXELS))))
-    sample = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2YCrCb)
-    return sample.reshape(-1, 3).astype(np.int32)
+    if step > 1:  # nearest neighbour at a whole step picks every step-th pixel, uncopied
+        rgb = cv2.resize(rgb, None, fx=1.0 / step, fy=1.0 / step, interpolation=cv2.INTER_NEAREST)
+    return tuple(cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)))
 
 
-def level_percentile(levels: np.ndarray, percent: float) -> float:
-    """``np.percentile(levels, percent)`` (linear interpolation) of non-negative integers,
+def level_percentiles(levels: np.ndarray, percents: Sequence[float]) -> list[float]:
+    """``np.percentile(levels, percents)`` (linear interpolation) of non-negative integers,
     read off their histogram: a few times faster than sorting when there are few levels."""
     cumulative = np.cumsum(np.bincount(levels))
-    index = percent / 100.0 * (cumulative[-1] - 1)
-    low = int(index)
-    ranks = [low, min(low + 1, int(cumulative[-1]) - 1)]
-    below, above = np.searchsorted(cumulative, ranks, side="right")
-    return float(below + (index - low) * (above - below))
+    last = int(cumulative[-1]) - 1
+    found = []
+    for percent in percents:
+        index = percent / 100.0 * last
+        low = int(index)
+        below, above = np.searchsorted(cumulative, [low, min(low + 1, last)], side="right")
+        found.append(float(below + (index - low) * (above - below)))
+    return found
 
 
 def is_nearly_colourless(rgb: np.ndarray) -> bool:
@@ -105,32 +112,36 @@ def is_nearly_colourless(rgb: np.ndarray) -> bool:
     a black-and-white photo with a coloured logo or caption, which :func:`is_monochrome` (no
     exceptions allowed) does not count. A colour photo of a small person in grey surroundings
     can be as colourless, so this is only asked when no one was found."""
-    ycrcb = _sampled_ycrcb(rgb)
-    if _is_blank(ycrcb):
+    luma, red, blue = _sampled_planes(rgb)
+    if _is_blank(luma):
         return False
-    chroma = np.abs(ycrcb[:, 1] - 128) + np.abs(ycrcb[:, 2] - 128)
+    # uint8 sums saturate at 255, far above the threshold they are compared with.
+    chroma = cv2.add(cv2.absdiff(red, 128), cv2.absdiff(blue, 128))
     return float(np.mean(chroma > COLOURED_PIXEL_CHROMA)) < NEARLY_COLOURLESS_SHARE
 
 
-def _is_blank(ycrcb: np.ndarray) -> bool:
+def _is_blank(luma: np.ndarray) -> bool:
     """A blank or nearly uniform image: no photo to judge the colours of."""
-    luma = ycrcb[:, 0]
-    return level_percentile(luma, 95) - level_percentile(luma, 5) < MONOCHROME_MIN_CONTRAST
+    low, high = level_percentiles(luma.ravel(), (5, 95))
+    return high - low < MONOCHROME_MIN_CONTRAST
 
 
 def is_monochrome(rgb: np.ndarray) -> bool:
     """Whether a photo's colour follows from its brightness alone: black and white, sepia or
     any other toning (each brightness maps to one tint). Bare skin cannot then be told from
     clothing by its colour."""
-    ycrcb = _sampled_ycrcb(rgb)
-    if _is_blank(ycrcb):
+    luma, red, blue = _sampled_planes(rgb)
+    if _is_blank(luma):
         return False
-    band = ycrcb[:, 0] * MONOCHROME_LUMA_BANDS // 256
-    spread = np.zeros(len(ycrcb), np.int32)
-    for channel in (1, 2):
+    band_of_level = np.arange(256) * MONOCHROME_LUMA_BANDS // 256
+    band = band_of_level.astype(np.uint16)[luma]
+    spread = np.zeros_like(luma)
+    for chroma in (red, blue):
         # Median chroma of each brightness band, from the band's histogram.
-        counts = np.bincount(band * 256 + ycrcb[:, channel], minlength=256 * MONOCHROME_LUMA_BANDS)
+        counts = np.bincount((band * 256 + chroma).ravel(), minlength=256 * MONOCHROME_LUMA_BANDS)
         cumulative = counts.reshape(MONOCHROME_LUMA_BANDS, 256).cumsum(axis=1)
         median = (cumulative < (cumulative[:, -1:] + 1) // 2).sum(axis=1)
-        spread += np.abs(ycrcb[:, channel] - median[band])
-    return level_percentile(spread, 99) <= MONOCHROME_CHROMA_SPREAD
+        typical = median[band_of_level].astype(np.uint8)  # each brightness level's chroma
+        # Saturating at 255 changes no answer: the limit is a few levels.
+        spread = cv2.add(spread, cv2.absdiff(chroma, cv2.LUT(luma, typical)))
+    return level_percentiles(spread.ravel(), (99,))[0] <= MONOCHROME_CHROMA_SPREAD

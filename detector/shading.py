@@ -417,7 +417,9 @@ def shading_gradients(crop: RegionCrop) -> tuple[float, float] | None:
     lateral, height = lateral[near], height[near]
     log_lum = log_luminance(crop.grey[crop.usable][near]).astype(np.float64)
     design = np.column_stack([np.ones_like(lateral), lateral, lateral**2, height])
-    coef, *_ = np.linalg.lstsq(design, log_lum, rcond=None)
+    # Normal equations: four well-scaled unknowns (hip widths), thousands of pixels; solved by
+    # least squares, which also copes with a degenerate patch of skin.
+    coef, *_ = np.linalg.lstsq(design.T @ design, design.T @ log_lum, rcond=None)
     return float(coef[1]), float(coef[3])
 
 
@@ -639,8 +641,16 @@ def robust_spread(values: np.ndarray) -> np.ndarray:
     (1 when fewer than 16 values)."""
     if values.shape[-1] < 16:
         return np.ones(values.shape[:-1])
-    median = np.median(values, axis=-1, keepdims=True)
-    return np.maximum(1.4826 * np.median(np.abs(values - median), axis=-1), 1e-6)
+    mad = _median(np.abs(values - _median(values)[..., None]))
+    return np.maximum(1.4826 * mad, 1e-6)
+
+
+def _median(values: np.ndarray) -> np.ndarray:
+    """``np.median(values, axis=-1)``, without its general-purpose overhead (it is called on
+    small arrays, six times per photo)."""
+    count = values.shape[-1]
+    middle = [(count - 1) // 2, count // 2]
+    return np.partition(values, middle, axis=-1)[..., middle].mean(axis=-1)
 
 
 def local_maxima(

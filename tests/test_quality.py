@@ -9,7 +9,7 @@ from conftest import SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.quality import blur_sigma_px, level_percentile
+from detector.quality import blur_sigma_px, level_percentiles
 
 
 def _step_image(sigma: float, seed: int = 0) -> np.ndarray:
@@ -130,9 +130,9 @@ def test_a_grey_photo_without_a_person_or_bare_back_says_it_lacks_colour(detecto
 @settings(max_examples=300, deadline=None)
 @given(
     levels=st.lists(st.integers(0, 600), min_size=1, max_size=400),
-    percent=st.sampled_from([0.0, 2.0, 5.0, 50.0, 95.0, 99.0, 100.0]),
+    percents=st.lists(st.sampled_from([0.0, 2.0, 5.0, 50.0, 95.0, 99.0, 100.0]), min_size=1),
 )
-def test_level_percentile_is_numpys_percentile(levels, percent):
-    """The histogram shortcut the colour checks use gives numpy's (linear) percentile."""
-    values = np.array(levels, np.int32)
-    assert level_percentile(values, percent) == pytest.approx(np.percentile(values, percent))
+def test_level_percentiles_are_numpys_percentiles(levels, percents):
+    """The histogram shortcut the colour checks use gives numpy's (linear) percentiles."""
+    values = np.array(levels, np.uint16)
+    assert level_percentiles(values, percents) == pytest.approx(np.percentile(values, percents))
