@@ -22,6 +22,7 @@ import cv2
 import numpy as np
 
 from detector.pose import BodyFrame
+from detector.resample import area_resized
 from detector.shading import RegionExtent, skin_pixels
 
 #: Width of the mask analysis image, in pixels.
@@ -51,7 +52,9 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     """Estimate the midline and scale of an upright bare back; None when there is none."""
     width = rgb.shape[1]
     scale = min(1.0, ANALYSIS_WIDTH / width)
-    small = cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    small = rgb
+    if scale < 1.0:
+        small = area_resized(rgb, (ANALYSIS_WIDTH, max(1, round(rgb.shape[0] * scale))))
     skin = skin_pixels(small).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
     if count < 2:

@@ -31,6 +31,7 @@ from detector.report import (
     ok_message,
     prominence_grade,
 )
+from detector.resample import area_resized
 from detector.shading import (
     RegionCrop,
     RegionExtent,
@@ -342,9 +343,7 @@ def _too_blurred(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> bool:
     size = (round((x1 - x0) * scale), round((y1 - y0) * scale))
     if min(size) < 8:
         return False
-    grey = cv2.cvtColor(rgb[y0:y1, x0:x1], cv2.COLOR_RGB2GRAY)
-    if scale < 1.0:
-        grey = cv2.resize(grey, size, interpolation=cv2.INTER_AREA)
+    grey = cv2.cvtColor(area_resized(rgb[y0:y1, x0:x1], size), cv2.COLOR_RGB2GRAY)
     limit_px = MAX_BLUR_MM * frame.hip_width * scale / anatomy.HIP_WIDTH_MM
     blur = blur_sigma_px(grey.astype(np.float32) / 255.0, 2.0 * limit_px + SHARP_EDGE_PX)
     return blur is not None and blur**2 - SHARP_EDGE_PX**2 > limit_px**2

@@ -16,6 +16,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from detector.resample import area_resized, shrunk
+
 #: MediaPipe BlazePose landmark indices used here.
 NOSE, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 0, 11, 12, 23, 24
 FACE_LANDMARKS = tuple(range(11))
@@ -127,7 +129,7 @@ class PoseEstimator:
         """
         height, width = rgb.shape[:2]
         factor = -(-max(height, width) // POSE_INPUT_SIDE)
-        people = self._run(_shrunk(rgb, factor), 1.0 / factor, 0, rgb.shape)
+        people = self._run(shrunk(rgb, factor), 1.0 / factor, 0, rgb.shape)
         if people:
             return people
         scale = RETRY_INPUT_SIDE / max(height, width)
@@ -203,23 +205,13 @@ def quiet_native_stderr() -> Iterator[None]:
         os.close(saved)
 
 
-def _shrunk(rgb: np.ndarray, factor: int) -> np.ndarray:
-    """``rgb`` shrunk by a whole ``factor``, each pixel the mean of a ``factor`` square block
-    (OpenCV's fast path: several times quicker than area resampling by a fraction); the last
-    ``factor - 1`` rows or columns at most are dropped, so that the blocks tile the image."""
-    if factor == 1:
-        return rgb
-    height, width = rgb.shape[:2]
-    size = (width // factor, height // factor)
-    tiled = rgb[: size[1] * factor, : size[0] * factor]
-    return cv2.resize(tiled, size, interpolation=cv2.INTER_AREA)
-
-
 def _resized(rgb: np.ndarray, scale: float) -> np.ndarray:
     if scale == 1.0:
         return rgb
-    interpolation = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC
-    return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=interpolation)
+    if scale > 1.0:
+        return cv2.resize(rgb, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    height, width = rgb.shape[:2]
+    return area_resized(rgb, (max(1, round(width * scale)), max(1, round(height * scale))))
 
 
 def main_person(people: list[Pose], image_shape: tuple[int, ...]) -> Pose:

@@ -271,3 +271,28 @@ def test_jpegs_with_data_after_the_end_marker_still_load():
     data = _large_marked_jpeg()
     loaded = load_image(data + b"trailing bytes a camera appended")
     assert np.array_equal(loaded.rgb, load_image(data).rgb)
+
+
+@pytest.mark.parametrize("shape", [(1440, 1080), (1000, 777), (700, 520)])
+@pytest.mark.parametrize("size", [(512, 683), (100, 130), (61, 97)])
+def test_area_resizing_in_two_steps_matches_opencvs_area_resizing(shape, size):
+    """Shrinking by a whole factor first, then by the fraction left, gives OpenCV's own area
+    resampling of a photo (smooth over a few output pixels) to within a few grey levels, at
+    the size asked for; a whole-factor shrink is the mean of each block."""
+    import cv2
+
+    from detector.resample import area_resized, shrunk
+
+    rng = np.random.default_rng(5)
+    rows, cols = np.mgrid[: shape[0], : shape[1]]
+    smooth = 128 + 60 * np.sin(2 * np.pi * rows / shape[0]) * np.cos(2 * np.pi * cols / shape[1])
+    image = np.clip(smooth[..., None] + rng.normal(0, 8, (*shape, 3)), 0, 255).astype(np.uint8)
+    direct = cv2.resize(image, size, interpolation=cv2.INTER_AREA).astype(int)
+    two_step = area_resized(image, size).astype(int)
+    assert two_step.shape == direct.shape
+    assert np.abs(two_step - direct).mean() < 2.0
+    factor = 3
+    blocks = shrunk(image, factor)
+    assert blocks.shape[:2] == (shape[0] // factor, shape[1] // factor)
+    mean = image[:factor, :factor].reshape(-1, 3).mean(axis=0)
+    assert np.abs(blocks[0, 0].astype(float) - mean).max() <= 0.5 + 1e-9
