@@ -29,7 +29,6 @@ from typing import NamedTuple
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from detector import anatomy
 from detector.pose import BodyFrame
@@ -310,7 +309,16 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     mask = skin.astype(np.uint8)
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
-    return ndimage.binary_fill_holes(mask.astype(bool))
+    return filled_holes(mask)
+
+
+def filled_holes(mask: np.ndarray) -> np.ndarray:
+    """``mask`` (uint8 or bool) with every hole filled: background that no 4-connected path
+    links to the border (what ``scipy.ndimage.binary_fill_holes`` does, by a flood fill from
+    the border, several times faster)."""
+    flooded = np.pad(mask.astype(np.uint8), 1)
+    cv2.floodFill(flooded, None, (0, 0), 2, flags=4)  # the background around the mask: 2
+    return flooded[1:-1, 1:-1] != 2
 
 
 def chromaticity(rgb: np.ndarray) -> np.ndarray:

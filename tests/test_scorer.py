@@ -264,3 +264,21 @@ def test_the_coarse_grid_blur_is_a_gaussian_blur(sigma):
     trend = coarse[..., 0] / coarse[..., 1]
     assert coarse.shape == field.shape
     assert np.abs(trend - exact[..., 0] / exact[..., 1])[skin].max() < 0.01 * np.ptp(values)
+
+
+def test_holes_are_filled_as_scipy_fills_them():
+    """The flood-fill hole filling the skin mask uses agrees with scipy's on random masks
+    (4-connected background, holes touching the border stay open)."""
+    from scipy import ndimage
+
+    from detector.shading import filled_holes
+
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        mask = rng.random(tuple(rng.integers(1, 40, 2))) < rng.random()
+        assert np.array_equal(filled_holes(mask), ndimage.binary_fill_holes(mask))
+    ring = np.zeros((7, 7), bool)
+    ring[1:6, 1:6] = True
+    ring[3, 3] = False
+    filled = filled_holes(ring)
+    assert filled[3, 3] and filled[1:6, 1:6].all() and not filled[0, 0]
