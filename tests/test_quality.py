@@ -51,6 +51,20 @@ def test_a_blurred_photo_is_low_quality_and_the_sharp_one_is_judged(detector):
     assert "blurred" in blurred.message
 
 
+def test_a_back_too_small_to_judge_is_low_quality_and_a_small_one_is_judged(detector):
+    """The pronounced sample (hips 55 px apart) shrunk until its hips are about 25 px apart is
+    too small to judge; at about 34 px its dimples are still found."""
+    rgb = cv2.cvtColor(cv2.imread(str(SAMPLES / "back_pronounced.jpg")), cv2.COLOR_BGR2RGB)
+
+    def shrunk(factor: float) -> np.ndarray:
+        return cv2.resize(rgb, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+
+    too_small = detector.detect(shrunk(0.45))
+    assert too_small.status == "low_quality" and "too small" in too_small.message
+    small = detector.detect(shrunk(0.62))
+    assert small.status == "ok" and small.present
+
+
 def _toned(rgb: np.ndarray, tint: tuple[float, float, float]) -> np.ndarray:
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32)[..., None]
     return np.clip(grey * np.array(tint, np.float32), 0, 255).astype(np.uint8)
