@@ -17,7 +17,14 @@ from detector.loading import (
     LoadedImage,
     load_image,
 )
-from detector.pairing import SKIN_BOTTOM_HEIGHT_PRIOR, PairedDimple, PairResult, best_pair
+from detector.pairing import (
+    HIPS_HEIGHT_PRIOR,
+    LEGS_CUT_HEIGHT_PRIOR,
+    SKIN_BOTTOM_HEIGHT_PRIOR,
+    PairedDimple,
+    PairResult,
+    best_pair,
+)
 from detector.pose import HAND_LANDMARKS, BodyFrame, PoseEstimator, body_frame, main_person
 from detector.quality import blur_sigma_px, is_monochrome, is_nearly_colourless
 from detector.report import (
@@ -46,6 +53,13 @@ from detector.view import decide_view
 
 #: The region searched when the pose is known.
 POSE_EXTENT = RegionExtent()
+#: A photo that ends less than this far below the hip line (hip widths; the knees lie about
+#: 2.3 below it) cuts the legs off, and then the pose model's hips are unreliable: on the
+#: full-body renders cut at the thighs they move up by a median 0.2 hip widths (up to 0.6)
+#: and come 16 % closer together. The region then reaches further down, and the pair is
+#: expected lower and over a wider range (:data:`detector.pairing.LEGS_CUT_HEIGHT_PRIOR`).
+LEGS_IN_FRAME_DEPTH = 2.5
+LEGS_CUT_EXTENT = RegionExtent(below=0.7)
 #: Photos with a side shorter than this cannot show a back in enough detail.
 MIN_IMAGE_SIDE_PX = 64
 #: Smallest hip width judged (pixels): 5.8 mm per pixel, where a dimple 20-40 mm across still
@@ -150,12 +164,14 @@ class Detector:
         if is_monochrome(rgb):
             return _problem_report("monochrome", base), None
         frame = body_frame(person.points)
-        geometry = _geometry(frame, POSE_EXTENT)
+        legs_cut = _legs_cut_off(frame, rgb.shape)
+        extent = LEGS_CUT_EXTENT if legs_cut else POSE_EXTENT
+        geometry = _geometry(frame, extent)
         base |= {
             "geometry": geometry,
             "region": _bounding_region(geometry.region_corners, rgb.shape, "pose"),
         }
-        crop = extract_region(rgb, frame, person.mask, person.mask_scale)
+        crop = extract_region(rgb, frame, person.mask, person.mask_scale, extent)
         # Covered or out of frame is the more useful answer, so it comes before "too small".
         problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
         if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
@@ -163,7 +179,8 @@ class Detector:
         problem = problem or _quality_problem(rgb, frame, geometry)
         if problem is not None:
             return _problem_report(problem, base), None
-        pair = best_pair(indentation_candidates(crop), crop)
+        prior = LEGS_CUT_HEIGHT_PRIOR if legs_cut else HIPS_HEIGHT_PRIOR
+        pair = best_pair(indentation_candidates(crop), crop, prior)
         return _judged_report(pair, crop, base), pair
 
     def close(self) -> None:
@@ -295,6 +312,14 @@ def _dimple(side: str, paired: PairedDimple, crop: RegionCrop) -> Dimple:
         radius=2.0 * cand.sigma_px * crop.photo_px_per_pixel,
         depth_index=depth_index(paired.depth_mm),
     )
+
+
+def _legs_cut_off(frame: BodyFrame, shape: tuple[int, ...]) -> bool:
+    """Whether the photo ends less than :data:`LEGS_IN_FRAME_DEPTH` hip widths below the hip
+    line (measured along the body, whatever the photo's orientation)."""
+    height, width = shape[:2]
+    corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], np.float64)
+    return float(frame.to_body(corners)[:, 1].min()) > -LEGS_IN_FRAME_DEPTH
 
 
 def _hands_over_zone(points: np.ndarray, frame: BodyFrame) -> bool:

@@ -4,6 +4,7 @@ Usage::
 
     python scripts/evaluate.py FOLDER --labels LABELS.json [--out summary.json]
                                [--plot roc.png] [--worst N] [--degrade jpeg:50]
+                               [--cut-below DISTANCES]
 
 Two kinds of labels are understood, told apart by their ``schema`` key:
 
@@ -18,6 +19,9 @@ Two kinds of labels are understood, told apart by their ``schema`` key:
 ``--degrade`` degrades every image the way real photos are degraded before the detector sees
 it (``jpeg:QUALITY`` recompression, ``noise:SIGMA`` Gaussian noise in grey levels,
 ``blur:SIGMA`` Gaussian blur in pixels), to measure how robust the figures are.
+``--cut-below DISTANCES`` cuts every labelled back view that far below its lowest dimple, in
+inter-dimple distances (2.5: at the upper thighs; 1.2: at the buttocks' crease), as photos
+taken from the waist up are framed.
 
 The detector runs once per labelled image with one reused ``Detector``; every image gets a row
 (the report's ``to_dict()`` plus the label's ``file``), an exception becoming a row with status
@@ -775,13 +779,14 @@ def run_detector(
     entries: Sequence[Label],
     progress: TextIO | None = None,
     degrade: str | None = None,
+    cut_below: float | None = None,
 ) -> list[Row]:
     """Run ``detector`` on every labelled image; one row per entry, errors included.
 
     Each row is the report's ``to_dict()`` with the label's ``file`` added. Any exception
     becomes a row with status ``error``, so one bad image never stops the evaluation. A
-    progress line goes to ``progress`` when given. ``degrade`` (see :func:`degraded`) is
-    applied to every image first.
+    progress line goes to ``progress`` when given. ``cut_below`` (see :func:`cut_below_dimples`)
+    and then ``degrade`` (see :func:`degraded`) are applied to every image first.
     """
     rows = []
     start = time.perf_counter()
@@ -789,7 +794,11 @@ def run_detector(
     for i, entry in enumerate(entries, 1):
         path = folder / entry["file"]
         try:
-            image = path if degrade is None else degraded(path, degrade, seed=i)
+            image: Path | bytes | np.ndarray = path
+            if cut_below is not None:
+                image = cut_below_dimples(path, entry, cut_below)
+            if degrade is not None:
+                image = degraded(image, degrade, seed=i)
             row = detector.detect(image).to_dict()
         except Exception as exc:  # any failure is one image's "error" row
             row = error_row(entry["file"], str(path), exc)
@@ -803,11 +812,27 @@ def run_detector(
     return rows
 
 
+def cut_below_dimples(path: Path, entry: Label, distances: float) -> Path | np.ndarray:
+    """The image at ``path`` cut ``distances`` inter-dimple distances below the lowest of its
+    labelled dimples (an RGB array; positions above the cut are unchanged); the path itself
+    for an image without labelled dimple positions (front views) or already ending there."""
+    from detector.loading import load_image
+
+    dimples = entry.get("dimples") or []
+    spacing = entry.get("inter_dimple_px")
+    if not dimples or not spacing:
+        return path
+    rgb = load_image(path).rgb
+    bottom = round(max(d["y"] for d in dimples) + distances * spacing)
+    return rgb[:bottom] if bottom < rgb.shape[0] else path
+
+
 DEGRADATIONS = ("jpeg", "noise", "blur")
 
 
-def degraded(path: Path, spec: str, seed: int = 0) -> bytes | np.ndarray:
-    """The image at ``path`` (read by the detector's own loader) degraded by ``spec``:
+def degraded(path: Path | np.ndarray, spec: str, seed: int = 0) -> bytes | np.ndarray:
+    """The image at ``path`` (read by the detector's own loader; or an RGB array) degraded by
+    ``spec``:
     ``jpeg:QUALITY`` (re-encoded, as bytes), ``noise:SIGMA`` (Gaussian noise of SIGMA grey
     levels, seeded) or ``blur:SIGMA`` (Gaussian blur of SIGMA pixels), as an RGB array
     otherwise."""
@@ -873,7 +898,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         metavar="KIND:VALUE",
         help="degrade every image first: jpeg:QUALITY, noise:SIGMA (grey levels), blur:SIGMA (px)",
     )
+    parser.add_argument(
+        "--cut-below",
+        type=float,
+        metavar="DISTANCES",
+        help="cut every labelled back view this many inter-dimple distances below its dimples",
+    )
     args = parser.parse_args(argv)
+    if args.cut_below is not None and not args.cut_below > 0:
+        parser.error("--cut-below must be a positive number of inter-dimple distances")
     if args.degrade is not None:
         try:
             parse_degradation(args.degrade)
@@ -894,9 +927,13 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         return 2
     if detector is None:
         with _open_detector() as det:
-            rows = run_detector(det, args.folder, labels["images"], sys.stderr, args.degrade)
+            rows = run_detector(
+                det, args.folder, labels["images"], sys.stderr, args.degrade, args.cut_below
+            )
     else:
-        rows = run_detector(detector, args.folder, labels["images"], sys.stderr, args.degrade)
+        rows = run_detector(
+            detector, args.folder, labels["images"], sys.stderr, args.degrade, args.cut_below
+        )
 
     summary = summarize(rows, labels, worst=args.worst)
     print(FORMATTERS[labels["schema"]](summary))
@@ -910,6 +947,7 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         "folder": str(args.folder),
         "labels": str(args.labels),
         "degrade": args.degrade,
+        "cut_below": args.cut_below,
     } | summary
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary | {"rows": rows}, indent=1) + "\n")

@@ -481,3 +481,20 @@ def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
     for bad in ("jpeg", "noise:-1", "sharpen:2", "blur:x"):
         with pytest.raises(ValueError, match="unknown degradation"):
             evaluate.parse_degradation(bad)
+
+
+def test_cut_below_dimples_ends_the_photo_below_the_labelled_dimples(tmp_path: Path) -> None:
+    import cv2
+    import numpy as np
+
+    image = np.random.default_rng(2).integers(0, 255, (300, 200, 3), np.uint8)
+    path = tmp_path / "back.png"
+    cv2.imwrite(str(path), image)
+    entry = {"dimples": [{"y": 100.0}, {"y": 104.0}], "inter_dimple_px": 40.0}
+    cut = evaluate.cut_below_dimples(path, entry, 2.5)
+    assert cut.shape == (204, 200, 3)  # 104 + 2.5 x 40
+    assert np.array_equal(cut, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)[:204])
+    assert evaluate.cut_below_dimples(path, entry, 10.0) == path  # the photo ends earlier
+    assert evaluate.cut_below_dimples(path, {"dimples": []}, 2.5) == path  # a front view
+    with pytest.raises(SystemExit):
+        evaluate.parse_args([str(tmp_path), "--labels", "x.json", "--cut-below", "0"])
