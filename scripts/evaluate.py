@@ -4,7 +4,7 @@ Usage::
 
     python scripts/evaluate.py FOLDER --labels LABELS.json [--out summary.json]
                                [--plot roc.png] [--worst N] [--degrade jpeg:50]
-                               [--cut-below DISTANCES]
+                               [--cut-above DISTANCES] [--cut-below DISTANCES]
 
 Two kinds of labels are understood, told apart by their ``schema`` key:
 
@@ -21,7 +21,9 @@ it (``jpeg:QUALITY`` recompression, ``noise:SIGMA`` Gaussian noise in grey level
 ``blur:SIGMA`` Gaussian blur in pixels), to measure how robust the figures are.
 ``--cut-below DISTANCES`` cuts every labelled back view that far below its lowest dimple, in
 inter-dimple distances (2.5: at the upper thighs; 1.2: at the buttocks' crease), as photos
-taken from the waist up are framed.
+taken from the waist up are framed; ``--cut-above DISTANCES`` cuts it that far above its
+highest dimple (5: at the shoulders, no head). Reported positions are moved back into the
+uncut image's pixels before they are compared with the labels.
 
 The detector runs once per labelled image with one reused ``Detector``; every image gets a row
 (the report's ``to_dict()`` plus the label's ``file``), an exception becoming a row with status
@@ -779,14 +781,15 @@ def run_detector(
     entries: Sequence[Label],
     progress: TextIO | None = None,
     degrade: str | None = None,
-    cut_below: float | None = None,
+    cut: tuple[float | None, float | None] = (None, None),
 ) -> list[Row]:
     """Run ``detector`` on every labelled image; one row per entry, errors included.
 
     Each row is the report's ``to_dict()`` with the label's ``file`` added. Any exception
     becomes a row with status ``error``, so one bad image never stops the evaluation. A
-    progress line goes to ``progress`` when given. ``cut_below`` (see :func:`cut_below_dimples`)
-    and then ``degrade`` (see :func:`degraded`) are applied to every image first.
+    progress line goes to ``progress`` when given. ``cut`` (distances above and below the
+    dimples, see :func:`reframed`) and then ``degrade`` (see :func:`degraded`) are applied to
+    every image first.
     """
     rows = []
     start = time.perf_counter()
@@ -794,12 +797,12 @@ def run_detector(
     for i, entry in enumerate(entries, 1):
         path = folder / entry["file"]
         try:
-            image: Path | bytes | np.ndarray = path
-            if cut_below is not None:
-                image = cut_below_dimples(path, entry, cut_below)
+            image, top = reframed(path, entry, *cut)
             if degrade is not None:
                 image = degraded(image, degrade, seed=i)
             row = detector.detect(image).to_dict()
+            for dimple in row.get("dimples") or []:  # back into the uncut image's pixels
+                dimple["y"] += top
         except Exception as exc:  # any failure is one image's "error" row
             row = error_row(entry["file"], str(path), exc)
         rows.append(row | {"file": entry["file"]})
@@ -812,19 +815,28 @@ def run_detector(
     return rows
 
 
-def cut_below_dimples(path: Path, entry: Label, distances: float) -> Path | np.ndarray:
-    """The image at ``path`` cut ``distances`` inter-dimple distances below the lowest of its
-    labelled dimples (an RGB array; positions above the cut are unchanged); the path itself
-    for an image without labelled dimple positions (front views) or already ending there."""
-    from detector.loading import load_image
-
+def reframed(
+    path: Path, entry: Label, above: float | None, below: float | None
+) -> tuple[Path | np.ndarray, int]:
+    """The image at ``path`` cut ``above`` inter-dimple distances above the highest of its
+    labelled dimples and ``below`` below the lowest (either None: not cut there), as an RGB
+    array, with the number of rows cut off its top; the path itself (and 0) when nothing is
+    cut: no cut asked, no labelled dimple positions (front views), or the photo ends sooner."""
     dimples = entry.get("dimples") or []
     spacing = entry.get("inter_dimple_px")
-    if not dimples or not spacing:
-        return path
+    if (above is None and below is None) or not dimples or not spacing:
+        return path, 0
+    from detector.loading import load_image
+
     rgb = load_image(path).rgb
-    bottom = round(max(d["y"] for d in dimples) + distances * spacing)
-    return rgb[:bottom] if bottom < rgb.shape[0] else path
+    rows = [d["y"] for d in dimples]
+    top = 0 if above is None else max(0, round(min(rows) - above * spacing))
+    bottom = (
+        rgb.shape[0] if below is None else min(rgb.shape[0], round(max(rows) + below * spacing))
+    )
+    if top == 0 and bottom == rgb.shape[0]:
+        return path, 0
+    return rgb[top:bottom], top
 
 
 DEGRADATIONS = ("jpeg", "noise", "blur")
@@ -899,14 +911,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="degrade every image first: jpeg:QUALITY, noise:SIGMA (grey levels), blur:SIGMA (px)",
     )
     parser.add_argument(
+        "--cut-above",
+        type=float,
+        metavar="DISTANCES",
+        help="cut every labelled back view this many inter-dimple distances above its dimples",
+    )
+    parser.add_argument(
         "--cut-below",
         type=float,
         metavar="DISTANCES",
         help="cut every labelled back view this many inter-dimple distances below its dimples",
     )
     args = parser.parse_args(argv)
-    if args.cut_below is not None and not args.cut_below > 0:
-        parser.error("--cut-below must be a positive number of inter-dimple distances")
+    for name in ("cut_above", "cut_below"):
+        value = getattr(args, name)
+        if value is not None and not value > 0:
+            option = "--" + name.replace("_", "-")
+            parser.error(f"{option} must be a positive number of inter-dimple distances")
     if args.degrade is not None:
         try:
             parse_degradation(args.degrade)
@@ -925,15 +946,12 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
             file=sys.stderr,
         )
         return 2
+    cut = (args.cut_above, args.cut_below)
     if detector is None:
         with _open_detector() as det:
-            rows = run_detector(
-                det, args.folder, labels["images"], sys.stderr, args.degrade, args.cut_below
-            )
+            rows = run_detector(det, args.folder, labels["images"], sys.stderr, args.degrade, cut)
     else:
-        rows = run_detector(
-            detector, args.folder, labels["images"], sys.stderr, args.degrade, args.cut_below
-        )
+        rows = run_detector(detector, args.folder, labels["images"], sys.stderr, args.degrade, cut)
 
     summary = summarize(rows, labels, worst=args.worst)
     print(FORMATTERS[labels["schema"]](summary))
@@ -947,6 +965,7 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         "folder": str(args.folder),
         "labels": str(args.labels),
         "degrade": args.degrade,
+        "cut_above": args.cut_above,
         "cut_below": args.cut_below,
     } | summary
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -483,18 +483,51 @@ def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
             evaluate.parse_degradation(bad)
 
 
-def test_cut_below_dimples_ends_the_photo_below_the_labelled_dimples(tmp_path: Path) -> None:
+def test_reframing_cuts_the_photo_around_the_labelled_dimples(tmp_path: Path) -> None:
     import cv2
     import numpy as np
 
     image = np.random.default_rng(2).integers(0, 255, (300, 200, 3), np.uint8)
     path = tmp_path / "back.png"
     cv2.imwrite(str(path), image)
+    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
     entry = {"dimples": [{"y": 100.0}, {"y": 104.0}], "inter_dimple_px": 40.0}
-    cut = evaluate.cut_below_dimples(path, entry, 2.5)
-    assert cut.shape == (204, 200, 3)  # 104 + 2.5 x 40
-    assert np.array_equal(cut, cv2.cvtColor(image, cv2.COLOR_BGR2RGB)[:204])
-    assert evaluate.cut_below_dimples(path, entry, 10.0) == path  # the photo ends earlier
-    assert evaluate.cut_below_dimples(path, {"dimples": []}, 2.5) == path  # a front view
-    with pytest.raises(SystemExit):
-        evaluate.parse_args([str(tmp_path), "--labels", "x.json", "--cut-below", "0"])
+    cut, top = evaluate.reframed(path, entry, None, 2.5)
+    assert top == 0 and np.array_equal(cut, rgb[:204])  # 104 + 2.5 x 40
+    cut, top = evaluate.reframed(path, entry, 1.5, 1.0)
+    assert top == 40 and np.array_equal(cut, rgb[40:144])  # 100 - 1.5 x 40 ... 104 + 40
+    assert evaluate.reframed(path, entry, None, 10.0) == (path, 0)  # the photo ends sooner
+    assert evaluate.reframed(path, {"dimples": []}, 2.0, 2.5) == (path, 0)  # a front view
+    assert evaluate.reframed(path, entry, None, None) == (path, 0)
+    for option in ("--cut-below", "--cut-above"):
+        with pytest.raises(SystemExit):
+            evaluate.parse_args([str(tmp_path), "--labels", "x.json", option, "0"])
+
+
+def test_positions_found_in_a_cut_photo_are_compared_in_the_uncut_one(tmp_path: Path) -> None:
+    """A detector that reports the dimple where it sees it in the cut photo is scored as
+    exact: its position is moved back by the rows cut off the top."""
+    import cv2
+    import numpy as np
+
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((300, 200, 3), np.uint8))
+    entry = render("a.png", "full_body", True, (5, 5)) | {"inter_dimple_px": 40.0}
+    entry["dimples"] = [
+        {"side": s, "x": x, "y": 150.0, "depth_mm": 5.0, "visible": True}
+        for s, x in (("left", 80.0), ("right", 120.0))
+    ]
+
+    class SeesTheCut:
+        def detect(self, image: Any) -> SimpleNamespace:
+            top = 150 - 2 * 40  # --cut-above 2
+            assert image.shape[0] == 300 - top
+            dimples = [
+                {"side": d["side"], "x": d["x"], "y": d["y"] - top} for d in entry["dimples"]
+            ]
+            report = {"status": "ok", "score": 0.9, "present": True, "dimples": dimples}
+            return SimpleNamespace(to_dict=lambda: report)
+
+    rows = evaluate.run_detector(SeesTheCut(), tmp_path, [entry], cut=(2.0, None))
+    assert [d["y"] for d in rows[0]["dimples"]] == [150.0, 150.0]
+    errors = evaluate.localization_errors(entry, rows[0])
+    assert errors and all(e["error"] == pytest.approx(0.0) for e in errors)
