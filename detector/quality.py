@@ -88,7 +88,7 @@ def _sampled_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """Y, Cr and Cb (uint8 planes) of every few pixels, about
     :data:`MONOCHROME_SAMPLE_PIXELS` of them."""
     step = max(1, int(np.ceil(np.sqrt(rgb.shape[0] * rgb.shape[1] / MONOCHROME_SAMPLE_PIXELS))))
-    if step > 1:  # nearest neighbour at a whole step picks every step-th pixel, uncopied
+    if step > 1:  # nearest neighbour at a whole step: every step-th pixel, no strided copy
         rgb = cv2.resize(rgb, None, fx=1.0 / step, fy=1.0 / step, interpolation=cv2.INTER_NEAREST)
     return tuple(cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)))
 
