@@ -18,7 +18,8 @@ Two kinds of labels are understood, told apart by their ``schema`` key:
 
 ``--degrade`` degrades every image the way real photos are degraded before the detector sees
 it (``jpeg:QUALITY`` recompression, ``noise:SIGMA`` Gaussian noise in grey levels,
-``blur:SIGMA`` Gaussian blur in pixels), to measure how robust the figures are.
+``blur:SIGMA`` Gaussian blur in pixels, ``exposure:GAIN`` the light multiplied by GAIN and
+clipped at white), to measure how robust the figures are.
 ``--cut-below DISTANCES`` cuts every labelled back view that far below its lowest dimple, in
 inter-dimple distances (2.5: at the upper thighs; 1.2: at the buttocks' crease), as photos
 taken from the waist up are framed; ``--cut-above DISTANCES`` cuts it that far above its
@@ -839,14 +840,17 @@ def reframed(
     return rgb[top:bottom], top
 
 
-DEGRADATIONS = ("jpeg", "noise", "blur")
+DEGRADATIONS = ("jpeg", "noise", "blur", "exposure")
+#: The power law ``--degrade exposure`` linearises sRGB values with (near enough for a gain).
+DISPLAY_GAMMA = 2.2
 
 
 def degraded(path: Path | np.ndarray, spec: str, seed: int = 0) -> bytes | np.ndarray:
     """The image at ``path`` (read by the detector's own loader; or an RGB array) degraded by
     ``spec``:
     ``jpeg:QUALITY`` (re-encoded, as bytes), ``noise:SIGMA`` (Gaussian noise of SIGMA grey
-    levels, seeded) or ``blur:SIGMA`` (Gaussian blur of SIGMA pixels), as an RGB array
+    levels, seeded), ``blur:SIGMA`` (Gaussian blur of SIGMA pixels) or ``exposure:GAIN`` (the
+    light multiplied by GAIN, clipped at white as a camera clips it), as an RGB array
     otherwise."""
     import cv2
 
@@ -861,6 +865,9 @@ def degraded(path: Path | np.ndarray, spec: str, seed: int = 0) -> bytes | np.nd
     if kind == "noise":
         noise = np.random.default_rng(seed).normal(0.0, value, rgb.shape)
         return np.clip(rgb + noise, 0, 255).astype(np.uint8)
+    if kind == "exposure":
+        light = (rgb / 255.0) ** DISPLAY_GAMMA * value
+        return np.round(255.0 * np.clip(light, 0.0, 1.0) ** (1.0 / DISPLAY_GAMMA)).astype(np.uint8)
     return cv2.GaussianBlur(rgb, (0, 0), value)
 
 
@@ -873,7 +880,8 @@ def parse_degradation(spec: str) -> tuple[str, float]:
         number = math.nan
     if kind not in DEGRADATIONS or not number > 0:
         raise ValueError(
-            f"unknown degradation {spec!r}: use jpeg:QUALITY, noise:SIGMA or blur:SIGMA"
+            f"unknown degradation {spec!r}: use jpeg:QUALITY, noise:SIGMA, blur:SIGMA or "
+            "exposure:GAIN"
         )
     return kind, number
 
@@ -908,7 +916,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--degrade",
         metavar="KIND:VALUE",
-        help="degrade every image first: jpeg:QUALITY, noise:SIGMA (grey levels), blur:SIGMA (px)",
+        help="degrade every image first: jpeg:QUALITY, noise:SIGMA (grey levels), blur:SIGMA "
+        "(px), exposure:GAIN (linear light)",
     )
     parser.add_argument(
         "--cut-above",

@@ -478,6 +478,13 @@ def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
     assert np.array_equal(noisy, evaluate.degraded(path, "noise:4", seed=3))
     blurred = evaluate.degraded(path, "blur:2")
     assert np.std(blurred) < np.std(original)
+    darker, brighter = (
+        evaluate.degraded(path, "exposure:0.5"),
+        evaluate.degraded(path, "exposure:2"),
+    )
+    assert darker.mean() < original.mean() < brighter.mean()
+    assert np.abs(evaluate.degraded(path, "exposure:1") - original).max() <= 1
+    assert (evaluate.degraded(path, "exposure:8") == 255).mean() > 0.5  # highlights clip
     for bad in ("jpeg", "noise:-1", "sharpen:2", "blur:x"):
         with pytest.raises(ValueError, match="unknown degradation"):
             evaluate.parse_degradation(bad)
