@@ -164,8 +164,12 @@ class Detector:
         if is_monochrome(rgb):
             return _problem_report("monochrome", base), None
         frame = body_frame(person.points)
-        legs_cut = _legs_cut_off(frame, rgb.shape)
-        extent = LEGS_CUT_EXTENT if legs_cut else POSE_EXTENT
+        # Without the legs the hip line is a guess: search further down, expect the pair loosely.
+        extent, prior = (
+            (LEGS_CUT_EXTENT, LEGS_CUT_HEIGHT_PRIOR)
+            if _legs_cut_off(frame, rgb.shape)
+            else (POSE_EXTENT, HIPS_HEIGHT_PRIOR)
+        )
         geometry = _geometry(frame, extent)
         base |= {
             "geometry": geometry,
@@ -179,7 +183,6 @@ class Detector:
         problem = problem or _quality_problem(rgb, frame, geometry)
         if problem is not None:
             return _problem_report(problem, base), None
-        prior = LEGS_CUT_HEIGHT_PRIOR if legs_cut else HIPS_HEIGHT_PRIOR
         pair = best_pair(indentation_candidates(crop), crop, prior)
         return _judged_report(pair, crop, base), pair
 

@@ -32,6 +32,7 @@ import numpy as np
 
 from detector import anatomy
 from detector.pose import BodyFrame
+from detector.resample import shrunk
 
 #: Resolution of the canonical crop: pixels per hip width (1.8 mm per pixel, so the smallest
 #: template sigma, 7 mm, spans 3.8 pixels; pose crops are about 120 x 105 px). On the
@@ -334,9 +335,8 @@ def skin_marks(
     chroma: np.ndarray,
     grey: np.ndarray,
     usable: np.ndarray,
-    scale: float,
+    trend: np.ndarray,
     margin_px: int = 1,
-    trend: np.ndarray | None = None,
 ) -> np.ndarray:
     """Skin pixels whose colour changes more than light can change it (tattoo ink, moles,
     birthmarks): their darkness is no shading.
@@ -346,10 +346,8 @@ def skin_marks(
     ambient light) or by pixel noise, which moves a dark pixel's shares more (``grey``,
     0..1), whichever is more. Beyond that it is a mark. ``margin_px`` widens the marks over
     their blurred rim, still dark but too faintly coloured to pass the test. ``trend`` is
-    :func:`colour_trend` of the same pixels, where the caller has it already."""
+    :func:`colour_trend` of the same pixels (the caller needs its luminance channel too)."""
     log_lum = log_luminance(grey)
-    if trend is None:
-        trend = colour_trend(chroma, log_lum, usable, scale)
     deviation = np.linalg.norm(chroma - trend[..., :2], axis=-1)
     shading = np.abs(log_lum - trend[..., 2])
     noise = CHROMA_NOISE_FLOOR + CHROMA_NOISE_LEVELS / np.maximum(765.0 * grey, 1.0)
@@ -391,16 +389,15 @@ def wide_blur(image: np.ndarray, sigma: float) -> np.ndarray:
     if factor == 1:
         return cv2.GaussianBlur(image, (0, 0), sigma)
     height, width = image.shape[:2]
+    # Reflected up to whole blocks, so that the block means tile it with nothing dropped.
     padded = cv2.copyMakeBorder(
         image, 0, -height % factor, 0, -width % factor, cv2.BORDER_REFLECT_101
     )
-    size = (padded.shape[1], padded.shape[0])
-    coarse = cv2.resize(
-        padded, (size[0] // factor, size[1] // factor), interpolation=cv2.INTER_AREA
-    )
+    coarse = shrunk(padded, factor)
     # Variances add: a block mean's is (factor^2 - 1) / 12, linear interpolation's factor^2 / 6.
     coarse_sigma = np.sqrt(max(sigma**2 - (factor**2 - 1) / 12 - factor**2 / 6, 0.25)) / factor
     coarse = cv2.GaussianBlur(coarse, (0, 0), coarse_sigma)
+    size = (padded.shape[1], padded.shape[0])
     return cv2.resize(coarse, size, interpolation=cv2.INTER_LINEAR)[:height, :width]
 
 
@@ -682,7 +679,7 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     margin = 1 + int(np.ceil(MARK_RIM_PHOTO_PX / crop.photo_px_per_pixel))
     log_lum = log_luminance(crop.grey)
     trend = colour_trend(crop.chroma, log_lum, usable, crop.scale)
-    marks = skin_marks(crop.chroma, crop.grey, usable, crop.scale, margin, trend)
+    marks = skin_marks(crop.chroma, crop.grey, usable, trend, margin)
     unmarked = usable & ~marks
     # Shading relative to the local skin brightness: log luminance minus its trend over
     # unmarked skin, 0 where there is no shading to read. Most backs have no marks, and then

@@ -7,11 +7,12 @@ import json
 
 import numpy as np
 import pytest
-from conftest import SAMPLES
-from PIL import Image
+from conftest import SAMPLES, load_script
 
 from detector.pipeline import _legs_cut_off
 from detector.pose import BodyFrame
+
+evaluate = load_script("evaluate")
 
 
 def _upright(hip_y: float, hip_width: float = 50.0) -> BodyFrame:
@@ -33,12 +34,11 @@ def test_legs_are_cut_off_when_the_photo_ends_above_the_knees():
 
 
 def _cut(name: str, below: float) -> np.ndarray:
-    """Sample ``name`` cut ``below`` inter-dimple distances under its labelled dimples."""
+    """Sample ``name`` cut ``below`` inter-dimple distances under its labelled dimples, as
+    ``evaluate.py --cut-below`` cuts the renders."""
     labels = json.loads((SAMPLES / "labels.json").read_text())["images"]
     entry = next(e for e in labels if e["file"] == name)
-    rgb = np.array(Image.open(SAMPLES / name).convert("RGB"))
-    bottom = round(max(d["y"] for d in entry["dimples"]) + below * entry["inter_dimple_px"])
-    return rgb[:bottom]
+    return evaluate.reframed(SAMPLES / name, entry, None, below)[0]
 
 
 @pytest.mark.parametrize(

@@ -180,6 +180,14 @@ def _inked(back, ink_rgb=(40, 45, 60), cover=0.9, radius_mm=6.0):
     return np.clip(rgb, 0, 255).astype(np.uint8)
 
 
+def _skin_marks(crop) -> np.ndarray:
+    """The crop's skin marks, as the shading stage finds them (1-pixel rim)."""
+    from detector.shading import colour_trend, log_luminance, skin_marks
+
+    trend = colour_trend(crop.chroma, log_luminance(crop.grey), crop.usable, crop.scale)
+    return skin_marks(crop.chroma, crop.grey, crop.usable, trend)
+
+
 def test_tattoo_dots_where_dimples_would_be_are_no_dimples(monkeypatch):
     """Ink darkens skin far more than a dimple's shading, but it also changes its colour,
     which light does not: dots of ink where the dimples would be make no candidates there,
@@ -188,7 +196,7 @@ def test_tattoo_dots_where_dimples_would_be_are_no_dimples(monkeypatch):
 
     back = shaded_back(0.0, seed=4)
     crop = extract_region(_inked(back), back.frame, None)
-    marks = shading.skin_marks(crop.chroma, crop.grey, crop.usable, crop.scale)
+    marks = _skin_marks(crop)
     assert marks.sum() > 0
 
     def on_ink(candidates):
@@ -208,11 +216,9 @@ def test_tattoo_dots_where_dimples_would_be_are_no_dimples(monkeypatch):
 def test_shading_alone_makes_no_skin_marks():
     """Deep dimples darken their walls without changing the skin's colour: no marks, and
     they are still found."""
-    from detector.shading import skin_marks
-
     back = shaded_back(8.0, seed=4)
     crop, pair = _judge(back)
-    marks = skin_marks(crop.chroma, crop.grey, crop.usable, crop.scale)
+    marks = _skin_marks(crop)
     assert marks.sum() <= 0.001 * crop.usable.sum()
     _assert_found_near_truth(back, crop, pair, tolerance=0.1)
 
