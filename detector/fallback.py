@@ -1,15 +1,18 @@
 """Fallback stage: find a bare back without a pose (lower-back close-ups, headless torsos).
 
-MediaPipe's pose detector anchors on the face, so photos without a head get no pose. Here the
-back itself is found instead, on the assumption people make such photos upright:
+MediaPipe's pose detector anchors on the face, so photos without a head get no pose, or (cut
+at the shoulders and the thighs) a skeleton on the upper back. Here the back itself is found
+instead, on the assumption people make such photos upright:
 
-1. skin: the largest skin-coloured component of the photo (YCrCb rule), at most 512 px wide;
+1. skin: the largest skin-coloured component of the photo (YCrCb rule), at most 512 px wide,
+   with bands across the back (a bra, straps) bridged so that they do not split it;
 2. the skin must form one solid shape (not, say, beige pavement around a crowd);
 3. the torso in each row: the skin run through the component's median column, which leaves
    out arms that hang apart from the body;
-4. midline: the median centre of those runs; scale: the median run width is the width of the
-   back, about 1.6 hip widths (waist about 30 cm, MediaPipe's hip landmarks about 19 cm apart);
-   when the back is wider than the photo the photo's width is used, a lower bound;
+4. midline: the median centre of those runs; scale: the median run width over the torso's
+   lowest rows (the waist, not the shoulders) is the width of the back, about 1.6 hip widths
+   (waist about 30 cm, MediaPipe's hip landmarks about 19 cm apart); when the back is wider
+   than the photo the photo's width is used, a lower bound;
 5. the searched region spans the whole torso height, since the hip line is unknown; the
    pairing then judges symmetry and spacing, not height.
 """
@@ -31,10 +34,16 @@ ANALYSIS_WIDTH = 512
 MIN_SKIN_FRACTION = 0.12
 #: Hip width (MediaPipe landmark distance) over the width of the lower back.
 HIP_WIDTH_PER_BACK_WIDTH = 0.62
-#: A torso is one solid shape: its area is at least this share of its convex hull (0.69 or
-#: more on the close-up renders, 0.81 or more on the real bare backs; skin-coloured pavement
-#: around a crowd, 0.37).
-MIN_SOLIDITY = 0.5
+#: A torso is one solid shape: its bare skin is at least this share of the convex hull of its
+#: component, bands bridged (0.69 or more on the close-up renders, 0.81 or more on the real bare
+#: backs, 0.62 or more on 98 % of the full-body renders cut at the shoulders and thighs;
+#: skin-coloured pavement around crowds, whose speckle the bridging joins up, 0.31 and 0.50).
+MIN_SOLIDITY = 0.6
+#: Bands across the back (bra, straps) up to this fraction of the photo's height are bridged.
+BAND_BRIDGE = 0.1
+#: The back's width is measured over the torso's lowest rows, up to this many back widths
+#: above its bottom.
+WAIST_ROWS = 1.0
 #: The longest region searched, in hip widths.
 MAX_REGION_HEIGHT = 3.0
 
@@ -55,15 +64,17 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     small = rgb
     if scale < 1.0:
         small = area_resized(rgb, (ANALYSIS_WIDTH, max(1, round(rgb.shape[0] * scale))))
-    skin = skin_pixels(small).astype(np.uint8)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    skin = skin_pixels(small)
+    # A bra band or strap across the back splits its skin in two: bridge such bands.
+    bridge = max(1, round(BAND_BRIDGE * skin.shape[0])) | 1
+    bridged = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((bridge, 1)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
     if count < 2:
         return None
     largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    if stats[largest, cv2.CC_STAT_AREA] < MIN_SKIN_FRACTION * skin.size:
-        return None
     body = labels == largest
-    if _solidity(body) < MIN_SOLIDITY:
+    bare = float((body & skin).sum())  # the bridged bands are not skin
+    if bare < MIN_SKIN_FRACTION * skin.size or bare / _hull_area(body) < MIN_SOLIDITY:
         return None
     column = int(np.median(np.nonzero(body)[1]))
     rows = np.nonzero(body[:, column])[0]
@@ -71,7 +82,10 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
         return None
     left, right = _runs_around(body[rows], column)
     midline_x = float(np.median((left + right) / 2.0)) / scale
-    back_width = max(float(np.median(right - left + 1)), 0.0) / scale
+    widths = (right - left + 1).astype(np.float64)
+    # The waist, not the shoulders: the rows of the lower part of the torso.
+    waist = widths[rows >= rows.max() - WAIST_ROWS * np.median(widths)]
+    back_width = float(np.median(waist)) / scale
     hip_width = HIP_WIDTH_PER_BACK_WIDTH * min(back_width, width)
     if hip_width < 1.0:
         return None
@@ -86,12 +100,11 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     return BackEstimate(frame=frame, extent=RegionExtent(below=0.0, above=above))
 
 
-def _solidity(mask: np.ndarray) -> float:
-    """Area of a region over the area of its convex hull."""
+def _hull_area(mask: np.ndarray) -> float:
+    """Area of the convex hull of a region (at least 1)."""
     outline = cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
     contours, _ = cv2.findContours(mask.astype(np.uint8), *outline)
-    hull = cv2.convexHull(np.vstack(contours))
-    return float(mask.sum()) / max(cv2.contourArea(hull), 1.0)
+    return max(cv2.contourArea(cv2.convexHull(np.vstack(contours))), 1.0)
 
 
 def _runs_around(mask: np.ndarray, column: int) -> tuple[np.ndarray, np.ndarray]:

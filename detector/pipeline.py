@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from detector import anatomy
-from detector.fallback import find_back
+from detector.fallback import HIP_WIDTH_PER_BACK_WIDTH, BackEstimate, find_back
 from detector.loading import (
     DEFAULT_MAX_PIXELS,
     DEFAULT_MAX_SIDE,
@@ -25,7 +25,14 @@ from detector.pairing import (
     PairResult,
     best_pair,
 )
-from detector.pose import HAND_LANDMARKS, BodyFrame, PoseEstimator, body_frame, main_person
+from detector.pose import (
+    HAND_LANDMARKS,
+    BodyFrame,
+    Pose,
+    PoseEstimator,
+    body_frame,
+    main_person,
+)
 from detector.quality import blur_sigma_px, is_monochrome, is_nearly_colourless
 from detector.report import (
     STATUS_MESSAGES,
@@ -60,6 +67,23 @@ POSE_EXTENT = RegionExtent()
 #: expected lower and over a wider range (:data:`detector.pairing.LEGS_CUT_HEIGHT_PRIOR`).
 LEGS_IN_FRAME_DEPTH = 2.5
 LEGS_CUT_EXTENT = RegionExtent(below=0.7)
+#: A person whose segmentation mask meets the photo's top edge (its top HEADLESS_EDGE_ROWS of
+#: rows) over at least this fraction of their widest extent has no head in view. On the
+#: full-body and waist-up renders the mask never reaches the top edge; on renders cut at the
+#: shoulders it covers a median 0.24 of the widest row there (5th percentile 0.04).
+HEADLESS_TOP_WIDTH = 0.1
+HEADLESS_EDGE_ROWS = 0.02
+#: A torso wider than this fraction of the photo has merged with a skin-coloured background.
+MAX_TORSO_WIDTH = 0.8
+#: A torso found by its skin must fit the person's segmentation mask: its midline within
+#: MAX_TORSO_OFFSET of its width from the mask's median column, its width this fraction of
+#: the mask's (2nd-98th percentile columns: the arms widen it), and its region at least
+#: MIN_TORSO_ON_PERSON on the mask. On renders cut at the shoulders, torsos found right
+#: measured offsets up to 0.16 and widths of 0.45-0.71; a patterned skin-coloured background
+#: passing for a back gave wider or narrower ones, off centre, or off the mask.
+MAX_TORSO_OFFSET = 0.15
+TORSO_WIDTH_IN_SILHOUETTE = (0.3, 0.85)
+MIN_TORSO_ON_PERSON = 0.25
 #: Photos with a side shorter than this cannot show a back in enough detail.
 MIN_IMAGE_SIDE_PX = 64
 #: Smallest hip width judged (pixels): 5.8 mm per pixel, where a dimple 20-40 mm across still
@@ -180,6 +204,13 @@ class Detector:
         problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
         if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
             problem = _region_problem(crop)
+        if problem not in COVERED_PROBLEMS and _cut_at_shoulders(person):
+            # No head and (below) no legs: the pose model, which anchors on the face, then
+            # places a skeleton on the upper back; the bare back itself is the better guide.
+            # Clothing over the pose's zone still means a covered back.
+            back = find_back(rgb)
+            if back is not None and _is_torso(back, person, rgb.shape):
+                return _judge_back(rgb, back, base)
         problem = problem or _quality_problem(rgb, frame, geometry)
         if problem is not None:
             return _problem_report(problem, base), None
@@ -247,6 +278,14 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
             return _problem_report("monochrome", base), None
         report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
         return report, None
+    return _judge_back(rgb, back, base)
+
+
+def _judge_back(
+    rgb: np.ndarray, back: BackEstimate, base: dict
+) -> tuple[DimpleReport, PairResult | None]:
+    """Judge a bare back found by its skin (fallback), with the pair expected just above the
+    bottom of the bare torso."""
     geometry = _geometry(back.frame, back.extent)
     base |= {
         "geometry": geometry,
@@ -323,6 +362,50 @@ def _legs_cut_off(frame: BodyFrame, shape: tuple[int, ...]) -> bool:
     height, width = shape[:2]
     corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], np.float64)
     return float(frame.to_body(corners)[:, 1].min()) > -LEGS_IN_FRAME_DEPTH
+
+
+def _is_torso(back: BackEstimate, person: Pose, shape: tuple[int, ...]) -> bool:
+    """Whether a back found by its skin is the person's torso, framed without legs.
+
+    The photo must end less than :data:`LEGS_IN_FRAME_DEPTH` hip widths below it, and the
+    back must fit the person's segmentation mask: centred on it, as wide as a waist is
+    beside the arms, and its region partly on it (the mask often misses a lower back, but
+    a skin-coloured background that merges with the skin, or passes for it beside the
+    person, fails these)."""
+    frame = back.frame
+    back_width = frame.hip_width / HIP_WIDTH_PER_BACK_WIDTH
+    if person.mask is None or back_width >= MAX_TORSO_WIDTH * shape[1]:
+        return False
+    if not _legs_cut_off(frame, shape):
+        return False
+    on_person = person.mask > 0.5
+    columns = np.nonzero(on_person)[1] / person.mask_scale
+    if columns.size == 0:
+        return False
+    left, centre, right = np.percentile(columns, [2, 50, 98])
+    box = pixel_box(region_corners(frame, back.extent), shape)
+    x0, y0, x1, y1 = np.round(np.array(box) * person.mask_scale).astype(int)
+    region_on_person = on_person[y0:y1, x0:x1]
+    low, high = TORSO_WIDTH_IN_SILHOUETTE
+    return (
+        abs(frame.origin[0] - centre) <= MAX_TORSO_OFFSET * back_width
+        and low <= back_width / max(right - left, 1.0) <= high
+        and region_on_person.size > 0
+        and float(region_on_person.mean()) >= MIN_TORSO_ON_PERSON
+    )
+
+
+def _cut_at_shoulders(person: Pose) -> bool:
+    """Whether the photo's top edge cuts through the person's body (no head in view): the
+    person's segmentation mask reaches it over at least :data:`HEADLESS_TOP_WIDTH` of the
+    person's widest extent. A head in view leaves background above it, and so does an upright
+    photo's headroom."""
+    if person.mask is None:
+        return False
+    person_rows = (person.mask > 0.5).sum(axis=1)
+    widest = int(person_rows.max())
+    edge = person_rows[: max(1, round(HEADLESS_EDGE_ROWS * len(person_rows)))]
+    return widest > 0 and float(edge.mean()) >= HEADLESS_TOP_WIDTH * widest
 
 
 def _hands_over_zone(points: np.ndarray, frame: BodyFrame) -> bool:

@@ -1,5 +1,6 @@
-"""Photos framed from the waist up: the legs are cut off, the pose model's hips move up, and
-the dimples must still be found."""
+"""Photos framed from the waist up (the legs cut off: the pose model's hips move up) or from
+the shoulders to the thighs (no head either: the pose model's skeleton lands on the upper back,
+and the bare torso is judged by the fallback): the dimples must still be found."""
 
 from __future__ import annotations
 
@@ -9,8 +10,10 @@ import numpy as np
 import pytest
 from conftest import SAMPLES, load_script
 
-from detector.pipeline import _legs_cut_off
-from detector.pose import BodyFrame
+from detector import anatomy, fallback
+from detector.fallback import find_back
+from detector.pipeline import _cut_at_shoulders, _legs_cut_off
+from detector.pose import BodyFrame, Pose
 
 evaluate = load_script("evaluate")
 
@@ -33,12 +36,15 @@ def test_legs_are_cut_off_when_the_photo_ends_above_the_knees():
     assert not _legs_cut_off(turned, (200, 400, 3))
 
 
-def _cut(name: str, below: float) -> np.ndarray:
-    """Sample ``name`` cut ``below`` inter-dimple distances under its labelled dimples, as
-    ``evaluate.py --cut-below`` cuts the renders."""
+def _cut(name: str, below: float, above: float | None = None) -> np.ndarray:
+    """Sample ``name`` cut ``below`` inter-dimple distances under its labelled dimples (and
+    ``above`` over them), as ``evaluate.py --cut-below`` (``--cut-above``) cuts the renders."""
+    return evaluate.reframed(SAMPLES / name, _label(name), above, below)[0]
+
+
+def _label(name: str) -> dict:
     labels = json.loads((SAMPLES / "labels.json").read_text())["images"]
-    entry = next(e for e in labels if e["file"] == name)
-    return evaluate.reframed(SAMPLES / name, entry, None, below)[0]
+    return next(e for e in labels if e["file"] == name)
 
 
 @pytest.mark.parametrize(
@@ -59,3 +65,65 @@ def test_dimples_are_found_in_photos_cut_at_the_thighs(detector, name, below):
 def test_a_back_without_dimples_cut_at_the_thighs_shows_none(detector, below):
     report = detector.detect(_cut("back_none.jpg", below))
     assert report.status == "ok" and not report.present
+
+
+#: Cut at the shoulders (5 inter-dimple distances above the dimples) and the upper thighs.
+TORSO_CUT = {"above": 5.0, "below": 2.5}
+
+
+@pytest.mark.parametrize(
+    "name", ["back_pronounced.jpg", "back_subtle.jpg", "back_side_light_moderate.jpg"]
+)
+def test_dimples_are_found_in_torsos_without_head_or_legs(detector, name):
+    # Before the torso was judged by its skin: "too small", "no person" and 0.16 (none).
+    label = _label(name)
+    photo, top = evaluate.reframed(SAMPLES / name, label, **TORSO_CUT)
+    report = detector.detect(photo)
+    assert report.status == "ok" and report.present
+    assert report.region.method == "fallback"
+    for found in report.dimples:
+        truth = next(d for d in label["dimples"] if d["side"] == found.side)
+        error = np.hypot(found.x - truth["x"], found.y + top - truth["y"])
+        assert error <= 0.15 * label["inter_dimple_px"]
+
+
+def test_a_torso_without_dimples_shows_none(detector):
+    report = detector.detect(_cut("back_none.jpg", **TORSO_CUT))
+    assert report.status == "ok" and not report.present
+
+
+def test_a_band_across_the_back_does_not_split_it(monkeypatch):
+    # The subtle sample wears a bra band: without bridging it, the bare back is two pieces and
+    # neither is taken for the torso.
+    label = _label("back_subtle.jpg")
+    photo, top = evaluate.reframed(SAMPLES / label["file"], label, **TORSO_CUT)
+    found = find_back(photo)
+    assert found is not None
+    dimples = np.array([[d["x"], d["y"]] for d in label["dimples"]])
+    hip_width = label["inter_dimple_px"] / (2 * anatomy.DIMPLE_HALF_SPACING)
+    lateral, height = found.frame.to_body(dimples - [0, top]).mean(axis=0) * found.frame.hip_width
+    assert abs(lateral) <= 0.15 * hip_width  # midline
+    assert 0.2 * hip_width <= height <= 0.8 * hip_width  # just above the waistband
+    monkeypatch.setattr(fallback, "BAND_BRIDGE", 0.0)
+    assert find_back(photo) is None
+
+
+def test_speckled_skin_colour_is_no_back():
+    # Bridging bands must not turn scattered skin-coloured texture (pavement) into a torso.
+    rng = np.random.default_rng(0)
+    photo = np.full((400, 600, 3), (60, 90, 60), np.uint8)
+    photo[rng.random((400, 600)) < 0.45] = (200, 150, 120)
+    assert find_back(photo) is None
+
+
+def _person(mask: np.ndarray) -> Pose:
+    return Pose(points=np.zeros((33, 2)), mask=mask.astype(np.float32))
+
+
+def test_a_person_cut_at_the_shoulders_reaches_the_top_edge():
+    mask = np.zeros((200, 100))
+    mask[:, 30:70] = 1.0  # torso through the top edge
+    assert _cut_at_shoulders(_person(mask))
+    mask[:40] = 0.0
+    mask[10:40, 45:55] = 1.0  # a head, with background above it
+    assert not _cut_at_shoulders(_person(mask))
