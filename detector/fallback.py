@@ -44,6 +44,13 @@ BAND_BRIDGE = 0.1
 #: The back's width is measured over the torso's lowest rows, up to this many back widths
 #: above its bottom.
 WAIST_ROWS = 1.0
+#: Background colours: chromaticities (YCrCb, in bins of CHROMA_BIN levels) that cover at
+#: least MIN_BACKGROUND_SHARE of the photo's outer EDGE_COLUMNS on the left and right, and lie
+#: more than SKIN_CHROMA_RADIUS from the skin in the middle third of the photo.
+CHROMA_BIN = 4
+EDGE_COLUMNS = 0.02
+MIN_BACKGROUND_SHARE = 0.01
+SKIN_CHROMA_RADIUS = 12.0
 #: The longest region searched, in hip widths.
 MAX_REGION_HEIGHT = 3.0
 
@@ -65,22 +72,14 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     if scale < 1.0:
         small = area_resized(rgb, (ANALYSIS_WIDTH, max(1, round(rgb.shape[0] * scale))))
     skin = skin_pixels(small)
-    # A bra band or strap across the back splits its skin in two: bridge such bands.
-    bridge = max(1, round(BAND_BRIDGE * skin.shape[0])) | 1
-    bridged = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((bridge, 1)))
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
-    if count < 2:
+    torso = _torso(skin)
+    if torso is not None and _meets_a_side(*torso, width=skin.shape[1]):
+        # Skin up to the photo's edge: a back that fills the frame, or a skin-coloured
+        # background merged with it; then the background's colours are left out.
+        torso = _torso(_without_background(small, skin))
+    if torso is None:
         return None
-    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
-    body = labels == largest
-    bare = float((body & skin).sum())  # the bridged bands are not skin
-    if bare < MIN_SKIN_FRACTION * skin.size or bare / _hull_area(body) < MIN_SOLIDITY:
-        return None
-    column = int(np.median(np.nonzero(body)[1]))
-    rows = np.nonzero(body[:, column])[0]
-    if rows.size < 0.2 * body.shape[0]:
-        return None
-    left, right = _runs_around(body[rows], column)
+    rows, left, right = torso
     midline_x = float(np.median((left + right) / 2.0)) / scale
     widths = (right - left + 1).astype(np.float64)
     # The waist, not the shoulders: the rows of the lower part of the torso.
@@ -98,6 +97,55 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     )
     above = min((bottom - top) / hip_width, MAX_REGION_HEIGHT)
     return BackEstimate(frame=frame, extent=RegionExtent(below=0.0, above=above))
+
+
+def _torso(skin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """The torso in a skin mask: its rows and, in each, the first and last column of its skin
+    run through the torso's median column; None when the skin forms no torso."""
+    # A bra band or strap across the back splits its skin in two: bridge such bands.
+    bridge = max(1, round(BAND_BRIDGE * skin.shape[0])) | 1
+    bridged = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((bridge, 1)))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(bridged, connectivity=8)
+    if count < 2:
+        return None
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    body = labels == largest
+    bare = float((body & skin).sum())  # the bridged bands are not skin
+    if bare < MIN_SKIN_FRACTION * skin.size or bare / _hull_area(body) < MIN_SOLIDITY:
+        return None
+    column = int(np.median(np.nonzero(body)[1]))
+    rows = np.nonzero(body[:, column])[0]
+    if rows.size < 0.2 * body.shape[0]:
+        return None
+    return rows, *_runs_around(body[rows], column)
+
+
+def _meets_a_side(rows: np.ndarray, left: np.ndarray, right: np.ndarray, width: int) -> bool:
+    """Whether most of the torso's rows run into the photo's left or right edge."""
+    return float(np.mean((left == 0) | (right == width - 1))) > 0.5
+
+
+def _without_background(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """``skin`` less the pixels coloured like the photo's background: the chromaticities that
+    fill the photo's left and right edges (a beige wall passes the generic skin rule), unless
+    they are those of the skin in the middle of the photo (a back that fills the frame)."""
+    side = 256 // CHROMA_BIN
+    ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
+    bins = ycrcb[..., 1].astype(np.intp) // CHROMA_BIN * side + ycrcb[..., 2] // CHROMA_BIN
+    width = rgb.shape[1]
+    edge = max(1, round(EDGE_COLUMNS * width))
+    edges = np.concatenate([bins[:, :edge].ravel(), bins[:, -edge:].ravel()])
+    background = np.bincount(edges, minlength=side * side) >= MIN_BACKGROUND_SHARE * edges.size
+    middle = np.s_[:, width // 3 : width - width // 3]
+    middle_skin = ycrcb[middle][skin[middle]]
+    if middle_skin.size == 0:
+        return skin
+    reference = np.median(middle_skin[:, 1:], axis=0)
+    centres = (np.indices((side, side)).reshape(2, -1).T + 0.5) * CHROMA_BIN
+    background &= np.hypot(*(centres - reference).T) > SKIN_CHROMA_RADIUS
+    # Neighbouring bins too: the background's colour varies a little (light, noise, JPEG).
+    near = cv2.dilate(background.reshape(side, side).astype(np.uint8), np.ones((3, 3), np.uint8))
+    return skin & ~near.ravel().astype(bool)[bins]
 
 
 def _hull_area(mask: np.ndarray) -> float:

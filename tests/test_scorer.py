@@ -96,6 +96,25 @@ def test_fallback_finds_an_upright_back_without_pose():
     assert found.frame.hip_width == pytest.approx(0.62 * 480, rel=0.05)
 
 
+def test_fallback_leaves_out_a_skin_coloured_wall(monkeypatch):
+    """A beige wall passes the generic skin rule; left in, it merges with the back into one
+    "back" as wide as the photo."""
+    from detector import fallback
+    from detector.shading import skin_pixels
+
+    wall, skin = (230, 160, 90), (190, 130, 105)
+    assert skin_pixels(np.full((20, 20, 3), wall, np.uint8)).all()
+    rgb = np.full((400, 600, 3), wall, np.uint8)
+    rgb[:, 230:370] = skin  # a torso 140 px wide through the top edge
+    rgb[300:, 200:400] = (40, 40, 120)  # shorts
+    found = fallback.find_back(rgb)
+    assert found is not None
+    assert found.frame.origin.tolist() == pytest.approx([300, 300], abs=2)
+    assert found.frame.hip_width == pytest.approx(0.62 * 140, rel=0.05)
+    monkeypatch.setattr(fallback, "_without_background", lambda rgb, skin: skin)
+    assert fallback.find_back(rgb).frame.hip_width > 0.62 * 500
+
+
 def test_fallback_refuses_a_photo_without_skin():
     from detector.fallback import find_back
 
