@@ -55,6 +55,9 @@ CHROMA_BIN = 4
 EDGE_COLUMNS = 0.02
 MIN_BACKGROUND_SHARE = 0.01
 SKIN_CHROMA_RADIUS = 12.0
+#: Background colours are left out only where they take at least this share of the skin mask
+#: (a wall merged with the back); a few pixels of the back's own edge in a close-up are not.
+MIN_BACKGROUND_SKIN = 0.05
 #: The longest region searched, in hip widths.
 MAX_REGION_HEIGHT = 3.0
 
@@ -80,7 +83,9 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     if torso is not None and _meets_a_side(*torso, width=skin.shape[1]):
         # Skin up to the photo's edge: a back that fills the frame, or a skin-coloured
         # background merged with it; then the background's colours are left out.
-        torso = _torso(_without_background(small, skin))
+        background = skin & _background_coloured(small, skin)
+        if background.sum() > MIN_BACKGROUND_SKIN * skin.sum():
+            torso = _torso(skin & ~background)
     if torso is None:
         return None
     rows, left, right = torso
@@ -119,7 +124,8 @@ def _torso(skin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
         return None
     if bare / _hull_area(body) < MIN_SOLIDITY:
         return None
-    column = int(np.median(np.nonzero(body)[1]))
+    per_column = np.cumsum(body.sum(axis=0))
+    column = int(np.searchsorted(per_column, per_column[-1] / 2.0))  # the median column
     rows = np.nonzero(body[:, column])[0]
     if rows.size < 0.2 * body.shape[0]:
         return None
@@ -131,27 +137,34 @@ def _meets_a_side(rows: np.ndarray, left: np.ndarray, right: np.ndarray, width: 
     return float(np.mean((left == 0) | (right == width - 1))) > 0.5
 
 
-def _without_background(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
-    """``skin`` less the pixels coloured like the photo's background: the chromaticities that
-    fill the photo's left and right edges (a beige wall passes the generic skin rule), unless
-    they are those of the skin in the middle of the photo (a back that fills the frame)."""
+def _background_coloured(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Pixels coloured like the photo's background: of the chromaticities that fill the
+    photo's left and right edges (a beige wall passes the generic skin rule), those that are
+    not the colour of the skin in the middle of the photo (a back that fills the frame)."""
     side = 256 // CHROMA_BIN
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
-    bins = ycrcb[..., 1].astype(np.intp) // CHROMA_BIN * side + ycrcb[..., 2] // CHROMA_BIN
     width = rgb.shape[1]
     edge = max(1, round(EDGE_COLUMNS * width))
-    edges = np.concatenate([bins[:, :edge].ravel(), bins[:, -edge:].ravel()])
-    background = np.bincount(edges, minlength=side * side) >= MIN_BACKGROUND_SHARE * edges.size
+    edges = np.concatenate([ycrcb[:, :edge], ycrcb[:, -edge:]], axis=1)
+    chroma = ([1, 2], None, [side, side], [0, 256, 0, 256])
+    at_edges = cv2.calcHist([edges], *chroma)
+    background = at_edges >= MIN_BACKGROUND_SHARE * edges.shape[0] * edges.shape[1]
     middle = np.s_[:, width // 3 : width - width // 3]
-    middle_skin = ycrcb[middle][skin[middle]]
-    if middle_skin.size == 0:
-        return skin
-    reference = np.median(middle_skin[:, 1:], axis=0)
-    centres = (np.indices((side, side)).reshape(2, -1).T + 0.5) * CHROMA_BIN
-    background &= np.hypot(*(centres - reference).T) > SKIN_CHROMA_RADIUS
+    in_middle = skin[middle].astype(np.uint8)
+    if not in_middle.any():
+        return np.zeros_like(skin)
+    reference = [_masked_median(ycrcb[middle][..., channel], in_middle) for channel in (1, 2)]
+    centres = (np.indices((side, side)).transpose(1, 2, 0) + 0.5) * CHROMA_BIN
+    background &= np.hypot(*(centres - reference).transpose(2, 0, 1)) > SKIN_CHROMA_RADIUS
     # Neighbouring bins too: the background's colour varies a little (light, noise, JPEG).
-    near = cv2.dilate(background.reshape(side, side).astype(np.uint8), np.ones((3, 3), np.uint8))
-    return skin & ~near.ravel().astype(bool)[bins]
+    near = cv2.dilate(background.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
+    return cv2.calcBackProject([ycrcb], [1, 2], near, chroma[3], scale=1) > 0
+
+
+def _masked_median(values: np.ndarray, mask: np.ndarray) -> float:
+    """Median of the uint8 ``values`` where ``mask`` is set (a histogram's, without sorting)."""
+    counts = np.cumsum(cv2.calcHist([values], [0], mask, [256], [0, 256]).ravel())
+    return float(np.searchsorted(counts, counts[-1] / 2.0))
 
 
 def _hull_area(mask: np.ndarray) -> float:

@@ -111,7 +111,7 @@ def test_fallback_leaves_out_a_skin_coloured_wall(monkeypatch):
     assert found is not None
     assert found.frame.origin.tolist() == pytest.approx([300, 300], abs=2)
     assert found.frame.hip_width == pytest.approx(0.62 * 140, rel=0.05)
-    monkeypatch.setattr(fallback, "_without_background", lambda rgb, skin: skin)
+    monkeypatch.setattr(fallback, "_background_coloured", lambda rgb, skin: np.zeros_like(skin))
     assert fallback.find_back(rgb).frame.hip_width > 0.62 * 500
 
 
