@@ -5,7 +5,9 @@ at the shoulders and the thighs) a skeleton on the upper back. Here the back its
 instead, on the assumption people make such photos upright:
 
 1. skin: the largest skin-coloured component of the photo (YCrCb rule), at most 512 px wide,
-   with bands across the back (a bra, straps) bridged so that they do not split it;
+   with bands across the back (a bra, straps) bridged so that they do not split it; where it
+   runs into a side of the photo, the colours that fill the photo's side edges (unless they
+   are the skin colour of its middle) are left out as background (a beige wall);
 2. the skin must form one solid shape (not, say, beige pavement around a crowd);
 3. the torso in each row: the skin run through the component's median column, which leaves
    out arms that hang apart from the body;
