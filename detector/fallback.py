@@ -43,8 +43,9 @@ HIP_WIDTH_PER_BACK_WIDTH = 0.62
 MIN_SOLIDITY = 0.5
 #: ... and bridging bands must not make it: at least this share of the bridged component is
 #: skin already (0.92 or more on 98 % of the renders cut at the shoulders and thighs, 0.96 on
-#: the close-ups; scattered skin-coloured speckle, which the bridging joins up, 0.70-0.80).
-MIN_BRIDGED_SKIN = 0.88
+#: the close-ups, 0.88 for a recompressed stage photo; scattered skin-coloured speckle, which
+#: the bridging joins up, 0.70-0.80).
+MIN_BRIDGED_SKIN = 0.85
 #: Bands across the back (bra, straps) up to this fraction of the photo's height are bridged.
 BAND_BRIDGE = 0.1
 #: The back's width is measured over the torso's lowest rows, up to this many back widths
@@ -87,7 +88,8 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
         # background merged with it; then the background's colours are left out.
         background = skin & _background_coloured(small, skin)
         if background.sum() > MIN_BACKGROUND_SKIN * skin.sum():
-            torso = _torso(skin & ~background)
+            # Unless that leaves no torso: then those colours were the back's own.
+            torso = _torso(skin & ~background) or torso
     if torso is None:
         return None
     rows, left, right = torso

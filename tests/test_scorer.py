@@ -115,6 +115,20 @@ def test_fallback_leaves_out_a_skin_coloured_wall(monkeypatch):
     assert fallback.find_back(rgb).frame.hip_width > 0.62 * 500
 
 
+def test_fallback_keeps_the_back_when_its_own_colours_look_like_background(monkeypatch):
+    """Leaving out the edges' colours must leave a torso; where it leaves none (the colours were
+    the back's own, as on a close-up that fills the frame), the back found before stands."""
+    from detector import fallback
+
+    rgb = np.full((400, 600, 3), (190, 130, 105), np.uint8)  # skin from edge to edge
+    rgb[300:] = (40, 40, 120)  # shorts
+    found = fallback.find_back(rgb)
+    monkeypatch.setattr(fallback, "_background_coloured", lambda rgb, skin: np.ones_like(skin))
+    kept = fallback.find_back(rgb)
+    assert found is not None and kept is not None
+    assert kept.frame.origin.tolist() == found.frame.origin.tolist()
+
+
 def test_fallback_refuses_a_photo_without_skin():
     from detector.fallback import find_back
 
