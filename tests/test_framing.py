@@ -124,6 +124,8 @@ def test_a_person_cut_at_the_shoulders_reaches_the_top_edge():
     mask = np.zeros((200, 100))
     mask[:, 30:70] = 1.0  # torso through the top edge
     assert _cut_at_shoulders(_person(mask))
+    mask[:5] = 0.0  # the mask often starts a few rows below the edge
+    assert _cut_at_shoulders(_person(mask))
     mask[:40] = 0.0
     mask[10:40, 45:55] = 1.0  # a head, with background above it
     assert not _cut_at_shoulders(_person(mask))
