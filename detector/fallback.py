@@ -73,6 +73,11 @@ class BackEstimate:
     frame: BodyFrame
     extent: RegionExtent
 
+    @property
+    def width(self) -> float:
+        """The width of the back at the waist, in pixels (at most the photo's width)."""
+        return self.frame.hip_width / HIP_WIDTH_PER_BACK_WIDTH
+
 
 def find_back(rgb: np.ndarray) -> BackEstimate | None:
     """Estimate the midline and scale of an upright bare back; None when there is none."""
@@ -83,7 +88,7 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
         small = area_resized(rgb, (ANALYSIS_WIDTH, max(1, round(rgb.shape[0] * scale))))
     skin = skin_pixels(small)
     torso = _torso(skin)
-    if torso is not None and _meets_a_side(*torso, width=skin.shape[1]):
+    if torso is not None and _meets_a_side(*torso[1:], width=skin.shape[1]):
         # Skin up to the photo's edge: a back that fills the frame, or a skin-coloured
         # background merged with it; then the background's colours are left out.
         background = skin & _background_coloured(small, skin)
@@ -136,7 +141,7 @@ def _torso(skin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
     return rows, *_runs_around(body[rows], column)
 
 
-def _meets_a_side(rows: np.ndarray, left: np.ndarray, right: np.ndarray, width: int) -> bool:
+def _meets_a_side(left: np.ndarray, right: np.ndarray, width: int) -> bool:
     """Whether most of the torso's rows run into the photo's left or right edge."""
     return float(np.mean((left == 0) | (right == width - 1))) > 0.5
 
@@ -150,8 +155,8 @@ def _background_coloured(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     width = rgb.shape[1]
     edge = max(1, round(EDGE_COLUMNS * width))
     edges = np.concatenate([ycrcb[:, :edge], ycrcb[:, -edge:]], axis=1)
-    chroma = ([1, 2], None, [side, side], [0, 256, 0, 256])
-    at_edges = cv2.calcHist([edges], *chroma)
+    chroma_histogram = ([1, 2], None, [side, side], [0, 256, 0, 256])
+    at_edges = cv2.calcHist([edges], *chroma_histogram)
     background = at_edges >= MIN_BACKGROUND_SHARE * edges.shape[0] * edges.shape[1]
     middle = np.s_[:, width // 3 : width - width // 3]
     in_middle = skin[middle].astype(np.uint8)
@@ -162,7 +167,7 @@ def _background_coloured(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     background &= np.hypot(*(centres - reference).transpose(2, 0, 1)) > SKIN_CHROMA_RADIUS
     # Neighbouring bins too: the background's colour varies a little (light, noise, JPEG).
     near = cv2.dilate(background.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
-    return cv2.calcBackProject([ycrcb], [1, 2], near, chroma[3], scale=1) > 0
+    return cv2.calcBackProject([ycrcb], [1, 2], near, chroma_histogram[3], scale=1) > 0
 
 
 def _masked_median(values: np.ndarray, mask: np.ndarray) -> float:

@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from detector import anatomy
-from detector.fallback import HIP_WIDTH_PER_BACK_WIDTH, BackEstimate, find_back
+from detector.fallback import BackEstimate, find_back
 from detector.loading import (
     DEFAULT_MAX_PIXELS,
     DEFAULT_MAX_SIDE,
@@ -374,8 +374,7 @@ def _is_torso(back: BackEstimate, person: Pose, shape: tuple[int, ...]) -> bool:
     beside the arms, and its region partly on it (the mask often misses a lower back, but
     a skin-coloured background that merges with the skin, or passes for it beside the
     person, fails these)."""
-    frame = back.frame
-    back_width = frame.hip_width / HIP_WIDTH_PER_BACK_WIDTH
+    frame, back_width = back.frame, back.width
     if person.mask is None or back_width >= MAX_TORSO_WIDTH * shape[1]:
         return False
     if not _legs_cut_off(frame, shape):
