@@ -27,6 +27,7 @@ import cv2
 import numpy as np
 
 from detector.pose import BodyFrame
+from detector.quality import histogram_percentiles
 from detector.resample import area_resized
 from detector.shading import RegionExtent, skin_pixels
 
@@ -133,8 +134,7 @@ def _torso(skin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
         return None
     if bare / _hull_area(body) < MIN_SOLIDITY:
         return None
-    per_column = np.cumsum(body.sum(axis=0))
-    column = int(np.searchsorted(per_column, per_column[-1] / 2.0))  # the median column
+    column = int(histogram_percentiles(body.sum(axis=0), (50,))[0])  # the median column
     rows = np.nonzero(body[:, column])[0]
     if rows.size < 0.2 * body.shape[0]:
         return None
@@ -162,18 +162,15 @@ def _background_coloured(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     in_middle = skin[middle].astype(np.uint8)
     if not in_middle.any():
         return np.zeros_like(skin)
-    reference = [_masked_median(ycrcb[middle][..., channel], in_middle) for channel in (1, 2)]
+    reference = []  # the median Cr and Cb of the skin in the middle, from their histograms
+    for channel in (1, 2):
+        counts = cv2.calcHist([ycrcb[middle]], [channel], in_middle, [256], [0, 256])
+        reference.append(histogram_percentiles(counts.ravel(), (50,))[0])
     centres = (np.indices((side, side)).transpose(1, 2, 0) + 0.5) * CHROMA_BIN
     background &= np.hypot(*(centres - reference).transpose(2, 0, 1)) > SKIN_CHROMA_RADIUS
     # Neighbouring bins too: the background's colour varies a little (light, noise, JPEG).
     near = cv2.dilate(background.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(np.float32)
     return cv2.calcBackProject([ycrcb], [1, 2], near, chroma_histogram[3], scale=1) > 0
-
-
-def _masked_median(values: np.ndarray, mask: np.ndarray) -> float:
-    """Median of the uint8 ``values`` where ``mask`` is set (a histogram's, without sorting)."""
-    counts = np.cumsum(cv2.calcHist([values], [0], mask, [256], [0, 256]).ravel())
-    return float(np.searchsorted(counts, counts[-1] / 2.0))
 
 
 def _hull_area(mask: np.ndarray) -> float:

@@ -96,7 +96,13 @@ def _sampled_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 def level_percentiles(levels: np.ndarray, percents: Sequence[float]) -> list[float]:
     """``np.percentile(levels, percents)`` (linear interpolation) of non-negative integers,
     read off their histogram: a few times faster than sorting when there are few levels."""
-    cumulative = np.cumsum(np.bincount(levels))
+    return histogram_percentiles(np.bincount(levels), percents)
+
+
+def histogram_percentiles(counts: np.ndarray, percents: Sequence[float]) -> list[float]:
+    """The percentiles (linear interpolation, as ``np.percentile``) of the values ``0, 1,
+    ...`` that occur ``counts`` times each."""
+    cumulative = np.cumsum(np.asarray(counts, np.int64))
     last = int(cumulative[-1]) - 1
     found = []
     for percent in percents:

@@ -43,6 +43,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any, Protocol, TextIO
 
@@ -956,11 +957,8 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         )
         return 2
     cut = (args.cut_above, args.cut_below)
-    if detector is None:
-        with _open_detector() as det:
-            rows = run_detector(det, args.folder, labels["images"], sys.stderr, args.degrade, cut)
-    else:
-        rows = run_detector(detector, args.folder, labels["images"], sys.stderr, args.degrade, cut)
+    with _open_detector() if detector is None else nullcontext(detector) as det:
+        rows = run_detector(det, args.folder, labels["images"], sys.stderr, args.degrade, cut)
 
     summary = summarize(rows, labels, worst=args.worst)
     print(FORMATTERS[labels["schema"]](summary))

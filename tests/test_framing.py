@@ -109,7 +109,9 @@ def test_a_band_across_the_back_does_not_split_it(monkeypatch):
 
 
 def test_speckled_skin_colour_is_no_back():
-    # Bridging bands must not turn scattered skin-coloured texture (pavement) into a torso.
+    # Scattered skin-coloured texture is no torso (here the skin mask's opening already removes
+    # it; that bridging bands cannot join a street's pavement into one is tested on a real
+    # photo in test_real_photos.py).
     rng = np.random.default_rng(0)
     photo = np.full((400, 600, 3), (60, 90, 60), np.uint8)
     photo[rng.random((400, 600)) < 0.45] = (200, 150, 120)
