@@ -36,6 +36,9 @@ DIMPLE_HEIGHT_RANGE = (0.2, 0.9)
 #: or buttocks' crease), in hip widths: the dimples lie 3-6 cm above the top of the gluteal
 #: cleft, which is about where briefs and shorts end.
 DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM = 0.45
+#: Height of the dimples above the top of the gluteal cleft, in hip widths (4 cm; measured on
+#: renders without clothing as :func:`detector.fallback.gluteal_cleft_top` finds it).
+DIMPLE_HEIGHT_ABOVE_CLEFT_TOP = 0.23
 
 #: The search region around the dimples, in hip_width units: half-width, and how far
 #: below and above the hip line it reaches.

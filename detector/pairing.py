@@ -98,6 +98,12 @@ class HeightPrior:
     lowest: float
     highest: float
 
+    def raised(self, base: float) -> HeightPrior:
+        """The same prior for a base line ``base`` hip widths above the region's."""
+        return HeightPrior(
+            self.centre + base, self.tolerance, self.lowest + base, self.highest + base
+        )
+
 
 #: Base line = the hip landmarks' line (pose stage).
 HIPS_HEIGHT_PRIOR = HeightPrior(
@@ -114,6 +120,11 @@ LEGS_CUT_HEIGHT_PRIOR = HeightPrior(0.35, 0.4, -0.5, 0.9)
 #: Base line = the bottom of the bare torso (fallback): a waistband, the buttocks' crease or
 #: the photo's edge; the dimples sit a little above it, just above the gluteal cleft.
 SKIN_BOTTOM_HEIGHT_PRIOR = HeightPrior(anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM, 0.35, 0.0, 2.0)
+#: Base line = the top of the gluteal cleft (fallback, where the bare skin runs off the photo's
+#: bottom). On 64 close-up renders without clothing (``scripts/render.py --nude``) it took the
+#: AUC of the judged ones from 0.79 (with the bare skin's bottom, the photo's edge, as base) to
+#: 0.89; on 64 held out from 0.90 to 0.95.
+CLEFT_TOP_HEIGHT_PRIOR = HeightPrior(anatomy.DIMPLE_HEIGHT_ABOVE_CLEFT_TOP, 0.25, 0.0, 0.6)
 
 
 def best_pair(

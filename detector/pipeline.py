@@ -9,7 +9,7 @@ import cv2
 import numpy as np
 
 from detector import anatomy
-from detector.fallback import BackEstimate, find_back
+from detector.fallback import BackEstimate, find_back, gluteal_cleft_top
 from detector.loading import (
     DEFAULT_MAX_PIXELS,
     DEFAULT_MAX_SIDE,
@@ -18,6 +18,7 @@ from detector.loading import (
     load_image,
 )
 from detector.pairing import (
+    CLEFT_TOP_HEIGHT_PRIOR,
     HIPS_HEIGHT_PRIOR,
     LEGS_CUT_HEIGHT_PRIOR,
     SKIN_BOTTOM_HEIGHT_PRIOR,
@@ -287,7 +288,8 @@ def _judge_back(
     rgb: np.ndarray, back: BackEstimate, base: dict
 ) -> tuple[DimpleReport, PairResult | None]:
     """Judge a bare back found by its skin (fallback), with the pair expected just above the
-    bottom of the bare torso."""
+    bottom of the bare torso, or, where the bare skin runs off the photo's bottom, above the
+    top of the gluteal cleft."""
     geometry = _geometry(back.frame, back.extent)
     base |= {
         "geometry": geometry,
@@ -297,7 +299,11 @@ def _judge_back(
     if problem is not None:
         return _problem_report(problem, base), None
     crop = extract_region(rgb, back.frame, None, extent=back.extent)
-    pair = best_pair(indentation_candidates(crop), crop, SKIN_BOTTOM_HEIGHT_PRIOR)
+    cleft_top = gluteal_cleft_top(crop) if back.open_bottom else None
+    prior = (
+        SKIN_BOTTOM_HEIGHT_PRIOR if cleft_top is None else CLEFT_TOP_HEIGHT_PRIOR.raised(cleft_top)
+    )
+    pair = best_pair(indentation_candidates(crop), crop, prior)
     return _judged_report(pair, crop, base), pair
 
 

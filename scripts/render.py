@@ -4,6 +4,10 @@ Benchmark set (320 images, ~60 % full body, ~25 % close-up, ~15 % front):
 
     python scripts/render.py --out bench/renders --n 320 --seed 1 --workers 2
 
+Close-ups without clothing (the fallback's gluteal-cleft base line):
+
+    python scripts/render.py --out bench/renders_nude --n 64 --seed 11 --framings closeup --nude
+
 Committed samples:
 
     python scripts/render.py --samples sample_images
@@ -44,6 +48,8 @@ SAMPLES: list[tuple[str, str, float, int, dict]] = [
     ("closeup_moderate", "closeup", 4.5, 9106, {}),
     ("closeup_pronounced", "closeup", 7.0, 9107, {}),
     ("front_view", "front", 0.0, 9108, {}),
+    ("closeup_nude_moderate", "closeup", 4.5, 9119, {"wears_bottom": False, "wears_top": False}),
+    ("closeup_nude_none", "closeup", 0.0, 9110, {"wears_bottom": False, "wears_top": False}),
 ]
 SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
 SAMPLE_JPEG_QUALITY = 85
@@ -64,8 +70,11 @@ def allocate(n: int, shares: dict[str, float]) -> dict[str, int]:
     return counts
 
 
-def plan(n: int, seed: int, framings: list[str]) -> list[tuple[str, SceneParams]]:
-    """Deterministic list of (file name, scene) for a dataset of n images."""
+def plan(
+    n: int, seed: int, framings: list[str], nude: bool = False
+) -> list[tuple[str, SceneParams]]:
+    """Deterministic list of (file name, scene) for a dataset of n images (``nude``: without
+    briefs, shorts or bra; the scenes are otherwise those of the same seed)."""
     rng = np.random.default_rng(seed)
     counts = allocate(n, {f: FRAMING_SHARE[f] for f in framings})
     order = np.array([f for f in framings for _ in range(counts[f])])
@@ -78,7 +87,10 @@ def plan(n: int, seed: int, framings: list[str]) -> list[tuple[str, SceneParams]
     for i, framing in enumerate(order):
         positive = framing != "front" and i not in negatives
         depth = float(rng.uniform(MIN_POSITIVE_DEPTH_MM, MAX_DEPTH_MM)) if positive else 0.0
-        jobs.append((f"r{i:05d}.jpg", sample_scene(image_seed(seed, i), str(framing), depth)))
+        scene = sample_scene(image_seed(seed, i), str(framing), depth)
+        if nude:
+            scene = replace(scene, wears_bottom=False, wears_top=False)
+        jobs.append((f"r{i:05d}.jpg", scene))
     return jobs
 
 
@@ -142,6 +154,7 @@ def main(argv: list[str] | None = None) -> None:
         default=",".join(FRAMINGS),
         help="comma-separated subset of " + ",".join(FRAMINGS),
     )
+    ap.add_argument("--nude", action="store_true", help="render without clothing")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
         "--samples", type=Path, help="write the curated sample images to this folder instead"
@@ -156,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(framings) - set(FRAMINGS)
     if unknown:
         ap.error(f"unknown framings: {sorted(unknown)}")
-    run(plan(args.n, args.seed, framings), args.out, args.workers)
+    run(plan(args.n, args.seed, framings, args.nude), args.out, args.workers)
 
 
 if __name__ == "__main__":

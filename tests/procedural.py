@@ -39,11 +39,14 @@ def shaded_back(
     seed: int = 0,
     size: int = 480,
     hip_width_px: float = 300.0,
+    grooves: tuple[tuple[float, float], ...] = (),
 ) -> ShadedBack:
     """Render a lower back seen from behind with two dimples of ``depth_mm`` (0: none).
 
     The light's elevation is measured from the camera axis towards the head (90: grazing
-    from above); its azimuth turns it towards the person's left (image left).
+    from above); its azimuth turns it towards the person's left (image left). ``grooves``:
+    valleys along the midline, each ``(bottom, top)`` in millimetres above the hip line (a
+    gluteal cleft rises from below the image, the spine's groove runs above the dimples).
     """
     rng = np.random.default_rng(seed)
     frame = BodyFrame(
@@ -66,6 +69,10 @@ def shaded_back(
         dimples[side] = centre
         r2 = ((xs - centre[0]) ** 2 + (ys - centre[1]) ** 2) * mm_per_px**2
         height -= depth_mm * np.exp(-r2 / (2 * sigma_mm**2))
+    for bottom, top in grooves:
+        # 20 mm deep and narrow (its walls steep and dark), fading out over 10 mm at either end.
+        along = np.clip(np.minimum(y_mm - bottom, top - y_mm) / 10.0, 0.0, 1.0)
+        height -= 20.0 * along * np.exp(-(x_mm**2) / (2 * 2.5**2))
     # Surface normal of z = height(x, y) with image y pointing down; camera looks along -z.
     dz_dy_up, dz_dx = np.gradient(height, -mm_per_px, mm_per_px)
     normal = np.stack([-dz_dx, -dz_dy_up, np.ones_like(height)], axis=-1)

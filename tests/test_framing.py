@@ -1,6 +1,8 @@
-"""Photos framed from the waist up (the legs cut off: the pose model's hips move up) or from
+"""Photos framed from the waist up (the legs cut off: the pose model's hips move up), from
 the shoulders to the thighs (no head either: the pose model's skeleton lands on the upper back,
-and the bare torso is judged by the fallback): the dimples must still be found."""
+and the bare torso is judged by the fallback), or close-ups without clothing (the bare skin runs
+off the photo's bottom, and the gluteal cleft marks the base line): the dimples must still be
+found."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ import json
 import numpy as np
 import pytest
 from conftest import SAMPLES, load_script
+from procedural import shaded_back
 
-from detector import anatomy, fallback
-from detector.fallback import find_back
+from detector import anatomy, fallback, load_image, pipeline
+from detector.fallback import find_back, gluteal_cleft_top
 from detector.pipeline import _cut_at_shoulders, _legs_cut_off
 from detector.pose import BodyFrame, Pose
+from detector.shading import RegionExtent, extract_region
 
 evaluate = load_script("evaluate")
 
@@ -131,3 +135,50 @@ def test_a_person_cut_at_the_shoulders_reaches_the_top_edge():
     mask[:40] = 0.0
     mask[10:40, 45:55] = 1.0  # a head, with background above it
     assert not _cut_at_shoulders(_person(mask))
+
+
+def test_a_nude_close_up_is_judged_above_its_gluteal_cleft(detector, monkeypatch):
+    # Without clothing the bare skin runs off the photo's bottom, so its edge is no landmark;
+    # the top of the gluteal cleft is.
+    label = _label("closeup_nude_moderate.jpg")
+    assert find_back(load_image(SAMPLES / label["file"]).rgb).open_bottom
+
+    def errors(report) -> list[float]:
+        found = {d.side: np.array([d.x, d.y]) for d in report.dimples}
+        truth = {d["side"]: np.array([d["x"], d["y"]]) for d in label["dimples"]}
+        return [np.hypot(*(found[s] - truth[s])) / label["inter_dimple_px"] for s in found]
+
+    report = detector.detect(SAMPLES / label["file"])
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    assert len(report.dimples) == 2 and max(errors(report)) <= 0.15
+    # With the photo's bottom edge as the base line, the pair was sought on the buttocks.
+    monkeypatch.setattr(pipeline, "gluteal_cleft_top", lambda crop: None)
+    assert max(errors(detector.detect(SAMPLES / label["file"]))) > 0.25
+
+
+def test_a_nude_close_up_without_dimples_shows_none(detector):
+    report = detector.detect(SAMPLES / "closeup_nude_none.jpg")
+    assert report.status == "ok" and not report.present
+
+
+@pytest.mark.parametrize(
+    ("grooves", "top_mm"),
+    [
+        (((-200.0, -20.0),), -20.0),  # a cleft rising from below the photo
+        (((-200.0, 30.0),), 30.0),
+        (((-200.0, -20.0), (60.0, 200.0)), -20.0),  # and the spine's groove above the dimples
+        (((60.0, 200.0),), None),  # the spine's groove alone does not reach the bottom
+        ((), None),
+    ],
+)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_gluteal_cleft_top_is_found_where_a_groove_rises_from_the_bottom(grooves, top_mm, seed):
+    back = shaded_back(4.0, grooves=grooves, seed=seed)
+    # The region runs down to the photo's bottom edge, 0.32 hip widths below the hip line.
+    crop = extract_region(back.rgb, back.frame, None, extent=RegionExtent(below=0.3, above=0.9))
+    found = gluteal_cleft_top(crop)
+    if top_mm is None:
+        assert found is None
+    else:
+        # The groove fades out over its last 10 mm (0.06 hip widths).
+        assert found == pytest.approx(top_mm / anatomy.HIP_WIDTH_MM, abs=0.04)

@@ -153,3 +153,29 @@ def test_anny_render_labels_lie_on_the_lower_back() -> None:
         assert hips[:, 0].min() < d["x"] < hips[:, 0].max()
         assert d["y"] < hips[:, 1].min()  # above the hip joints
     assert 80 < label["inter_dimple_mm"] < 130
+
+
+def test_a_nude_render_shows_skin_where_the_clothed_one_shows_its_briefs() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("anny")
+    import io
+    from dataclasses import replace
+
+    from PIL import Image
+    from rendering.scene import render_image, sample_scene
+
+    clothed = replace(sample_scene(12, "closeup", 4.0), width=200, height=200)
+    nude = replace(clothed, wears_bottom=False, wears_top=False)
+    (jpeg_clothed, label_clothed), (jpeg_nude, label_nude) = map(render_image, (clothed, nude))
+    assert label_clothed["dimples"] == label_nude["dimples"]
+    left, right = label_nude["dimples"]
+    # Between the dimples and their spacing below them: briefs on the one, skin on the other.
+    x0, x1 = sorted((int(left["x"]), int(right["x"])))
+    y0 = int((left["y"] + right["y"]) / 2 + label_nude["inter_dimple_px"])
+    skin = np.array(clothed.skin_srgb) * 255
+    for jpeg, is_skin in ((jpeg_clothed, False), (jpeg_nude, True)):
+        rgb = np.asarray(Image.open(io.BytesIO(jpeg)).convert("RGB"), np.float64)
+        patch = rgb[y0 : y0 + 4, x0:x1].reshape(-1, 3)
+        tint = patch / patch.sum(axis=1, keepdims=True)  # shading changes brightness, not tint
+        distance = np.abs(tint - skin / skin.sum()).sum(axis=1).mean()
+        assert (distance < 0.05) == is_skin

@@ -109,6 +109,8 @@ class SceneParams:
     blur: float
     noise: float
     jpeg_quality: int
+    #: False renders the body without briefs or shorts (nude, or underwear the colour of skin).
+    wears_bottom: bool = True
 
     @property
     def view(self) -> str:
@@ -357,7 +359,8 @@ def _albedo(
     hips_z = 0.5 * (db.body.joints["upperleg01.L"][2] + db.body.joints["upperleg01.R"][2])
     top = psis_z - 0.06 - params.garment_top_m - 0.03 * np.clip(forward, 0, 1)
     garment = (
-        (arm_w < 0.5)
+        params.wears_bottom
+        & (arm_w < 0.5)
         & (head_w < 0.5)
         & (pts[:, 2] < top)
         & (pts[:, 2] > hips_z - params.garment_bottom_m)
