@@ -50,6 +50,7 @@ from detector.resample import area_resized
 from detector.shading import (
     RegionCrop,
     RegionExtent,
+    chromaticity,
     extract_region,
     indentation_candidates,
     light_from_gradients,
@@ -464,9 +465,10 @@ def _too_blurred(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> bool:
     size = (round((x1 - x0) * scale), round((y1 - y0) * scale))
     if min(size) < 8:
         return False
-    grey = cv2.cvtColor(area_resized(rgb[y0:y1, x0:x1], size), cv2.COLOR_RGB2GRAY)
+    patch = area_resized(rgb[y0:y1, x0:x1], size)
+    grey = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
     limit_px = MAX_BLUR_MM * frame.hip_width * scale / anatomy.HIP_WIDTH_MM
-    blur = blur_sigma_px(grey.astype(np.float32) / 255.0, 2.0 * limit_px + SHARP_EDGE_PX)
+    blur = blur_sigma_px(grey, 2.0 * limit_px + SHARP_EDGE_PX, tint=chromaticity(patch))
     return blur is not None and blur**2 - SHARP_EDGE_PX**2 > limit_px**2
 
 

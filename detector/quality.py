@@ -28,14 +28,21 @@ MIDPOINT_TOLERANCE = 0.2
 MIN_EDGE_PIXELS = 40
 #: Percentile of the per-edge-pixel estimates taken as the photo's blur (the sharpest edges).
 SHARPEST_PERCENTILE = 2.0
+#: Change of chromaticity (red or green share of R + G + B) across a step between surfaces.
+MIN_EDGE_TINT = 0.03
 
 
-def blur_sigma_px(grey: np.ndarray, largest_sigma_px: float) -> float | None:
+def blur_sigma_px(
+    grey: np.ndarray, largest_sigma_px: float, tint: np.ndarray | None = None
+) -> float | None:
     """The photo's blur as a Gaussian sigma in pixels, from the sharpest strong edges of
     ``grey`` (float luminance in 0..1); None where there are too few strong edges to tell.
 
     Blur larger than ``largest_sigma_px`` is reported as at least that (the window the step
-    height is read over is sized for it).
+    height is read over is sized for it). With ``tint`` (float32 ``(height, width, 2)``
+    chromaticity), only edges across which the tint changes by :data:`MIN_EDGE_TINT` count:
+    steps between surfaces (the body's outline, a waistband); shading changes brightness
+    alone, and a soft valley in it (the gluteal cleft, a dimple) is no step.
     """
     # A light smoothing of known width keeps pixel noise from reading as steep edges; it is
     # taken out again at the end (Gaussian widths add in quadrature).
@@ -58,6 +65,9 @@ def blur_sigma_px(grey: np.ndarray, largest_sigma_px: float) -> float | None:
     )
     widths = contrast / (np.maximum(gradient, 1e-6) * np.sqrt(2.0 * np.pi))
     edges = ridge & centred & (contrast >= MIN_EDGE_CONTRAST) & (widths <= 2.0 * largest_sigma_px)
+    if tint is not None:
+        tint_change = (cv2.dilate(tint, window) - cv2.erode(tint, window)).max(axis=2)
+        edges &= tint_change >= MIN_EDGE_TINT
     if int(edges.sum()) < MIN_EDGE_PIXELS:
         return None
     measured = float(np.percentile(widths[edges], SHARPEST_PERCENTILE))

@@ -33,6 +33,24 @@ def test_a_sharp_step_measures_about_a_pixel():
     assert blur_sigma_px(_step_image(0.0), largest_sigma_px=10.0) < 1.2
 
 
+def test_only_steps_between_surfaces_count_when_the_tint_is_known():
+    # A sharp step from skin to a grey cloth, beside a soft valley in the skin's shading (a
+    # gluteal cleft: 0.4 deep, 5 px wide): without the tint the valley's walls read as a
+    # blurred step; with it they are shading and only the step is measured.
+    skin, cloth = np.array([0.42, 0.33]), np.array([1 / 3, 1 / 3])
+    grey = np.full((160, 160), 0.7, np.float32)
+    columns = np.arange(160)
+    grey -= 0.4 * np.exp(-((columns - 50) ** 2) / (2 * 5.0**2)).astype(np.float32)
+    tint = np.broadcast_to(skin, (160, 160, 2)).astype(np.float32).copy()
+    valley_only = grey + np.random.default_rng(2).normal(0.0, 0.01, grey.shape).astype(np.float32)
+    assert blur_sigma_px(valley_only, largest_sigma_px=10.0) > 3.0
+    assert blur_sigma_px(valley_only, largest_sigma_px=10.0, tint=tint) is None
+    grey[:, 120:] = 0.2
+    tint[:, 120:] = cloth
+    with_step = grey + np.random.default_rng(3).normal(0.0, 0.01, grey.shape).astype(np.float32)
+    assert blur_sigma_px(with_step, largest_sigma_px=10.0, tint=tint) < 1.2
+
+
 def test_no_estimate_without_strong_edges():
     flat = np.random.default_rng(1).normal(0.5, 0.02, (120, 120)).astype(np.float32)
     assert blur_sigma_px(flat, largest_sigma_px=5.0) is None
