@@ -109,7 +109,7 @@ class SceneParams:
     blur: float
     noise: float
     jpeg_quality: int
-    #: False renders the body without briefs or shorts (nude, or underwear the colour of skin).
+    #: False renders the body without briefs or shorts (with ``wears_top`` False: nude).
     wears_bottom: bool = True
 
     @property
