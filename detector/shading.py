@@ -66,6 +66,13 @@ NOISE_SAMPLES = 1024
 #: Skin colour reference: the top fraction of the region's rows, the chroma distance (YCrCb
 #: units) a pixel may have from it, and the fewest reference pixels that make a reference.
 SKIN_REFERENCE_ROWS = 0.25
+#: A garment's edge: a change of log luminance over two crop pixels beyond what shading makes
+#: (a dimple's wall changes it by about 0.03 per pixel), across this share of a row's skin,
+#: within this many rows, in this lowest share of the region's rows.
+GARMENT_EDGE_STEP = 0.24
+GARMENT_EDGE_SHARE = 0.5
+GARMENT_EDGE_BAND = 5
+GARMENT_EDGE_ROWS = 0.45
 SKIN_CHROMA_TOLERANCE = 12.0
 MIN_REFERENCE_PIXELS = 200
 
@@ -674,10 +681,10 @@ def local_maxima(
 def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     """Normalise the region's shading and find indentation candidates under every light;
     marks on the skin carry no shading."""
-    usable = crop.usable
+    log_lum = log_luminance(crop.grey)
+    usable = above_garment_edge(log_lum, crop.usable)
     # The rim: about 2 photo pixels (optics, JPEG's half-resolution chroma), in crop pixels.
     margin = 1 + int(np.ceil(MARK_RIM_PHOTO_PX / crop.photo_px_per_pixel))
-    log_lum = log_luminance(crop.grey)
     trend = colour_trend(crop.chroma, log_lum, usable, crop.scale)
     marks = skin_marks(crop.chroma, crop.grey, usable, trend, margin)
     unmarked = usable & ~marks
@@ -687,6 +694,27 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     lum_trend = skin_trend(log_lum, unmarked, crop.scale) if marks.any() else trend[..., 2]
     shading = np.where(unmarked, log_lum - lum_trend, 0.0).astype(np.float32)
     return find_candidates(crop, shading, marks)
+
+
+def above_garment_edge(log_lum: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """``usable`` less the rows below the edge of briefs the colour of skin: they pass the
+    colour test, but their edge, a step in brightness across the lower part of the region
+    that shading cannot make, would be read as shading. Such an edge crosses at least
+    :data:`GARMENT_EDGE_SHARE` of a row's skin within :data:`GARMENT_EDGE_BAND` rows, in the
+    lowest :data:`GARMENT_EDGE_ROWS` of the region (a band of a bra lies higher)."""
+    step = np.zeros_like(usable)
+    jump = np.abs(log_lum[2:] - log_lum[:-2]) > GARMENT_EDGE_STEP
+    step[1:-1] = jump & usable[2:] & usable[:-2]
+    # A band of rows: the edge is seldom exactly level.
+    crossed = cv2.dilate(step.astype(np.uint8), np.ones((GARMENT_EDGE_BAND, 1), np.uint8))
+    share = crossed.sum(axis=1) / np.maximum(usable.sum(axis=1), 1)
+    first = round((1.0 - GARMENT_EDGE_ROWS) * usable.shape[0])
+    edges = np.nonzero(share[first:] >= GARMENT_EDGE_SHARE)[0]
+    if edges.size == 0:
+        return usable
+    kept = usable.copy()
+    kept[first + int(edges[0]) :] = False
+    return kept
 
 
 def find_candidates(

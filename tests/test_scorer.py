@@ -10,7 +10,13 @@ from procedural import shaded_back
 
 from detector import anatomy
 from detector.pairing import best_pair
-from detector.shading import LIGHT_HYPOTHESES, extract_region, indentation_candidates
+from detector.shading import (
+    LIGHT_HYPOTHESES,
+    above_garment_edge,
+    extract_region,
+    indentation_candidates,
+    log_luminance,
+)
 
 
 def _judge(back):
@@ -321,3 +327,35 @@ def test_holes_are_filled_as_scipy_fills_them():
     ring[3, 3] = False
     filled = filled_holes(ring)
     assert filled[3, 3] and filled[1:6, 1:6].all() and not filled[0, 0]
+
+
+def _briefs_like_skin(back, gain: float) -> np.ndarray:
+    """The back wearing briefs the colour of its skin (same tint, ``gain`` x as bright) from
+    0.3 hip widths above the hip line down."""
+    rgb = back.rgb.astype(np.float32)
+    rgb[int(back.frame.to_image(0.0, 0.3)[1]) :] *= gain
+    return np.clip(rgb, 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("gain", [1.4, 0.7])
+def test_skin_beyond_the_edge_of_skin_coloured_briefs_is_not_read(gain):
+    back = shaded_back(4.0, seed=3)
+    crop = extract_region(_briefs_like_skin(back, gain), back.frame, None)
+    kept = above_garment_edge(log_luminance(crop.grey), crop.usable)
+    # The crop is upright at crop.scale pixels per hip width: the edge's row is known.
+    edge = round((crop.extent.above - 0.3) * crop.scale)
+    assert edge - 4 <= np.nonzero(kept.any(axis=1))[0].max() + 1 <= edge + 3
+    assert np.array_equal(kept[: edge - 4], crop.usable[: edge - 4])
+    # Without the briefs, all the skin is read.
+    plain = extract_region(back.rgb, back.frame, None)
+    assert np.array_equal(above_garment_edge(log_luminance(plain.grey), plain.usable), plain.usable)
+
+
+@pytest.mark.parametrize("elevation", [30.0, 60.0, 85.0])
+def test_shading_alone_makes_no_garment_edge(elevation):
+    # Deep dimples under light from the front to grazing from above: no step that shading
+    # cannot make, so all the skin is read.
+    back = shaded_back(8.0, light_elevation_deg=elevation, seed=4)
+    crop = extract_region(back.rgb, back.frame, None)
+    kept = above_garment_edge(log_luminance(crop.grey), crop.usable)
+    assert np.array_equal(kept, crop.usable)
