@@ -179,3 +179,16 @@ def test_a_nude_render_shows_skin_where_the_clothed_one_shows_its_briefs() -> No
         tint = patch / patch.sum(axis=1, keepdims=True)  # shading changes brightness, not tint
         distance = np.abs(tint - skin / skin.sum()).sum(axis=1).mean()
         assert (distance < 0.05) == is_skin
+
+
+def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
+    from dataclasses import replace
+
+    import render
+
+    clothed = render.plan(12, 3, ["closeup", "full_body"])
+    nude = render.plan(12, 3, ["closeup", "full_body"], nude=True)
+    assert [name for name, _ in nude] == [name for name, _ in clothed]
+    for (_, dressed), (_, bare) in zip(clothed, nude, strict=True):
+        assert dressed.wears_bottom and not bare.wears_bottom and not bare.wears_top
+        assert replace(dressed, wears_bottom=False, wears_top=False) == bare
