@@ -66,6 +66,8 @@ NOISE_SAMPLES = 1024
 #: Skin colour reference: the top fraction of the region's rows, the chroma distance (YCrCb
 #: units) a pixel may have from it, and the fewest reference pixels that make a reference.
 SKIN_REFERENCE_ROWS = 0.25
+SKIN_CHROMA_TOLERANCE = 12.0
+MIN_REFERENCE_PIXELS = 200
 #: A garment's edge: a change of log luminance over two crop pixels beyond what shading makes
 #: (a dimple's wall changes it by about 0.03 per pixel), across this share of a row's skin,
 #: within this many rows, in this lowest share of the region's rows.
@@ -73,8 +75,6 @@ GARMENT_EDGE_STEP = 0.24
 GARMENT_EDGE_SHARE = 0.5
 GARMENT_EDGE_BAND = 5
 GARMENT_EDGE_ROWS = 0.45
-SKIN_CHROMA_TOLERANCE = 12.0
-MIN_REFERENCE_PIXELS = 200
 
 #: How far (in template sigmas) the match is compared, sideways and up and down, to tell a
 #: closed pit from a band that matches the template all along it (the shading where the lower
