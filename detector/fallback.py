@@ -94,7 +94,7 @@ class BackEstimate:
 
     frame: BodyFrame
     extent: RegionExtent
-    open_bottom: bool = False
+    open_bottom: bool
 
     @property
     def width(self) -> float:
