@@ -64,7 +64,8 @@ MIN_CANDIDATE_SNR = 1.0
 NOISE_SAMPLES = 1024
 
 #: Skin colour reference: the top fraction of the region's rows, the chroma distance (YCrCb
-#: units) a pixel may have from it, and the fewest reference pixels that make a reference.
+#: units) a pixel may have from it (a brighter pixel: from its chroma shaded to the pixel's
+#: luma), and the fewest reference pixels that make a reference.
 SKIN_REFERENCE_ROWS = 0.25
 SKIN_CHROMA_TOLERANCE = 12.0
 MIN_REFERENCE_PIXELS = 200
@@ -309,9 +310,19 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     skin = (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
     top = skin[: round(reference_rows * skin.shape[0])]
     if top.sum() >= MIN_REFERENCE_PIXELS:
-        chroma = ycrcb[: top.shape[0]][top][:, 1:].astype(np.float32)
-        reference = np.median(chroma, axis=0)
-        distance = np.hypot(cr - reference[0], cb - reference[1])
+        chroma = ycrcb[..., 1:].astype(np.float32)
+        reference = np.median(chroma[: top.shape[0]][top], axis=0)
+        # Shading scales R, G and B alike (also after the sRGB curve), and so the luma and
+        # the chroma's offsets from grey: lit skin below a reference in shadow shows the
+        # reference's chroma shaded to its own luma. Only brighter pixels are compared so:
+        # in darker ones JPEG's chroma noise and the shadows beside garments pass too easily.
+        reference_luma = float(np.median(luma[: top.shape[0]][top]))
+        per_luma = (reference - 128.0) / max(reference_luma, 1.0)
+        brighter = np.maximum(luma, reference_luma)[..., None].astype(np.float32)
+        distance = np.minimum(
+            np.linalg.norm(chroma - reference, axis=-1),
+            np.linalg.norm(chroma - (128.0 + brighter * per_luma), axis=-1),
+        )
         skin &= distance <= SKIN_CHROMA_TOLERANCE
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     mask = skin.astype(np.uint8)

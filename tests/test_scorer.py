@@ -359,3 +359,31 @@ def test_shading_alone_makes_no_garment_edge(elevation):
     crop = extract_region(back.rgb, back.frame, None)
     kept = above_garment_edge(log_luminance(crop.grey), crop.usable)
     assert np.array_equal(kept, crop.usable)
+
+
+def test_lit_skin_below_a_skin_reference_in_shadow_is_skin_and_tan_cloth_is_not():
+    """The skin reference is the crop's top rows, which a cast shadow (an arm, a bra band)
+    may darken. Shading scales the chroma's offsets from grey with the luma, so lit skin of
+    the same colour below is still skin; tan cloth of about its chroma is not."""
+    from detector.shading import skin_pixels
+
+    lit = np.array([225, 160, 130])
+    rgb = np.zeros((60, 40, 3), np.uint8)
+    rgb[:20], rgb[20:40], rgb[40:] = np.round(0.4 * lit), lit, (200, 170, 120)
+    assert skin_pixels(rgb[40:]).all()  # the cloth passes the generic rule
+    skin = skin_pixels(rgb, reference_rows=0.25)
+    assert skin[:40].all()
+    assert not skin[40:].any()
+
+
+def test_dimples_below_a_shadow_across_the_back_are_found():
+    # A shadow over the top third of the region (the skin reference's rows), at 40 % of the
+    # light: the lit lower back around the dimples must still count as skin.
+    back = shaded_back(6.0, seed=0)
+    shadowed = back.rgb.astype(np.float32)
+    top = int(back.frame.to_image(0.0, anatomy.REGION_ABOVE_HIPS - 0.35)[1])
+    shadowed[:top] *= 0.4
+    back = dataclasses.replace(back, rgb=np.round(shadowed).astype(np.uint8))
+    crop, pair = _judge(back)
+    assert crop.usable[-round(0.6 * crop.scale) :].mean() > 0.9
+    _assert_found_near_truth(back, crop, pair, tolerance=0.1)
