@@ -8,6 +8,11 @@ Close-ups without clothing (the fallback's gluteal-cleft base line):
 
     python scripts/render.py --out bench/renders_nude --n 64 --seed 11 --framings closeup --nude
 
+Scenes outside the benchmark's ranges (``--variant``, see VARIANTS), e.g. soft light:
+
+    python scripts/render.py --out bench/st_soft --n 48 --seed 21 --framings full_body,closeup \
+        --variant soft
+
 Committed samples:
 
     python scripts/render.py --samples sample_images
@@ -52,6 +57,13 @@ SAMPLES: list[tuple[str, str, float, int, dict]] = [
     ("closeup_nude_none", "closeup", 0.0, 9110, {"wears_bottom": False, "wears_top": False}),
 ]
 SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
+#: Scenes outside the benchmark's ranges, to see how the detector holds up beyond what it was
+#: tuned on: ``soft`` light (ambient 55-80 % instead of 10-50 %), ``wide`` dimples (radius
+#: 20-26 mm instead of 10-20), ``small`` ones (7-10 mm) and ``hires`` photos (2-3 x the
+#: pixels on each side, the same field of view).
+VARIANTS = ("soft", "wide", "small", "hires")
+#: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
+VARIANT_SEED_OFFSET = 1000
 SAMPLE_JPEG_QUALITY = 85
 
 
@@ -71,10 +83,11 @@ def allocate(n: int, shares: dict[str, float]) -> dict[str, int]:
 
 
 def plan(
-    n: int, seed: int, framings: list[str], nude: bool = False
+    n: int, seed: int, framings: list[str], nude: bool = False, variant: str | None = None
 ) -> list[tuple[str, SceneParams]]:
     """Deterministic list of (file name, scene) for a dataset of n images (``nude``: without
-    briefs, shorts or bra; the scenes are otherwise those of the same seed)."""
+    briefs, shorts or bra; ``variant``: one of :data:`VARIANTS`; the scenes are otherwise
+    those of the same seed)."""
     rng = np.random.default_rng(seed)
     counts = allocate(n, {f: FRAMING_SHARE[f] for f in framings})
     order = np.array([f for f in framings for _ in range(counts[f])])
@@ -91,7 +104,30 @@ def plan(
         if nude:
             scene = replace(scene, wears_bottom=False, wears_top=False)
         jobs.append((f"r{i:05d}.jpg", scene))
+    if variant is not None:
+        varied = np.random.default_rng(seed + VARIANT_SEED_OFFSET)
+        jobs = [(name, vary(scene, variant, varied)) for name, scene in jobs]
     return jobs
+
+
+def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> SceneParams:
+    """``scene`` moved outside the benchmark's ranges as ``variant`` (:data:`VARIANTS`) says."""
+    if variant == "soft":
+        return replace(scene, ambient=float(rng.uniform(0.55, 0.8)))
+    if variant == "hires":
+        factor = float(rng.uniform(2.0, 3.0))
+        return replace(
+            scene, width=round(scene.width * factor), height=round(scene.height * factor)
+        )
+    if variant in ("wide", "small"):
+        radius = float(rng.uniform(20, 26) if variant == "wide" else rng.uniform(7, 10))
+        other = radius * float(rng.uniform(0.9, 1.1))
+        return replace(
+            scene,
+            left=replace(scene.left, radius_mm=radius),
+            right=replace(scene.right, radius_mm=other),
+        )
+    raise ValueError(f"unknown variant {variant!r} (one of {', '.join(VARIANTS)})")
 
 
 def sample_jobs() -> list[tuple[str, SceneParams]]:
@@ -155,6 +191,7 @@ def main(argv: list[str] | None = None) -> None:
         help="comma-separated subset of " + ",".join(FRAMINGS),
     )
     ap.add_argument("--nude", action="store_true", help="render without clothing")
+    ap.add_argument("--variant", choices=VARIANTS, help="scenes outside the benchmark's ranges")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument(
         "--samples", type=Path, help="write the curated sample images to this folder instead"
@@ -169,7 +206,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = set(framings) - set(FRAMINGS)
     if unknown:
         ap.error(f"unknown framings: {sorted(unknown)}")
-    run(plan(args.n, args.seed, framings, args.nude), args.out, args.workers)
+    run(plan(args.n, args.seed, framings, args.nude, args.variant), args.out, args.workers)
 
 
 if __name__ == "__main__":

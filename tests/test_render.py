@@ -192,3 +192,28 @@ def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
     for (_, dressed), (_, bare) in zip(clothed, nude, strict=True):
         assert dressed.wears_bottom and not bare.wears_bottom and not bare.wears_top
         assert replace(dressed, wears_bottom=False, wears_top=False) == bare
+
+
+@pytest.mark.parametrize("variant", ["soft", "wide", "small", "hires"])
+def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
+    import render
+
+    plain = render.plan(12, 3, ["closeup", "full_body"])
+    varied = render.plan(12, 3, ["closeup", "full_body"], variant=variant)
+    changed = {
+        "soft": {"ambient"},
+        "wide": {"left", "right"},
+        "small": {"left", "right"},
+        "hires": {"width", "height"},
+    }[variant]
+    for (_, before), (_, after) in zip(plain, varied, strict=True):
+        differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
+        assert differs == changed
+        if variant == "soft":
+            assert 0.55 <= after.ambient <= 0.8
+        elif variant == "hires":
+            assert 2.0 <= after.height / before.height <= 3.0
+        else:
+            low, high = (20.0, 26.0 * 1.1) if variant == "wide" else (7.0, 10.0 * 1.1)
+            assert low * 0.9 <= after.right.radius_mm <= high
+            assert low <= after.left.radius_mm <= high / 1.1
