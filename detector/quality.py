@@ -78,6 +78,12 @@ def blur_sigma_px(
 #: brightness that 99 % of a monochrome photo's pixels stay within: JPEG's rounding moves
 #: them by a level or two.
 MONOCHROME_CHROMA_SPREAD = 3
+#: A toning gives every brightness one tint of the same hue (sepia, cyanotype); where the
+#: typical tints of brightness bands that each hold MIN_TONE_BAND_SHARE of the pixels differ
+#: in hue by more than this, they are different materials in colour (a bare back that fills
+#: the frame above dark purple shorts: 62 degrees between them), not a toned photo.
+MAX_TONE_HUE_RANGE_DEG = 45.0
+MIN_TONE_BAND_SHARE = 0.01
 #: Pixels looked at to judge a photo's colours (every few of a large photo).
 MONOCHROME_SAMPLE_PIXELS = 50_000
 #: Spread of brightness (levels between the 5th and 95th percentiles) below which an image is
@@ -152,12 +158,31 @@ def is_monochrome(rgb: np.ndarray) -> bool:
     band_of_level = np.arange(256) * MONOCHROME_LUMA_BANDS // 256
     band = band_of_level.astype(np.uint16)[luma]
     spread = np.zeros_like(luma)
+    tints = []
     for chroma in (red, blue):
         # Median chroma of each brightness band, from the band's histogram.
         counts = np.bincount((band * 256 + chroma).ravel(), minlength=256 * MONOCHROME_LUMA_BANDS)
         cumulative = counts.reshape(MONOCHROME_LUMA_BANDS, 256).cumsum(axis=1)
         median = (cumulative < (cumulative[:, -1:] + 1) // 2).sum(axis=1)
+        tints.append(median - 128)
         typical = median[band_of_level].astype(np.uint8)  # each brightness level's chroma
         # Saturating at 255 changes no answer: the limit is a few levels.
         spread = cv2.add(spread, cv2.absdiff(chroma, cv2.LUT(luma, typical)))
+    band_share = cumulative[:, -1] / luma.size
+    if _tint_hue_range_deg(np.array(tints).T, band_share) > MAX_TONE_HUE_RANGE_DEG:
+        return False
     return level_percentiles(spread.ravel(), (99,))[0] <= MONOCHROME_CHROMA_SPREAD
+
+
+def _tint_hue_range_deg(tints: np.ndarray, band_share: np.ndarray) -> float:
+    """The range of hues (degrees around grey in the Cr-Cb plane) over the brightness bands
+    whose typical tint ``(bands, 2)`` is coloured and that hold at least
+    :data:`MIN_TONE_BAND_SHARE` of the pixels; 0 with fewer than two such bands."""
+    coloured = (np.abs(tints).sum(axis=1) >= COLOURED_PIXEL_CHROMA) & (
+        band_share >= MIN_TONE_BAND_SHARE
+    )
+    hues = np.arctan2(tints[coloured, 1], tints[coloured, 0])
+    if hues.size < 2:
+        return 0.0
+    apart = np.abs(np.angle(np.exp(1j * (hues[:, None] - hues[None, :]))))
+    return float(np.degrees(apart.max()))

@@ -102,6 +102,20 @@ def test_black_and_white_and_sepia_photos_are_monochrome():
     assert not is_monochrome(np.full((200, 200, 3), (200, 150, 120), np.uint8))
 
 
+def test_a_frame_of_one_skin_tint_above_clothing_of_another_hue_is_in_colour():
+    """A close-up filled by a bare back (one tint, shaded) above dark shorts: each brightness
+    has one tint, as in a toned photo, but the tints differ in hue, so these are materials
+    in colour. Toned the same way, the photo is monochrome."""
+    from detector.quality import is_monochrome
+
+    shading = np.linspace(0.75, 1.0, 400, dtype=np.float32)[:, None, None]
+    rgb = np.broadcast_to(shading * np.array([235, 175, 140], np.float32), (400, 300, 3)).copy()
+    rgb[340:] = (70, 45, 80)  # dark purple shorts
+    rgb = np.round(rgb).astype(np.uint8)
+    assert not is_monochrome(rgb)
+    assert is_monochrome(_toned(rgb, (1.07, 0.95, 0.8)))
+
+
 def test_a_monochrome_back_is_not_judged(detector):
     """Without colour, clothing passes for bare skin and its folds for shading (on grey copies
     of the real photos, 12 covered backs were claimed to show dimples): say so instead."""
