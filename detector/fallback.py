@@ -2,7 +2,7 @@
 
 MediaPipe's pose detector anchors on the face, so photos without a head get no pose, or (cut
 at the shoulders and the thighs) a skeleton on the upper back. Here the back itself is found
-instead, on the assumption people make such photos upright:
+instead, on the assumption people make such photos upright or nearly so:
 
 1. skin: the largest skin-coloured component of the photo (YCrCb rule), at most 512 px wide,
    with bands across the back (a bra, straps) bridged so that they do not split it; where it
@@ -11,7 +11,9 @@ instead, on the assumption people make such photos upright:
 2. the skin must form one solid shape (not, say, beige pavement around a crowd);
 3. the torso in each row: the skin run through the component's median column, which leaves
    out arms that hang apart from the body;
-4. midline: the median centre of those runs; scale: the median run width over the torso's
+4. tilt (a close-up taken with the phone askew): the turn, up to 20 degrees, that makes the
+   torso's outline most nearly mirror-symmetric; midline: the median centre of the runs,
+   along that tilt; scale: the median run width (across the tilt) over the torso's
    lowest rows (the waist, not the shoulders) is the width of the back, about 1.6 hip widths
    (waist about 30 cm, MediaPipe's hip landmarks about 19 cm apart); when the back is wider
    than the photo the photo's width is used, a lower bound;
@@ -68,6 +70,13 @@ SKIN_CHROMA_RADIUS = 12.0
 MIN_BACKGROUND_SKIN = 0.05
 #: The longest region searched, in hip widths.
 MAX_REGION_HEIGHT = 3.0
+#: A photo held askew tilts the back: the tilt is searched up to MAX_TILT_DEG in steps of
+#: TILT_COARSE_STEP_DEG, then of a degree, on the torso's outline reduced to TILT_MASK_WIDTH
+#: columns, and counts from MIN_TILT_DEG.
+MAX_TILT_DEG = 20.0
+TILT_COARSE_STEP_DEG = 4.0
+TILT_MASK_WIDTH = 64
+MIN_TILT_DEG = 2.0
 #: The gluteal cleft, in hip widths and in units of the valley measure's noise: the shading at
 #: the midline is compared with CLEFT_WALL_OFFSET to either side, within CLEFT_HALF_BAND of
 #: the midline, averaged over CLEFT_SMOOTHING of height. A cleft starts within
@@ -102,8 +111,12 @@ class BackEstimate:
         return self.frame.hip_width / HIP_WIDTH_PER_BACK_WIDTH
 
 
-def find_back(rgb: np.ndarray) -> BackEstimate | None:
-    """Estimate the midline and scale of an upright bare back; None when there is none."""
+def find_back(rgb: np.ndarray, upright: bool = False) -> BackEstimate | None:
+    """Estimate the midline and scale of a bare back, and its tilt unless ``upright``; None
+    when there is none. A torso from the shoulders to the thighs is best taken as upright:
+    arms join its outline at the shoulders, and on the renders so cut a searched tilt moved
+    more pairs away from the dimples than onto them (AUC 0.778 -> 0.774, accuracy 0.729 ->
+    0.708), while close-ups turned by 10 degrees gained (0.919 -> 0.941, 0.84 -> 0.90)."""
     width = rgb.shape[1]
     scale = min(1.0, ANALYSIS_WIDTH / width)
     small = rgb
@@ -121,22 +134,29 @@ def find_back(rgb: np.ndarray) -> BackEstimate | None:
     if torso is None:
         return None
     rows, left, right = torso
-    midline_x = float(np.median((left + right) / 2.0)) / scale
-    widths = (right - left + 1).astype(np.float64)
+    tilt = 0.0 if upright else np.radians(_tilt_deg(rows, left, right, skin.shape))
+    cos, sin = float(np.cos(tilt)), float(np.sin(tilt))
+    bottom_row = rows.max() + 1
+    # The midline where it meets the bottom of the torso: the median centre of the rows,
+    # moved along the tilt from the median row.
+    centre = np.median((left + right) / 2.0) - sin / cos * (bottom_row - np.median(rows))
+    midline_x = float(centre) / scale
+    # Rows cross a tilted torso obliquely.
+    widths = (right - left + 1).astype(np.float64) * cos
     # The waist, not the shoulders: the rows of the lower part of the torso.
     waist = widths[rows >= rows.max() - WAIST_ROWS * np.median(widths)]
     back_width = float(np.median(waist)) / scale
     hip_width = HIP_WIDTH_PER_BACK_WIDTH * min(back_width, width)
     if hip_width < 1.0:
         return None
-    top, bottom = float(rows.min()) / scale, float(rows.max() + 1) / scale
+    top, bottom = float(rows.min()) / scale, float(bottom_row) / scale
     frame = BodyFrame(
         origin=np.array([midline_x, bottom]),
-        up=np.array([0.0, -1.0]),
-        left=np.array([-1.0, 0.0]),  # an upright back view: the person's left is image left
+        up=np.array([sin, -cos]),
+        left=np.array([-cos, -sin]),  # a back view: the person's left is on the image's left
         hip_width=hip_width,
     )
-    above = min((bottom - top) / hip_width, MAX_REGION_HEIGHT)
+    above = min((bottom - top) * cos / hip_width, MAX_REGION_HEIGHT)
     return BackEstimate(
         frame=frame,
         extent=RegionExtent(below=0.0, above=above),
@@ -206,6 +226,60 @@ def _torso(skin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
     if rows.size < 0.2 * body.shape[0]:
         return None
     return rows, *_runs_around(body[rows], column)
+
+
+def _tilt_deg(
+    rows: np.ndarray, left: np.ndarray, right: np.ndarray, shape: tuple[int, ...]
+) -> float:
+    """How far the torso leans (degrees, the image's y axis pointing down): the turn that makes
+    its outline most nearly mirror-symmetric (:func:`_symmetry_tilt_deg`), 0 below
+    :data:`MIN_TILT_DEG`. A back that fills the frame shows little of its outline but its
+    bottom edge; requiring its sides in view (both ends of 30 % of its rows inside the
+    photo) turned fewer close-ups right (AUC of close-ups turned by 10 degrees 0.941 ->
+    0.932), and a waistband's edge, often curved, gave the tilt no better."""
+    tilt = _symmetry_tilt_deg(rows, left, right, shape)
+    return tilt if abs(tilt) >= MIN_TILT_DEG else 0.0
+
+
+def _symmetry_tilt_deg(
+    rows: np.ndarray, left: np.ndarray, right: np.ndarray, shape: tuple[int, ...]
+) -> float:
+    """The turn, in degrees, that makes the torso's outline most nearly mirror-symmetric. The
+    outline, reduced to :data:`TILT_MASK_WIDTH` columns, is turned by angles up to
+    :data:`MAX_TILT_DEG`, in steps of :data:`TILT_COARSE_STEP_DEG`, then of a degree; its
+    symmetry is how much its rows' runs overlap their mirror images about the best vertical
+    axis (an arm touching one side of the body costs a little at any angle)."""
+    columns = np.arange(shape[1])
+    runs = ((columns >= left[:, None]) & (columns <= right[:, None])).astype(np.float32)
+    torso = np.zeros(shape[:2], np.float32)
+    torso[rows] = runs
+    factor = TILT_MASK_WIDTH / shape[1]
+    small = area_resized(torso, (TILT_MASK_WIDTH, max(1, round(shape[0] * factor))))
+    side = int(np.ceil(np.hypot(*small.shape))) + 2  # room to turn it without cutting it
+    canvas = np.zeros((side, side), np.float32)
+    top, first = (side - small.shape[0]) // 2, (side - small.shape[1]) // 2
+    canvas[top : top + small.shape[0], first : first + small.shape[1]] = small
+
+    axes = np.arange(0.0, side, 0.5)
+
+    def symmetry(angle: float) -> float:
+        turn = cv2.getRotationMatrix2D((side / 2, side / 2), angle, 1.0)
+        turned = cv2.warpAffine(canvas, turn, (side, side), flags=cv2.INTER_LINEAR) > 0.5
+        turned = turned[turned.any(axis=1)]
+        first = turned.argmax(axis=1)
+        last = side - 1 - turned[:, ::-1].argmax(axis=1)
+        # A row's run [first, last] overlaps its mirror image about the axis x = a by its
+        # width less twice the axis's distance from its centre.
+        centre, width = (first + last) / 2.0, (last - first + 1).astype(np.float64)
+        overlap = width[:, None] - 2.0 * np.abs(axes[None, :] - centre[:, None])
+        return float(np.maximum(overlap, 0.0).sum(axis=0).max())
+
+    # Coarse steps, then single degrees around the best.
+    coarse = np.arange(-MAX_TILT_DEG, MAX_TILT_DEG + 1e-9, TILT_COARSE_STEP_DEG)
+    best = float(coarse[int(np.argmax([symmetry(a) for a in coarse]))])
+    fine = best + np.arange(1 - TILT_COARSE_STEP_DEG, TILT_COARSE_STEP_DEG)
+    fine = fine[np.abs(fine) <= MAX_TILT_DEG]
+    return float(fine[int(np.argmax([symmetry(a) for a in fine]))])
 
 
 def _meets_a_side(left: np.ndarray, right: np.ndarray, width: int) -> bool:

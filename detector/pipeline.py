@@ -212,7 +212,7 @@ class Detector:
             # No head and (below) no legs: the pose model, which anchors on the face, then
             # places a skeleton on the upper back; the bare back itself is the better guide.
             # Clothing over the pose's zone still means a covered back.
-            back = find_back(rgb)
+            back = find_back(rgb, upright=True)
             if back is not None and _is_torso(back, person, rgb.shape):
                 return _judge_back(rgb, back, base)
         problem = problem or _quality_problem(rgb, frame, geometry)

@@ -183,3 +183,27 @@ def test_the_gluteal_cleft_top_is_found_where_a_groove_rises_from_the_bottom(gro
     else:
         # The groove fades out over its last 10 mm (0.06 hip widths).
         assert found == pytest.approx(top_mm / anatomy.HIP_WIDTH_MM, abs=0.04)
+
+
+@pytest.mark.parametrize("degrees", [-12.0, 12.0])
+@pytest.mark.parametrize("seed", [0, 3])
+def test_a_close_up_taken_askew_is_judged_along_its_tilt(detector, seed, degrees):
+    # A bare back with its sides in view, turned as by a phone held askew: the fallback reads
+    # the tilt from the symmetry of the torso's outline. Taken as upright, such a pair is not
+    # level, and the pairing's level prior (0.1 hip widths) may prefer another.
+    import cv2
+
+    back = shaded_back(6.0, seed=seed)
+    rgb = np.full((600, 600, 3), (40, 90, 60), np.uint8)  # green backdrop
+    rgb[60:540, 60:540] = back.rgb
+    turn = cv2.getRotationMatrix2D((300, 300), degrees, 1.0)
+    turned = cv2.warpAffine(rgb, turn, (600, 600), borderValue=(40, 90, 60))
+    found = find_back(turned)
+    leaning = np.degrees(np.arctan2(found.frame.up[0], -found.frame.up[1]))
+    assert leaning == pytest.approx(-degrees, abs=3.0)
+    report = detector.detect(turned)
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    truth = {side: turn @ [*(xy + 60), 1.0] for side, xy in back.dimples.items()}
+    spacing = np.hypot(*(truth["left"] - truth["right"]))
+    for dimple in report.dimples:
+        assert np.hypot(*(np.array([dimple.x, dimple.y]) - truth[dimple.side])) <= 0.1 * spacing
