@@ -168,7 +168,7 @@ def is_monochrome(rgb: np.ndarray) -> bool:
         typical = median[band_of_level].astype(np.uint8)  # each brightness level's chroma
         # Saturating at 255 changes no answer: the limit is a few levels.
         spread = cv2.add(spread, cv2.absdiff(chroma, cv2.LUT(luma, typical)))
-    band_share = cumulative[:, -1] / luma.size
+    band_share = np.bincount(band.ravel(), minlength=MONOCHROME_LUMA_BANDS) / luma.size
     if _tint_hue_range_deg(np.array(tints).T, band_share) > MAX_TONE_HUE_RANGE_DEG:
         return False
     return level_percentiles(spread.ravel(), (99,))[0] <= MONOCHROME_CHROMA_SPREAD
