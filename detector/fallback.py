@@ -257,9 +257,8 @@ def _symmetry_tilt_deg(
     small = area_resized(torso, (TILT_MASK_WIDTH, max(1, round(shape[0] * factor))))
     side = int(np.ceil(np.hypot(*small.shape))) + 2  # room to turn it without cutting it
     canvas = np.zeros((side, side), np.float32)
-    top, first = (side - small.shape[0]) // 2, (side - small.shape[1]) // 2
-    canvas[top : top + small.shape[0], first : first + small.shape[1]] = small
-
+    row0, col0 = (side - small.shape[0]) // 2, (side - small.shape[1]) // 2
+    canvas[row0 : row0 + small.shape[0], col0 : col0 + small.shape[1]] = small
     axes = np.arange(0.0, side, 0.5)
 
     def symmetry(angle: float) -> float:
