@@ -231,24 +231,17 @@ def _torso(skin: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None
 def _tilt_deg(
     rows: np.ndarray, left: np.ndarray, right: np.ndarray, shape: tuple[int, ...]
 ) -> float:
-    """How far the torso leans (degrees, the image's y axis pointing down): the turn that makes
-    its outline most nearly mirror-symmetric (:func:`_symmetry_tilt_deg`), 0 below
-    :data:`MIN_TILT_DEG`. A back that fills the frame shows little of its outline but its
-    bottom edge; requiring its sides in view (both ends of 30 % of its rows inside the
-    photo) turned fewer close-ups right (AUC of close-ups turned by 10 degrees 0.941 ->
-    0.932), and a waistband's edge, often curved, gave the tilt no better."""
-    tilt = _symmetry_tilt_deg(rows, left, right, shape)
-    return tilt if abs(tilt) >= MIN_TILT_DEG else 0.0
-
-
-def _symmetry_tilt_deg(
-    rows: np.ndarray, left: np.ndarray, right: np.ndarray, shape: tuple[int, ...]
-) -> float:
-    """The turn, in degrees, that makes the torso's outline most nearly mirror-symmetric. The
+    """How far the torso leans (degrees, the image's y axis pointing down; 0 below
+    :data:`MIN_TILT_DEG`): the turn that makes its outline most nearly mirror-symmetric. The
     outline, reduced to :data:`TILT_MASK_WIDTH` columns, is turned by angles up to
     :data:`MAX_TILT_DEG`, in steps of :data:`TILT_COARSE_STEP_DEG`, then of a degree; its
     symmetry is how much its rows' runs overlap their mirror images about the best vertical
-    axis (an arm touching one side of the body costs a little at any angle)."""
+    axis (an arm touching one side of the body costs a little at any angle).
+
+    A back that fills the frame shows little of its outline but its bottom edge; requiring
+    its sides in view (both ends of 30 % of its rows inside the photo) turned fewer close-ups
+    right (AUC of close-ups turned by 10 degrees 0.941 -> 0.932), and a waistband's edge,
+    often curved, gave the tilt no better."""
     columns = np.arange(shape[1])
     runs = ((columns >= left[:, None]) & (columns <= right[:, None])).astype(np.float32)
     torso = np.zeros(shape[:2], np.float32)
@@ -278,7 +271,8 @@ def _symmetry_tilt_deg(
     best = float(coarse[int(np.argmax([symmetry(a) for a in coarse]))])
     fine = best + np.arange(1 - TILT_COARSE_STEP_DEG, TILT_COARSE_STEP_DEG)
     fine = fine[np.abs(fine) <= MAX_TILT_DEG]
-    return float(fine[int(np.argmax([symmetry(a) for a in fine]))])
+    tilt = float(fine[int(np.argmax([symmetry(a) for a in fine]))])
+    return tilt if abs(tilt) >= MIN_TILT_DEG else 0.0
 
 
 def _meets_a_side(left: np.ndarray, right: np.ndarray, width: int) -> bool:

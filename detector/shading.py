@@ -311,13 +311,13 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     top = skin[: round(reference_rows * skin.shape[0])]
     if top.sum() >= MIN_REFERENCE_PIXELS:
         chroma = ycrcb[..., 1:].astype(np.float32)
-        reference = np.median(chroma[: top.shape[0]][top], axis=0)
+        reference_luma, *reference = np.median(ycrcb[: top.shape[0]][top], axis=0)
+        reference = np.array(reference, np.float32)
         # Shading scales R, G and B alike (also after the sRGB curve), and so the luma and
         # the chroma's offsets from grey: lit skin below a reference in shadow shows the
         # reference's chroma shaded to its own luma. Only brighter pixels are compared so:
         # in darker ones JPEG's chroma noise and the shadows beside garments pass too easily.
-        reference_luma = float(np.median(luma[: top.shape[0]][top]))
-        per_luma = (reference - 128.0) / max(reference_luma, 1.0)
+        per_luma = (reference - 128.0) / max(float(reference_luma), 1.0)
         brighter = np.maximum(luma, reference_luma)[..., None].astype(np.float32)
         distance = np.minimum(
             np.linalg.norm(chroma - reference, axis=-1),

@@ -57,6 +57,7 @@ SAMPLES: list[tuple[str, str, float, int, dict]] = [
     ("closeup_nude_none", "closeup", 0.0, 9110, {"wears_bottom": False, "wears_top": False}),
 ]
 SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
+SAMPLE_JPEG_QUALITY = 85
 #: Scenes outside the benchmark's ranges, to see how the detector holds up beyond what it was
 #: tuned on: ``soft`` light (ambient 55-80 % instead of 10-50 %), ``wide`` dimples (radius
 #: 20-26 mm instead of 10-20), ``small`` ones (7-10 mm) and ``hires`` photos (2-3 x the
@@ -64,7 +65,6 @@ SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
 VARIANTS = ("soft", "wide", "small", "hires")
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
-SAMPLE_JPEG_QUALITY = 85
 
 
 def image_seed(seed: int, index: int) -> int:
