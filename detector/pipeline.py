@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 
-import cv2
 import numpy as np
 
 from detector import anatomy
@@ -466,9 +465,9 @@ def _too_blurred(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> bool:
     if min(size) < 8:
         return False
     patch = area_resized(rgb[y0:y1, x0:x1], size)
-    grey = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
     limit_px = MAX_BLUR_MM * frame.hip_width * scale / anatomy.HIP_WIDTH_MM
-    blur = blur_sigma_px(grey, 2.0 * limit_px + SHARP_EDGE_PX, tint=chromaticity(patch))
+    colour = patch.astype(np.float32) / 255.0
+    blur = blur_sigma_px(colour, 2.0 * limit_px + SHARP_EDGE_PX, tint=chromaticity(patch))
     return blur is not None and blur**2 - SHARP_EDGE_PX**2 > limit_px**2
 
 

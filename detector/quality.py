@@ -30,13 +30,24 @@ MIN_EDGE_PIXELS = 40
 SHARPEST_PERCENTILE = 2.0
 #: Change of chromaticity (red or green share of R + G + B) across a step between surfaces.
 MIN_EDGE_TINT = 0.03
+#: ... within this many multiples of the largest blur of interest of the edge: a tint change
+#: further away (the body's outline beside the shaded flank) does not make a shading edge a
+#: step between surfaces. On full-body renders without clothing, 3 (the step's window) let
+#: a sharp render's flank pass for a blurred outline.
+TINT_WINDOW_SIGMAS = 1.0
 
 
 def blur_sigma_px(
-    grey: np.ndarray, largest_sigma_px: float, tint: np.ndarray | None = None
+    image: np.ndarray, largest_sigma_px: float, tint: np.ndarray | None = None
 ) -> float | None:
     """The photo's blur as a Gaussian sigma in pixels, from the sharpest strong edges of
-    ``grey`` (float luminance in 0..1); None where there are too few strong edges to tell.
+    ``image`` (float in 0..1: luminance ``(height, width)`` or colour ``(height, width,
+    channels)``); None where there are too few strong edges to tell.
+
+    In colour, steps are measured as vectors (root mean square over the channels), so a step
+    between two colours of one brightness (skin against a blue or green backdrop) is as
+    sharp as it looks, where its luminance hardly changes; a step blurred by ``s`` still has
+    a steepest gradient of ``contrast / (s sqrt(2 pi))``, in every channel at once.
 
     Blur larger than ``largest_sigma_px`` is reported as at least that (the window the step
     height is read over is sized for it). With ``tint`` (float32 ``(height, width, 2)``
@@ -46,19 +57,19 @@ def blur_sigma_px(
     """
     # A light smoothing of known width keeps pixel noise from reading as steep edges; it is
     # taken out again at the end (Gaussian widths add in quadrature).
-    grey = cv2.GaussianBlur(grey.astype(np.float32), (0, 0), DENOISE_SIGMA_PX)
+    image = cv2.GaussianBlur(image.astype(np.float32), (0, 0), DENOISE_SIGMA_PX)
     # Central differences: no smoothing of their own, which would read as blur.
     kernel = np.array([[-0.5, 0.0, 0.5]], np.float32)
-    gradient = np.hypot(cv2.filter2D(grey, -1, kernel), cv2.filter2D(grey, -1, kernel.T))
+    gradient = _rms(cv2.filter2D(image, -1, kernel), cv2.filter2D(image, -1, kernel.T))
     half = max(2, round(CONTRAST_WINDOW_SIGMAS * largest_sigma_px))
     window = np.ones((2 * half + 1, 2 * half + 1), np.uint8)
-    brightest, darkest = cv2.dilate(grey, window), cv2.erode(grey, window)
-    contrast = brightest - darkest
+    brightest, darkest = cv2.dilate(image, window), cv2.erode(image, window)
+    contrast = _rms(brightest - darkest)
     # The steepest point of a blurred step is its midpoint: pixels on either flat side of an
     # edge (whose noise gradients would read as very wide steps) are left out. Tested on a
     # 3 x 3 mean, since a perfectly sharp step has no pixel at its midpoint.
-    local_mean = cv2.blur(grey, (3, 3))
-    centred = np.abs(local_mean - (brightest + darkest) / 2.0) <= MIDPOINT_TOLERANCE * contrast
+    local_mean = cv2.blur(image, (3, 3))
+    centred = _rms(local_mean - (brightest + darkest) / 2.0) <= MIDPOINT_TOLERANCE * contrast
     # Ridge of the gradient across the edge: a maximum along the rows or the columns.
     ridge = (gradient >= cv2.dilate(gradient, np.ones((1, 3), np.uint8))) | (
         gradient >= cv2.dilate(gradient, np.ones((3, 1), np.uint8))
@@ -66,12 +77,23 @@ def blur_sigma_px(
     widths = contrast / (np.maximum(gradient, 1e-6) * np.sqrt(2.0 * np.pi))
     edges = ridge & centred & (contrast >= MIN_EDGE_CONTRAST) & (widths <= 2.0 * largest_sigma_px)
     if tint is not None:
-        tint_change = (cv2.dilate(tint, window) - cv2.erode(tint, window)).max(axis=2)
+        tint_half = max(1, round(TINT_WINDOW_SIGMAS * largest_sigma_px))
+        tint_window = np.ones((2 * tint_half + 1, 2 * tint_half + 1), np.uint8)
+        tint_change = (cv2.dilate(tint, tint_window) - cv2.erode(tint, tint_window)).max(axis=2)
         edges &= tint_change >= MIN_EDGE_TINT
     if int(edges.sum()) < MIN_EDGE_PIXELS:
         return None
     measured = float(np.percentile(widths[edges], SHARPEST_PERCENTILE))
     return min(float(np.sqrt(max(measured**2 - DENOISE_SIGMA_PX**2, 0.0))), largest_sigma_px)
+
+
+def _rms(*parts: np.ndarray) -> np.ndarray:
+    """Root mean square over the channels of ``(height, width)`` or ``(height, width,
+    channels)`` arrays, summed over ``parts`` (the x and y components of a gradient)."""
+    parts = tuple(np.atleast_3d(part) for part in parts)
+    ones = np.ones(parts[0].shape[2], np.float32)  # a product sums channels fastest
+    total = sum((part * part) @ ones for part in parts)
+    return np.sqrt(total / len(ones))
 
 
 #: Chroma spread (levels of Cr plus Cb) about the typical chroma of pixels of the same

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import cv2
 import numpy as np
 import pytest
@@ -51,6 +53,47 @@ def test_only_steps_between_surfaces_count_when_the_tint_is_known():
     assert blur_sigma_px(with_step, largest_sigma_px=10.0, tint=tint) < 1.2
 
 
+def _isoluminant_backdrop(skin: np.ndarray) -> np.ndarray:
+    """A blue of the same luminance (BT.601 weights) as ``skin`` (RGB, 0..1)."""
+    red, blue = 0.3, 0.95
+    green = (
+        cv2.cvtColor(skin.reshape(1, 1, 3), cv2.COLOR_RGB2GRAY)[0, 0] - 0.299 * red - 0.114 * blue
+    ) / 0.587
+    return np.array([red, green, blue], np.float32)
+
+
+@pytest.mark.parametrize("sigma", [1.5, 3.0])
+def test_a_step_in_colour_alone_is_measured(sigma):
+    """Skin against a blue backdrop of its own brightness (the body's outline in a studio
+    photo): no step in luminance, a step in red and blue as blurred as the photo."""
+    skin = np.array([0.8, 0.55, 0.45], np.float32)
+    rgb = np.empty((160, 160, 3), np.float32)
+    rgb[:, :80], rgb[:, 80:] = skin, _isoluminant_backdrop(skin)
+    rgb = cv2.GaussianBlur(rgb, (0, 0), sigma)
+    rgb += np.random.default_rng(4).normal(0.0, 0.01, rgb.shape).astype(np.float32)
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    assert blur_sigma_px(grey, largest_sigma_px=10.0) is None
+    assert blur_sigma_px(rgb, largest_sigma_px=10.0) == pytest.approx(
+        np.hypot(sigma, 0.8), rel=0.15
+    )
+
+
+def test_shading_beside_a_faint_outline_is_no_step():
+    """A flank darkening into shadow (a soft ramp, sigma 4 px) next to a backdrop of nearly
+    its colour and brightness: the tint changes at the outline, 12 px from the ramp, and not
+    across the ramp itself, so the ramp is no blurred step between surfaces."""
+    columns = np.arange(160, dtype=np.float32)
+    shade = 0.75 - 0.35 / (1.0 + np.exp(-(columns - 88.0) / 2.4))  # logistic ramp, sigma ~4
+    rgb = shade[None, :, None] * np.array([1.0, 0.75, 0.62], np.float32)
+    rgb = np.repeat(rgb, 160, axis=0)
+    rgb[:, 100:] = rgb[0, 99] * np.array([1.0, 0.92, 1.0], np.float32)  # pinkish backdrop
+    rgb += np.random.default_rng(5).normal(0.0, 0.005, rgb.shape).astype(np.float32)
+    total = rgb.sum(axis=2, keepdims=True)
+    tint = (rgb[..., :2] / total).astype(np.float32)
+    assert blur_sigma_px(rgb, largest_sigma_px=5.0) > 3.0  # without the tint: a soft step
+    assert blur_sigma_px(rgb, largest_sigma_px=5.0, tint=tint) is None
+
+
 def test_no_estimate_without_strong_edges():
     flat = np.random.default_rng(1).normal(0.5, 0.02, (120, 120)).astype(np.float32)
     assert blur_sigma_px(flat, largest_sigma_px=5.0) is None
@@ -67,6 +110,22 @@ def test_a_blurred_photo_is_low_quality_and_the_sharp_one_is_judged(detector):
     assert sharp.status == "ok" and sharp.present
     assert blurred.status == "low_quality"
     assert "blurred" in blurred.message
+
+
+#: A full-body render without clothing before blue and magenta stripes about as bright as its
+#: skin (``python scripts/render.py --out DIR --n 64 --seed 31 --framings full_body --nude``,
+#: image r00062; dimples 1.5 and 1.2 mm deep).
+BARE_BODY_BEFORE_STRIPES = (
+    Path(__file__).resolve().parent / "data" / "renders" / "bare_full_body_stripes.jpg"
+)
+
+
+def test_a_sharp_outline_in_colour_alone_is_not_blur(detector):
+    """The body's outline against stripes of its own brightness is a sharp step in colour;
+    read in luminance alone, the flanks' shading beside it passed for a blurred outline."""
+    report = detector.detect(BARE_BODY_BEFORE_STRIPES)
+    assert report.status == "ok"
+    assert report.region.method == "pose"
 
 
 def test_a_back_too_small_to_judge_is_low_quality_and_a_small_one_is_judged(detector):
