@@ -123,7 +123,7 @@ BLUR_PIXELS_PER_HIP_WIDTH = 64.0
 BLUR_MARGIN = 0.3
 #: Problems that mean the lower back is not in view (``region_not_visible``); the others
 #: make the photo ``low_quality``.
-COVERED_PROBLEMS = ("region_not_visible", "hands_cover")
+NOT_VISIBLE_PROBLEMS = ("region_not_visible", "hands_cover", "out_of_frame")
 #: Below this hip width (pixels) even colour is too coarse to tell skin from cloth.
 MIN_COVERAGE_HIP_WIDTH_PX = 12.0
 
@@ -207,10 +207,12 @@ class Detector:
         problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
         if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
             problem = _region_problem(crop)
-        if problem not in COVERED_PROBLEMS and _cut_at_shoulders(person):
+        if problem not in NOT_VISIBLE_PROBLEMS and _cut_at_shoulders(person):
             # No head and (below) no legs: the pose model, which anchors on the face, then
             # places a skeleton on the upper back; the bare back itself is the better guide.
-            # Clothing over the pose's zone still means a covered back.
+            # Clothing over the pose's zone still means a covered back, and a zone beyond the
+            # photo one out of frame (the fallback cannot tell the skin's end at the frame's
+            # edge from a waist: judged by it, real photos of upper backs were claimed).
             back = find_back(rgb, upright=True)
             if back is not None and _is_torso(back, person, rgb.shape):
                 return _judge_back(rgb, back, base)
@@ -322,7 +324,7 @@ def _problem_report(problem: str, base: dict) -> DimpleReport:
     lower back is covered or out of frame (``region_not_visible``), or the photo cannot show
     it well enough (``low_quality``; a photo without colour among them: clothing cannot be
     told from bare skin, and cloth folds would be read as shading)."""
-    status = "region_not_visible" if problem in COVERED_PROBLEMS else "low_quality"
+    status = "region_not_visible" if problem in NOT_VISIBLE_PROBLEMS else "low_quality"
     return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base)
 
 
@@ -437,7 +439,7 @@ def _region_problem(crop: RegionCrop) -> str | None:
     below = central & (height >= 0.0) & (height < ZONE_HEIGHT[0])
     above = central & (height > ZONE_HEIGHT[1])
     if crop.valid[zone].mean() < MIN_ZONE_IN_FRAME or crop.valid[below].mean() < 0.5:
-        return "region_not_visible"
+        return "out_of_frame"
     inside = zone & crop.valid
     # The zone must lie on the person the pose belongs to: a skeleton pieced together from
     # several people in a crowd can put it on the pavement, which is skin-coloured too.

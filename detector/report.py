@@ -230,6 +230,10 @@ STATUS_MESSAGES: dict[str, str] = {
         "The lower back over the sacroiliac joints is covered or out of frame. Take the photo "
         "with the lower back bare down to the top of the buttocks."
     ),
+    "out_of_frame": (
+        "The lower back over the sacroiliac joints is out of frame. Take the photo with the "
+        "whole lower back in view, down to the top of the buttocks."
+    ),
     "hands_cover": (
         "The hands or arms cover the lower back. Take the photo with the arms at the sides or "
         "raised, and the lower back bare down to the top of the buttocks."

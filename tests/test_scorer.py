@@ -274,6 +274,22 @@ def test_the_zone_must_lie_on_the_person():
     assert _region_problem(off_person) == "region_not_visible"
 
 
+def test_a_photo_ending_at_the_waist_has_its_lower_back_out_of_frame():
+    """Cut off above the hip line, the photo shows the zone where dimples lie but not the
+    band below it: out of frame (its own message), not covered."""
+    from detector.pipeline import _problem_report, _region_problem
+    from detector.report import STATUS_MESSAGES
+
+    back = shaded_back(6.0, seed=1)
+    hip_line = round(back.frame.origin[1])
+    cut = round(hip_line - 0.15 * back.frame.hip_width)  # inside the band below the zone
+    crop = extract_region(back.rgb[:cut], back.frame, None)
+    assert _region_problem(crop) == "out_of_frame"
+    report = _problem_report("out_of_frame", {"source": None, "image": {}})
+    assert report.status == "region_not_visible"
+    assert report.message == STATUS_MESSAGES["out_of_frame"] and "out of frame" in report.message
+
+
 @pytest.mark.parametrize("seed", [0, 1])
 def test_light_direction_follows_the_light(seed):
     """From the back's large-scale shading: light from the person's left or right is reported
