@@ -106,6 +106,13 @@ MONOCHROME_CHROMA_SPREAD = 3
 #: the frame above dark purple shorts: 62 degrees between them), not a toned photo.
 MAX_TONE_HUE_RANGE_DEG = 45.0
 MIN_TONE_BAND_SHARE = 0.01
+#: A toning tints grey gently: toned the way the classic sepia matrix tones, the real photos in
+#: ../shared/data move their typical pixel 23 levels of chroma (|Cr - 128| + |Cb - 128|; at
+#: most 40), toned more strongly (red x 1.2, blue x 0.7) 34 (at most 57). A frame filled with
+#: evenly coloured skin, whose colour also follows from its brightness alone, reads 44-63 on
+#: the close-up renders without clothing: a photo whose typical pixel lies further out than
+#: this is in colour.
+MAX_TONE_CHROMA = 50
 #: Pixels looked at to judge a photo's colours (every few of a large photo).
 MONOCHROME_SAMPLE_PIXELS = 50_000
 #: Spread of brightness (levels between the 5th and 95th percentiles) below which an image is
@@ -159,9 +166,15 @@ def is_nearly_colourless(rgb: np.ndarray) -> bool:
     luma, red, blue = _sampled_planes(rgb)
     if _is_blank(luma):
         return False
-    # uint8 sums saturate at 255, far above the threshold they are compared with.
-    chroma = cv2.add(cv2.absdiff(red, 128), cv2.absdiff(blue, 128))
-    return float(np.mean(chroma > COLOURED_PIXEL_CHROMA)) < NEARLY_COLOURLESS_SHARE
+    return (
+        float(np.mean(_chroma_levels(red, blue) > COLOURED_PIXEL_CHROMA)) < NEARLY_COLOURLESS_SHARE
+    )
+
+
+def _chroma_levels(red: np.ndarray, blue: np.ndarray) -> np.ndarray:
+    """Each pixel's distance from grey, ``|Cr - 128| + |Cb - 128|`` (uint8 planes; the sum
+    saturates at 255, far above the limits it is compared with)."""
+    return cv2.add(cv2.absdiff(red, 128), cv2.absdiff(blue, 128))
 
 
 def _is_blank(luma: np.ndarray) -> bool:
@@ -176,6 +189,8 @@ def is_monochrome(rgb: np.ndarray) -> bool:
     clothing by its colour."""
     luma, red, blue = _sampled_planes(rgb)
     if _is_blank(luma):
+        return False
+    if level_percentiles(_chroma_levels(red, blue).ravel(), (50,))[0] > MAX_TONE_CHROMA:
         return False
     band_of_level = np.arange(256) * MONOCHROME_LUMA_BANDS // 256
     band = band_of_level.astype(np.uint16)[luma]

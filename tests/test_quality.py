@@ -175,6 +175,19 @@ def test_a_frame_of_one_skin_tint_above_clothing_of_another_hue_is_in_colour():
     assert is_monochrome(_toned(rgb, (1.07, 0.95, 0.8)))
 
 
+def test_a_frame_filled_with_evenly_coloured_skin_is_in_colour():
+    """A render's bare back filling the frame: skin of one colour, shaded, so each brightness
+    has one tint, as in a toned photo; but far more saturated than a toning makes grey. Toned
+    from its own grey, the same frame is monochrome."""
+    from detector.quality import is_monochrome
+
+    shading = np.linspace(0.6, 1.0, 400, dtype=np.float32)[:, None, None]
+    rgb = np.broadcast_to(shading * np.array([225, 150, 105], np.float32), (400, 300, 3))
+    rgb = np.round(rgb).astype(np.uint8)
+    assert not is_monochrome(rgb)
+    assert is_monochrome(_toned(rgb, (1.07, 0.95, 0.8)))
+
+
 def test_a_monochrome_back_is_not_judged(detector):
     """Without colour, clothing passes for bare skin and its folds for shading (on grey copies
     of the real photos, 12 covered backs were claimed to show dimples): say so instead."""
