@@ -17,7 +17,8 @@ import numpy as np
 
 #: Smoothing applied before measuring (Gaussian sigma, pixels).
 DENOISE_SIGMA_PX = 1.0
-#: Smallest luminance step (0..1) that counts as a strong edge.
+#: Smallest step (0..1; in colour, the root mean square over the channels) that counts as a
+#: strong edge.
 MIN_EDGE_CONTRAST = 0.12
 #: Half-width of the window the step height is read over, in multiples of the largest blur
 #: of interest; it must hold the whole blurred ramp (+- 2.5 sigma).
@@ -30,10 +31,10 @@ MIN_EDGE_PIXELS = 40
 SHARPEST_PERCENTILE = 2.0
 #: Change of chromaticity (red or green share of R + G + B) across a step between surfaces.
 MIN_EDGE_TINT = 0.03
-#: ... within this many multiples of the largest blur of interest of the edge: a tint change
-#: further away (the body's outline beside the shaded flank) does not make a shading edge a
-#: step between surfaces. On full-body renders without clothing, 3 (the step's window) let
-#: a sharp render's flank pass for a blurred outline.
+#: The tint must change that much within this many times the largest blur of interest from
+#: the edge: a change further away (the body's outline beside its shaded flank) does not make
+#: a shading edge a step between surfaces. On full-body renders without clothing, 3 (the
+#: step's own window) let a sharp render's flank pass for a blurred outline.
 TINT_WINDOW_SIGMAS = 1.0
 
 
