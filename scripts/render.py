@@ -60,9 +60,11 @@ SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
 SAMPLE_JPEG_QUALITY = 85
 #: Scenes outside the benchmark's ranges, to see how the detector holds up beyond what it was
 #: tuned on: ``soft`` light (ambient 55-80 % instead of 10-50 %), ``wide`` dimples (radius
-#: 20-26 mm instead of 10-20), ``small`` ones (7-10 mm) and ``hires`` photos (2-3 x the
-#: pixels on each side, the same field of view).
-VARIANTS = ("soft", "wide", "small", "hires")
+#: 20-26 mm instead of 10-20), ``small`` ones (7-10 mm), ``hires`` photos (2-3 x the
+#: pixels on each side, the same field of view) and ``glossy`` skin (a sheen of 0.25-0.5 of
+#: the key light, exponent 8-40, instead of 0.06 and 16: oiled skin, or a renderer's
+#: physically based skin shader).
+VARIANTS = ("soft", "wide", "small", "hires", "glossy")
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
 
@@ -114,6 +116,12 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     """``scene`` moved outside the benchmark's ranges as ``variant`` (:data:`VARIANTS`) says."""
     if variant == "soft":
         return replace(scene, ambient=float(rng.uniform(0.55, 0.8)))
+    if variant == "glossy":
+        return replace(
+            scene,
+            specular=float(rng.uniform(0.25, 0.5)),
+            shininess=float(rng.uniform(8.0, 40.0)),
+        )
     if variant == "hires":
         factor = float(rng.uniform(2.0, 3.0))
         return replace(

@@ -194,7 +194,7 @@ def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
         assert replace(dressed, wears_bottom=False, wears_top=False) == bare
 
 
-@pytest.mark.parametrize("variant", ["soft", "wide", "small", "hires"])
+@pytest.mark.parametrize("variant", ["soft", "wide", "small", "hires", "glossy"])
 def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
     import render
 
@@ -205,6 +205,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "wide": {"left", "right"},
         "small": {"left", "right"},
         "hires": {"width", "height"},
+        "glossy": {"specular", "shininess"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -213,6 +214,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 0.55 <= after.ambient <= 0.8
         elif variant == "hires":
             assert 2.0 <= after.height / before.height <= 3.0
+        elif variant == "glossy":
+            assert 0.25 <= after.specular <= 0.5 and 8.0 <= after.shininess <= 40.0
         else:
             low, high = (20.0, 26.0 * 1.1) if variant == "wide" else (7.0, 10.0 * 1.1)
             assert low * 0.9 <= after.right.radius_mm <= high

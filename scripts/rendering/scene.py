@@ -111,6 +111,9 @@ class SceneParams:
     jpeg_quality: int
     #: False renders the body without briefs or shorts (with ``wears_top`` False: nude).
     wears_bottom: bool = True
+    #: The skin's sheen: Blinn-Phong strength and exponent (see rendering.shading.shade).
+    specular: float = 0.06
+    shininess: float = 16.0
 
     @property
     def view(self) -> str:
@@ -415,7 +418,15 @@ def render_image(params: SceneParams) -> tuple[bytes, dict]:
     size = int(min(SHADOW_MAP_SIZE, max(big.width, big.height)))
     smap = build_shadow_map(db.vertices, db.faces, light.direction, size, pts)
     shadow = shadow_factor(smap, pts, nrm)
-    radiance = shade(_albedo(params, db, pts, attrs, rng), nrm, view, light, shadow)
+    radiance = shade(
+        _albedo(params, db, pts, attrs, rng),
+        nrm,
+        view,
+        light,
+        shadow,
+        specular=params.specular,
+        shininess=params.shininess,
+    )
     img = background(rng, big.height, big.width, params.background)
     img[m] = radiance
     srgb = linear_to_srgb(_downsample(img, SUPERSAMPLE))
