@@ -392,6 +392,24 @@ def test_lit_skin_below_a_skin_reference_in_shadow_is_skin_and_tan_cloth_is_not(
     assert not skin[40:].any()
 
 
+def test_skin_under_a_highlight_is_skin_and_pale_cloth_is_not():
+    """A sheen adds white light to the skin's colour (in linear light; red clips first): its
+    chroma moves from the skin's towards grey, keeping half or more of its offset. Pale warm
+    cloth lies nearer grey."""
+    from detector.shading import skin_pixels
+
+    skin = np.array([225, 160, 130])
+    linear = (skin / 255.0 + 0.055) / 1.055
+    linear = np.clip(linear**2.4 + 0.35, 0.0, 1.0)  # a highlight of 35 % white
+    highlight = np.round(255.0 * (1.055 * linear ** (1 / 2.4) - 0.055))
+    rgb = np.zeros((60, 40, 3), np.uint8)
+    rgb[:20], rgb[20:40], rgb[40:] = skin, highlight, (240, 220, 205)
+    assert highlight[0] == 255 and skin_pixels(rgb[40:]).all()  # cloth: generic rule passed
+    found = skin_pixels(rgb, reference_rows=0.25)
+    assert found[:40].all()
+    assert not found[40:].any()
+
+
 def test_dimples_below_a_shadow_across_the_back_are_found():
     # A shadow over the top third of the region (the skin reference's rows), at 40 % of the
     # light: the lit lower back around the dimples must still count as skin.
