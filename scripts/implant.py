@@ -29,10 +29,14 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from rendering.shading import linear_to_srgb, srgb_to_linear
 
 from detector import Detector, anatomy, load_image
 from detector.pose import BodyFrame
 from detector.report import Geometry
+from detector.shading import LightHypothesis
 
 #: Share of the light that is ambient (not shaded by the indentation's slopes).
 AMBIENT = 0.3
@@ -59,20 +63,6 @@ def frame_from_geometry(geometry: Geometry) -> BodyFrame:
     )
 
 
-def light_vector(azimuth_deg: float, elevation_deg: float) -> np.ndarray:
-    """Unit vector towards the light in (image right, image up, towards the camera), for the
-    report's convention: azimuth from the head end of the spine towards the person's right
-    (the image's right in a back view), elevation from the camera axis."""
-    azimuth, elevation = np.radians(azimuth_deg), np.radians(elevation_deg)
-    return np.array(
-        [
-            np.sin(elevation) * np.sin(azimuth),
-            np.sin(elevation) * np.cos(azimuth),
-            np.cos(elevation),
-        ]
-    )
-
-
 def shading_ratio(
     shape: tuple[int, int],
     centres: np.ndarray,
@@ -83,7 +73,9 @@ def shading_ratio(
 ) -> np.ndarray:
     """How Gaussian indentations (``depth_px`` deep, ``sigma_px`` wide, at image ``centres``
     ``(n, 2)``) change the light that flat skin facing the camera receives: Lambert's law
-    under ``light`` (:func:`light_vector`) plus ``ambient``, over that of flat skin;
+    under ``light`` (a unit vector towards it in image right, image up and towards the
+    camera: :meth:`detector.shading.LightHypothesis.vector`) plus ``ambient``, over that of
+    flat skin;
     ``(height, width)``, 1 away from them."""
     rows, cols = np.mgrid[0 : shape[0], 0 : shape[1]].astype(np.float64)
     height = np.zeros(shape)
@@ -99,11 +91,8 @@ def shading_ratio(
 
 def shaded(rgb: np.ndarray, ratio: np.ndarray) -> np.ndarray:
     """``rgb`` (uint8 sRGB) with its linear light multiplied by ``ratio``."""
-    linear = rgb.astype(np.float64) / 255.0
-    linear = np.where(linear <= 0.04045, linear / 12.92, ((linear + 0.055) / 1.055) ** 2.4)
-    linear = np.clip(linear * ratio[..., None], 0.0, 1.0)
-    encoded = np.where(linear <= 0.0031308, 12.92 * linear, 1.055 * linear ** (1 / 2.4) - 0.055)
-    return np.round(255.0 * encoded).astype(np.uint8)
+    linear = srgb_to_linear(rgb / 255.0) * ratio[..., None]
+    return np.round(255.0 * linear_to_srgb(linear)).astype(np.uint8)
 
 
 def implanted(
@@ -155,10 +144,12 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             frame = frame_from_geometry(report.geometry)
             estimated = report.light
-            lights = {"top": light_vector(*TOP_LIGHT)}
+            # The report's azimuth turns towards the person's right, the image's right in a
+            # back view, as a LightHypothesis's does.
+            lights = {"top": LightHypothesis(*TOP_LIGHT).vector()}
             if estimated is not None:
                 elevation = min(estimated.elevation_deg, MAX_ELEVATION_DEG)
-                lights["estimated"] = light_vector(estimated.azimuth_deg, elevation)
+                lights["estimated"] = LightHypothesis(estimated.azimuth_deg, elevation).vector()
             scores = {}
             for name, light in lights.items():
                 for depth in depths:

@@ -12,19 +12,22 @@ from conftest import REPO, SAMPLES, load_script
 
 from detector.pipeline import LEGS_CUT_EXTENT, POSE_EXTENT, _geometry
 from detector.pose import BodyFrame
+from detector.shading import LightHypothesis
 
 implant = load_script("implant")
 
 
 def test_a_pit_under_light_from_above_is_dark_above_and_light_below():
-    top = implant.light_vector(*implant.TOP_LIGHT)
+    top = LightHypothesis(*implant.TOP_LIGHT).vector()
     centre = np.array([[50.0, 50.0]])
     ratio = implant.shading_ratio((101, 101), centre, sigma_px=10.0, depth_px=5.0, light=top)
     assert ratio[40, 50] < 0.97 and ratio[60, 50] > 1.03  # upper wall faces away
     assert ratio[50, 40] == pytest.approx(ratio[50, 60])  # symmetric across
     flat = implant.shading_ratio((101, 101), centre, sigma_px=10.0, depth_px=0.0, light=top)
     assert np.allclose(flat, 1.0)
-    frontal = implant.shading_ratio((101, 101), centre, 10.0, 5.0, implant.light_vector(0.0, 0.0))
+    frontal = implant.shading_ratio(
+        (101, 101), centre, 10.0, 5.0, LightHypothesis(None, 0.0).vector()
+    )
     assert frontal.max() <= 1.0 + 1e-9 and frontal.min() < 0.99
 
 
@@ -50,7 +53,7 @@ def test_dimples_shaded_into_a_back_without_them_are_found(detector):
     assert report.status == "ok" and not report.present
     frame = implant.frame_from_geometry(report.geometry)
     with_pair = detector.detect(
-        implant.implanted(rgb, frame, 5.0, 15.0, implant.light_vector(*implant.TOP_LIGHT))
+        implant.implanted(rgb, frame, 5.0, 15.0, LightHypothesis(*implant.TOP_LIGHT).vector())
     )
     assert with_pair.present and with_pair.score > report.score
     expected = {frame.to_image(0.28, 0.55)[0], frame.to_image(-0.28, 0.55)[0]}

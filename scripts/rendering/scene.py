@@ -27,6 +27,8 @@ from .mesh import (
 )
 from .raster import Camera, interpolate, make_camera, project, render_camera
 from .shading import (
+    SKIN_SHININESS,
+    SKIN_SPECULAR,
     Light,
     background,
     build_shadow_map,
@@ -112,8 +114,8 @@ class SceneParams:
     #: False renders the body without briefs or shorts (with ``wears_top`` False: nude).
     wears_bottom: bool = True
     #: The skin's sheen: Blinn-Phong strength and exponent (see rendering.shading.shade).
-    specular: float = 0.06
-    shininess: float = 16.0
+    specular: float = SKIN_SPECULAR
+    shininess: float = SKIN_SHININESS
 
     @property
     def view(self) -> str:

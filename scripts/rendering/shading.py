@@ -86,14 +86,19 @@ def shadow_factor(
     return lit / 9.0
 
 
+#: The skin's usual sheen: Blinn-Phong strength (of the key light) and exponent.
+SKIN_SPECULAR = 0.06
+SKIN_SHININESS = 16.0
+
+
 def shade(
     albedo: np.ndarray,
     normals: np.ndarray,
     view_dirs: np.ndarray,
     light: Light,
     shadow: np.ndarray,
-    specular: float = 0.06,
-    shininess: float = 16.0,
+    specular: float = SKIN_SPECULAR,
+    shininess: float = SKIN_SHININESS,
     wrap: float = 0.15,
 ) -> np.ndarray:
     """Linear RGB radiance (N, 3) of skin-like surfaces.
