@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -57,7 +59,7 @@ from detector.shading import (
     region_corners,
     shading_gradients,
 )
-from detector.view import decide_view
+from detector.view import decide_view, handedness_says_back, head_crop
 
 #: The region searched when the pose is known.
 POSE_EXTENT = RegionExtent()
@@ -178,49 +180,26 @@ class Detector:
         }
         if min(rgb.shape[:2]) < MIN_IMAGE_SIDE_PX:
             return _problem_report("tiny", base), None
-        people = self._pose.find_people(rgb)
+        # The fallback's bare back is sought while the pose model's retry runs, if it runs.
+        bare_back = functools.cache(functools.partial(find_back, rgb))
+        people = self._pose.find_people(rgb, meanwhile=bare_back)
         if not people:
-            return _examine_without_pose(rgb, base)
+            return _examine_without_pose(rgb, bare_back, base)
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
-        if not decide_view(person.points, rgb, self._pose.face_confidence).is_back:
+        face = self._pose.face_confidence_soon(head_crop(person.points, rgb))
+        # A skeleton facing away is mostly a back view: its back is judged while BlazeFace
+        # runs in the background. One facing the camera is mostly a front view (or a mirrored
+        # back view): the face is waited for first, so that front views cost no judgement.
+        judged = (
+            _judge_person(rgb, person, dict(base)) if handedness_says_back(person.points) else None
+        )
+        if not decide_view(person.points, face).is_back:
             report = DimpleReport(
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )
             return report, None
-        if is_monochrome(rgb):
-            return _problem_report("monochrome", base), None
-        frame = body_frame(person.points)
-        # Without the legs the hip line is a guess: search further down, expect the pair loosely.
-        extent, prior = (
-            (LEGS_CUT_EXTENT, LEGS_CUT_HEIGHT_PRIOR)
-            if _legs_cut_off(frame, rgb.shape)
-            else (POSE_EXTENT, HIPS_HEIGHT_PRIOR)
-        )
-        geometry = _geometry(frame, extent)
-        base |= {
-            "geometry": geometry,
-            "region": _bounding_region(geometry.region_corners, rgb.shape, "pose"),
-        }
-        crop = extract_region(rgb, frame, person.mask, person.mask_scale, extent)
-        # Covered or out of frame is the more useful answer, so it comes before "too small".
-        problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
-        if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
-            problem = _region_problem(crop)
-        if problem not in NOT_VISIBLE_PROBLEMS and _cut_at_shoulders(person):
-            # No head and (below) no legs: the pose model, which anchors on the face, then
-            # places a skeleton on the upper back; the bare back itself is the better guide.
-            # Clothing over the pose's zone still means a covered back, and a zone beyond the
-            # photo one out of frame (the fallback cannot tell the skin's end at the frame's
-            # edge from a waist: judged by it, real photos of upper backs were claimed).
-            back = find_back(rgb, upright=True)
-            if back is not None and _is_torso(back, person, rgb.shape):
-                return _judge_back(rgb, back, base)
-        problem = problem or _quality_problem(rgb, frame, geometry)
-        if problem is not None:
-            return _problem_report(problem, base), None
-        pair = best_pair(indentation_candidates(crop), crop, prior)
-        return _judged_report(pair, crop, base), pair
+        return judged or _judge_person(rgb, person, base)
 
     def close(self) -> None:
         """Release the pose model."""
@@ -272,11 +251,14 @@ def _in_full_resolution(report: DimpleReport, image: LoadedImage) -> DimpleRepor
     )
 
 
-def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, PairResult | None]:
-    """The fallback: judge a bare back found by its skin, when the pose model found no one."""
+def _examine_without_pose(
+    rgb: np.ndarray, bare_back: Callable[[], BackEstimate | None], base: dict
+) -> tuple[DimpleReport, PairResult | None]:
+    """The fallback: judge a bare back found by its skin (``bare_back``, :func:`find_back` on
+    ``rgb``), when the pose model found no one."""
     if is_monochrome(rgb):
         return _problem_report("monochrome", base), None
-    back = find_back(rgb)
+    back = bare_back()
     if back is None:
         # No pose and no bare back: in a grey photo with a coloured logo, for lack of colour.
         if is_nearly_colourless(rgb):
@@ -284,6 +266,45 @@ def _examine_without_pose(rgb: np.ndarray, base: dict) -> tuple[DimpleReport, Pa
         report = DimpleReport(status="no_person", message=STATUS_MESSAGES["no_person"], **base)
         return report, None
     return _judge_back(rgb, back, base)
+
+
+def _judge_person(
+    rgb: np.ndarray, person: Pose, base: dict
+) -> tuple[DimpleReport, PairResult | None]:
+    """Judge the lower back of a person the pose model found (seen from behind)."""
+    if is_monochrome(rgb):
+        return _problem_report("monochrome", base), None
+    frame = body_frame(person.points)
+    # Without the legs the hip line is a guess: search further down, expect the pair loosely.
+    extent, prior = (
+        (LEGS_CUT_EXTENT, LEGS_CUT_HEIGHT_PRIOR)
+        if _legs_cut_off(frame, rgb.shape)
+        else (POSE_EXTENT, HIPS_HEIGHT_PRIOR)
+    )
+    geometry = _geometry(frame, extent)
+    base |= {
+        "geometry": geometry,
+        "region": _bounding_region(geometry.region_corners, rgb.shape, "pose"),
+    }
+    crop = extract_region(rgb, frame, person.mask, person.mask_scale, extent)
+    # Covered or out of frame is the more useful answer, so it comes before "too small".
+    problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
+    if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
+        problem = _region_problem(crop)
+    if problem not in NOT_VISIBLE_PROBLEMS and _cut_at_shoulders(person):
+        # No head and (below) no legs: the pose model, which anchors on the face, then
+        # places a skeleton on the upper back; the bare back itself is the better guide.
+        # Clothing over the pose's zone still means a covered back, and a zone beyond the
+        # photo one out of frame (the fallback cannot tell the skin's end at the frame's
+        # edge from a waist: judged by it, real photos of upper backs were claimed).
+        back = find_back(rgb, upright=True)
+        if back is not None and _is_torso(back, person, rgb.shape):
+            return _judge_back(rgb, back, base)
+    problem = problem or _quality_problem(rgb, frame, geometry)
+    if problem is not None:
+        return _problem_report(problem, base), None
+    pair = best_pair(indentation_candidates(crop), crop, prior)
+    return _judged_report(pair, crop, base), pair
 
 
 def _judge_back(

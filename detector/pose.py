@@ -9,7 +9,8 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,7 +96,8 @@ class Pose:
 
 class PoseEstimator:
     """MediaPipe Tasks ``PoseLandmarker`` (IMAGE mode, segmentation on) and ``FaceDetector``
-    (BlazeFace short range), each loaded once.
+    (BlazeFace short range), each loaded once, and a thread that runs them in the background
+    while the caller's own work goes on (MediaPipe releases the GIL).
 
     Use it as a context manager, or call :meth:`close`: an unclosed landmarker raises at exit.
     """
@@ -118,14 +120,18 @@ class PoseEstimator:
         with quiet_native_stderr():
             self._landmarker = vision.PoseLandmarker.create_from_options(pose_options)
             self._faces = vision.FaceDetector.create_from_options(face_options)
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediapipe")
 
-    def find_people(self, rgb: np.ndarray) -> list[Pose]:
+    def find_people(
+        self, rgb: np.ndarray, meanwhile: Callable[[], object] | None = None
+    ) -> list[Pose]:
         """All people the model finds, in the pixel coordinates of ``rgb``.
 
         The image is shrunk by the smallest whole factor that brings it to at most
         :data:`POSE_INPUT_SIDE` for the model; when nothing is found, it is tried once more at
         :data:`RETRY_INPUT_SIDE` inside a grey border, which recovers small web images and
-        people who fill the frame.
+        people who fill the frame. That retry runs in the background while ``meanwhile`` (if
+        given) is called: the work its caller needs when no one is found.
         """
         height, width = rgb.shape[:2]
         factor = -(-max(height, width) // POSE_INPUT_SIDE)
@@ -143,7 +149,11 @@ class PoseEstimator:
             cv2.BORDER_CONSTANT,
             value=(128, 128, 128),
         )
-        return self._run(padded, scale, border, rgb.shape)
+        if meanwhile is None:
+            return self._run(padded, scale, border, rgb.shape)
+        retry = self._background.submit(self._run, padded, scale, border, rgb.shape)
+        meanwhile()
+        return retry.result()
 
     def _run(
         self, rgb: np.ndarray, scale: float, border: int, photo_shape: tuple[int, ...]
@@ -169,6 +179,13 @@ class PoseEstimator:
         result = self._infer(self._faces, rgb)
         return max((d.categories[0].score for d in result.detections), default=0.0)
 
+    def face_confidence_soon(self, head: np.ndarray | None) -> Callable[[], float | None]:
+        """Start :meth:`face_confidence` on ``head`` in the background; the returned function
+        waits for it (it returns None at once for no head)."""
+        if head is None:
+            return lambda: None
+        return self._background.submit(self.face_confidence, head).result
+
     def _infer(self, task: object, rgb: np.ndarray) -> object:
         import mediapipe as mp
 
@@ -178,6 +195,7 @@ class PoseEstimator:
 
     def close(self) -> None:
         """Release both models."""
+        self._background.shutdown()
         with quiet_native_stderr():
             self._landmarker.close()
             self._faces.close()

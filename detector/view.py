@@ -53,14 +53,12 @@ class ViewDecision:
     face_confidence: float | None
 
 
-def decide_view(
-    points: np.ndarray, rgb: np.ndarray, face_confidence: Callable[[np.ndarray], float]
-) -> ViewDecision:
-    """Decide back versus front view from landmarks ``(33, 2)``, the image, and a face scorer
-    (a function of an RGB head crop returning 0..1)."""
+def decide_view(points: np.ndarray, face_confidence: Callable[[], float | None]) -> ViewDecision:
+    """Decide back versus front view from landmarks ``(33, 2)`` and the face detector's
+    confidence (0..1) on the :func:`head_crop`, asked for only here, so that it can run
+    meanwhile; None when the head is too small to judge."""
     handed = handedness_says_back(points)
-    crop = head_crop(points, rgb)
-    face = None if crop is None else face_confidence(crop)
+    face = face_confidence()
     if face is None:
         is_back = handed
     elif handed:

@@ -77,7 +77,13 @@ STAGES = ("decode", "pose", "view", "region", "shading", "pairing", "report", "o
 STAGE_HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
     "decode": (("detector.pipeline", "load_image"),),
     "pose": (("detector.pose", "PoseEstimator.find_people"),),
-    "view": (("detector.pipeline", "main_person"), ("detector.pipeline", "decide_view")),
+    # BlazeFace runs in the background while the back is judged: decide_view's wait for it
+    # counts here.
+    "view": (
+        ("detector.pipeline", "main_person"),
+        ("detector.pipeline", "head_crop"),
+        ("detector.pipeline", "decide_view"),
+    ),
     "region": (
         ("detector.pipeline", "body_frame"),
         ("detector.pipeline", "find_back"),

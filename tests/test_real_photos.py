@@ -7,7 +7,7 @@ import pytest
 from conftest import SHARED_DATA, load_script
 
 from detector.pose import LEFT_HIP, RIGHT_HIP, PoseEstimator, body_frame, main_person
-from detector.view import decide_view
+from detector.view import decide_view, head_crop
 
 REJECTED = {"no_person", "not_back_view"}
 
@@ -62,7 +62,8 @@ def test_region_lies_on_the_person_between_the_hips(shared_labels):
             if not people:
                 continue
             person = main_person(people, rgb.shape)
-            if not decide_view(person.points, rgb, poses.face_confidence).is_back:
+            face = poses.face_confidence_soon(head_crop(person.points, rgb))
+            if not decide_view(person.points, face).is_back:
                 continue
             frame = body_frame(person.points)
             centre = frame.to_image(0.0, 0.4)

@@ -1,0 +1,88 @@
+"""The pose stage's background thread: the pose model's retry and BlazeFace run beside the
+caller's own work, and give the same answers as when run in turn."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import detector.pipeline as detector_pipeline
+from detector.loading import load_image
+from detector.pose import PoseEstimator
+from detector.view import head_crop
+
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_images"
+
+
+@pytest.fixture(scope="module")
+def poses():
+    with PoseEstimator() as estimator:
+        yield estimator
+
+
+def test_the_retry_runs_while_the_callers_work_goes_on(poses, monkeypatch):
+    """A close-up has no pose at first: its retry starts in the background, and the caller's
+    work sees it running (it waits for the retry to start, which it would never do if the
+    two ran in turn)."""
+    rgb = load_image(SAMPLES / "closeup_moderate.jpg").rgb
+    expected = poses.find_people(rgb)
+    retry_started = threading.Event()
+    threads = []
+    original_run = PoseEstimator._run
+
+    def run(self, *args):
+        threads.append(threading.current_thread())
+        if len(threads) == 2:  # the first pass, then the retry
+            retry_started.set()
+        return original_run(self, *args)
+
+    monkeypatch.setattr(PoseEstimator, "_run", run)
+    seen = []
+
+    def meanwhile():
+        seen.append(retry_started.wait(timeout=30))
+
+    people = poses.find_people(rgb, meanwhile=meanwhile)
+    assert seen == [True]
+    assert threads[0] is threading.main_thread()
+    assert threads[1] is not threading.main_thread()
+    assert len(people) == len(expected) == 0
+
+
+def test_the_callers_work_is_skipped_when_the_first_pass_finds_someone(poses):
+    rgb = load_image(SAMPLES / "back_pronounced.jpg").rgb
+    calls = []
+    people = poses.find_people(rgb, meanwhile=lambda: calls.append(1))
+    assert calls == []
+    assert len(people) == 1
+    np.testing.assert_allclose(people[0].points, poses.find_people(rgb)[0].points)
+
+
+def test_a_face_found_in_the_background_is_the_face_found_in_turn(poses):
+    rgb = load_image(SAMPLES / "front_view.jpg").rgb
+    person = poses.find_people(rgb)[0]
+    head = head_crop(person.points, rgb)
+    assert head is not None
+    in_turn = poses.face_confidence(head)
+    assert in_turn > 0.5  # the sample's face is in view
+    assert poses.face_confidence_soon(head)() == pytest.approx(in_turn)
+    assert poses.face_confidence_soon(None)() is None
+
+
+def test_a_front_view_reports_no_region_though_its_back_was_judged_meanwhile(detector, monkeypatch):
+    """A skeleton that faces away has its back judged while BlazeFace runs; when the face
+    says front view after all (as on mirrored skeletons), the report keeps none of it."""
+    judged = []
+
+    def faces_away(points):
+        judged.append(True)
+        return True
+
+    monkeypatch.setattr(detector_pipeline, "handedness_says_back", faces_away)
+    report = detector.detect(SAMPLES / "front_view.jpg")
+    assert judged == [True]
+    assert report.status == "not_back_view"
+    assert report.region is None and report.geometry is None and report.dimples == []
