@@ -187,7 +187,7 @@ class Detector:
             return _examine_without_pose(rgb, bare_back, base)
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
-        face = self._pose.face_confidence_soon(head_crop(person.points, rgb))
+        face = self._pose.find_face_soon(head_crop(person.points, rgb))
         # A skeleton facing away is mostly a back view: its back is judged while BlazeFace
         # runs in the background. One facing the camera is mostly a front view (or a mirrored
         # back view): the face is waited for first, so that front views cost no judgement.

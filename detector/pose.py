@@ -94,6 +94,23 @@ class Pose:
         return float(span[0] * span[1])
 
 
+@dataclass(frozen=True)
+class Face:
+    """BlazeFace's most confident face in an image.
+
+    Attributes
+    ----------
+    confidence : float
+        0..1; 0 when no face was found.
+    keypoints : numpy.ndarray or None
+        ``(6, 2)`` pixel positions of the right eye, left eye, nose tip, mouth, right ear and
+        left ear (the person's right and left); None when no face was found.
+    """
+
+    confidence: float
+    keypoints: np.ndarray | None
+
+
 class PoseEstimator:
     """MediaPipe Tasks ``PoseLandmarker`` (IMAGE mode, segmentation on) and ``FaceDetector``
     (BlazeFace short range), each loaded once, and a thread that runs them in the background
@@ -174,17 +191,22 @@ class PoseEstimator:
                 people.append(pose)
         return people
 
-    def face_confidence(self, rgb: np.ndarray) -> float:
-        """BlazeFace's highest face confidence in ``rgb`` (a head crop), 0 when none."""
+    def find_face(self, rgb: np.ndarray) -> Face:
+        """BlazeFace's most confident face in ``rgb`` (a head crop)."""
         result = self._infer(self._faces, rgb)
-        return max((d.categories[0].score for d in result.detections), default=0.0)
+        if not result.detections:
+            return Face(confidence=0.0, keypoints=None)
+        best = max(result.detections, key=lambda d: d.categories[0].score)
+        height, width = rgb.shape[:2]
+        keypoints = np.array([[p.x * width, p.y * height] for p in best.keypoints])
+        return Face(confidence=float(best.categories[0].score), keypoints=keypoints)
 
-    def face_confidence_soon(self, head: np.ndarray | None) -> Callable[[], float | None]:
-        """Start :meth:`face_confidence` on ``head`` in the background; the returned function
-        waits for it (it returns None at once for no head)."""
+    def find_face_soon(self, head: np.ndarray | None) -> Callable[[], Face | None]:
+        """Start :meth:`find_face` on ``head`` in the background; the returned function waits
+        for it (it returns None at once for no head)."""
         if head is None:
             return lambda: None
-        return self._background.submit(self.face_confidence, head).result
+        return self._background.submit(self.find_face, head).result
 
     def _infer(self, task: object, rgb: np.ndarray) -> object:
         import mediapipe as mp

@@ -66,10 +66,13 @@ def test_a_face_found_in_the_background_is_the_face_found_in_turn(poses):
     person = poses.find_people(rgb)[0]
     head = head_crop(person.points, rgb)
     assert head is not None
-    in_turn = poses.face_confidence(head)
-    assert in_turn > 0.5  # the sample's face is in view
-    assert poses.face_confidence_soon(head)() == pytest.approx(in_turn)
-    assert poses.face_confidence_soon(None)() is None
+    in_turn = poses.find_face(head)
+    assert in_turn.confidence > 0.5  # the sample's face is in view
+    assert in_turn.keypoints.shape == (6, 2)
+    meanwhile = poses.find_face_soon(head)()
+    assert meanwhile.confidence == pytest.approx(in_turn.confidence)
+    np.testing.assert_allclose(meanwhile.keypoints, in_turn.keypoints)
+    assert poses.find_face_soon(None)() is None
 
 
 def test_a_front_view_reports_no_region_though_its_back_was_judged_meanwhile(detector, monkeypatch):

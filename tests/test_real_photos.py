@@ -62,7 +62,7 @@ def test_region_lies_on_the_person_between_the_hips(shared_labels):
             if not people:
                 continue
             person = main_person(people, rgb.shape)
-            face = poses.face_confidence_soon(head_crop(person.points, rgb))
+            face = poses.find_face_soon(head_crop(person.points, rgb))
             if not decide_view(person.points, face).is_back:
                 continue
             frame = body_frame(person.points)

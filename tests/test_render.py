@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -194,7 +195,7 @@ def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
         assert replace(dressed, wears_bottom=False, wears_top=False) == bare
 
 
-@pytest.mark.parametrize("variant", ["soft", "wide", "small", "hires", "glossy"])
+@pytest.mark.parametrize("variant", ["soft", "wide", "small", "hires", "glossy", "looking_back"])
 def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
     import render
 
@@ -206,6 +207,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "small": {"left", "right"},
         "hires": {"width", "height"},
         "glossy": {"specular", "shininess"},
+        "looking_back": {"body"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -216,6 +218,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 2.0 <= after.height / before.height <= 3.0
         elif variant == "glossy":
             assert 0.25 <= after.specular <= 0.5 and 8.0 <= after.shininess <= 40.0
+        elif variant == "looking_back":
+            assert replace(after.body, head_turn_deg=0.0) == before.body
+            assert 55.0 <= abs(after.body.head_turn_deg) <= 95.0
         else:
             low, high = (20.0, 26.0 * 1.1) if variant == "wide" else (7.0, 10.0 * 1.1)
             assert low * 0.9 <= after.right.radius_mm <= high

@@ -17,6 +17,7 @@ from .mesh import ray_mesh_intersect, vertex_normals
 
 ARM_BONES = ("upperarm", "lowerarm", "wrist", "finger", "metacarpal")
 HEAD_BONES = ("head", "eye")
+NECK_BONES = ("neck01", "neck02", "neck03", "head")
 # PSIS separation and PSIS height above the hip joints, as multiples of the distance
 # between anny's hip joints (upperleg01.L/R heads, ~0.20-0.24 m in adults). Tuned by
 # inspecting renders: the dimples land over the sacroiliac joints, ~9-11 cm apart,
@@ -38,6 +39,9 @@ class BodyParams:
     proportions: float
     arm_drop_deg: float
     elbow_bend_deg: float
+    #: The head turned about the neck (positive: towards the person's left), spread over the
+    #: three neck bones and the head: a person looking back over a shoulder.
+    head_turn_deg: float = 0.0
 
     def phenotype(self) -> dict[str, float]:
         """Anny phenotype keyword arguments."""
@@ -124,6 +128,14 @@ def _rotation_x(deg: float) -> np.ndarray:
     return m
 
 
+def _rotation_z(deg: float) -> np.ndarray:
+    """4x4 rotation about the Z axis (a neck bone's own axis: it turns the head)."""
+    c, s = np.cos(np.deg2rad(deg)), np.sin(np.deg2rad(deg))
+    m = np.eye(4)
+    m[0, 0], m[0, 1], m[1, 0], m[1, 1] = c, -s, s, c
+    return m
+
+
 def _bone_group_weight(model, names: tuple[str, ...]) -> np.ndarray:
     """Per-vertex summed skinning weight of bones whose label starts with any of `names`."""
     labels = model.bone_labels
@@ -144,6 +156,8 @@ def build_body(params: BodyParams) -> Body:
     pose[labels.index("upperarm01.R")] = _rotation_y(-params.arm_drop_deg)
     pose[labels.index("lowerarm01.L")] = _rotation_x(-params.elbow_bend_deg)
     pose[labels.index("lowerarm01.R")] = _rotation_x(-params.elbow_bend_deg)
+    for bone in NECK_BONES:
+        pose[labels.index(bone)] = _rotation_z(params.head_turn_deg / len(NECK_BONES))
     with torch.no_grad():
         out = model(
             pose_parameters=torch.tensor(pose[None], dtype=torch.float32),
