@@ -109,6 +109,10 @@ ZONE_HEIGHT = (0.25, 0.85)
 #: Hands within this lateral distance of the spine (hip widths) cover the zone; hands on the
 #: hips or pulling a waistband down lie further out or lower.
 HANDS_ZONE_HALF_WIDTH = 0.4
+#: ... and count only when the pose model sees them: hands hidden behind the body, placed
+#: there by the model, score 0.05-0.12 on renders of people turning to look back; hands
+#: clasped over a real lower back 0.61-0.76.
+MIN_HAND_VISIBILITY = 0.5
 #: The back just above the zone must be at least this much bare skin.
 MIN_BACK_ABOVE_SKIN = 0.3
 #: Blur (Gaussian sigma on the body, mm) beyond which a typical dimple's shading (sigma about
@@ -288,7 +292,7 @@ def _judge_person(
     }
     crop = extract_region(rgb, frame, person.mask, person.mask_scale, extent)
     # Covered or out of frame is the more useful answer, so it comes before "too small".
-    problem = "hands_cover" if _hands_over_zone(person.points, frame) else None
+    problem = "hands_cover" if _hands_over_zone(person, frame) else None
     if problem is None and frame.hip_width >= MIN_COVERAGE_HIP_WIDTH_PX:
         problem = _region_problem(crop)
     if problem not in NOT_VISIBLE_PROBLEMS and _cut_at_shoulders(person):
@@ -438,12 +442,17 @@ def _cut_at_shoulders(person: Pose) -> bool:
     return widest > 0 and float(edge.max()) >= HEADLESS_TOP_WIDTH * widest
 
 
-def _hands_over_zone(points: np.ndarray, frame: BodyFrame) -> bool:
-    """Whether a wrist or hand landmark lies over the zone where dimples lie: hands behind
-    the back (clasped, on the lower back) cover it, and their skin would pass for bare back."""
-    lateral, height = frame.to_body(points[list(HAND_LANDMARKS)]).T
+def _hands_over_zone(person: Pose, frame: BodyFrame) -> bool:
+    """Whether a wrist or hand landmark in view lies over the zone where dimples lie: hands
+    behind the back (clasped, on the lower back) cover it, and their skin would pass for bare
+    back. A hand hidden behind the body (the far arm of a person turning) covers nothing."""
+    hands = list(HAND_LANDMARKS)
+    lateral, height = frame.to_body(person.points[hands]).T
     over = (np.abs(lateral) <= HANDS_ZONE_HALF_WIDTH) & (height >= ZONE_HEIGHT[0] - 0.05)
-    return bool((over & (height <= ZONE_HEIGHT[1])).any())
+    over &= height <= ZONE_HEIGHT[1]
+    if person.visibility is not None:
+        over &= person.visibility[hands] >= MIN_HAND_VISIBILITY
+    return bool(over.any())
 
 
 def _region_problem(crop: RegionCrop) -> str | None:

@@ -61,11 +61,15 @@ class Pose:
         float32 person probability at the resolution the model saw, or None.
     mask_scale : float
         Mask pixels per image pixel (the mask is not upsampled to save memory).
+    visibility : numpy.ndarray or None
+        ``(33,)`` the model's probability that each landmark is in view (not hidden behind
+        the body or another object), or None (all taken as in view).
     """
 
     points: np.ndarray
     mask: np.ndarray | None
     mask_scale: float = 1.0
+    visibility: np.ndarray | None = None
 
     def mask_at(self, xy: np.ndarray) -> float:
         """Person probability at image position ``xy`` (0 outside the mask)."""
@@ -180,13 +184,14 @@ class PoseEstimator:
         people = []
         for index, landmarks in enumerate(result.pose_landmarks):
             pixels = np.array([[p.x * width, p.y * height] for p in landmarks], dtype=np.float64)
+            visibility = np.array([p.visibility for p in landmarks], dtype=np.float64)
             points = (pixels - border) / scale
             mask = None
             if result.segmentation_masks:
                 full = result.segmentation_masks[index].numpy_view()
                 full = full.reshape(full.shape[0], full.shape[1])
                 mask = full[border : height - border, border : width - border].astype(np.float32)
-            pose = Pose(points=points, mask=mask, mask_scale=scale)
+            pose = Pose(points=points, mask=mask, mask_scale=scale, visibility=visibility)
             if pose.is_plausible(photo_shape):
                 people.append(pose)
         return people

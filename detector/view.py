@@ -42,10 +42,11 @@ MIN_HEAD_HALF_SIDE = 12.0
 CONFIDENT_FACE = 0.8
 PLAUSIBLE_FACE = 0.6
 #: A face over a skeleton that faces away overrides it only when turned less than this from
-#: the camera (:func:`face_turn`; 0.64 at 45 degrees). Profiles of people looking back over a
-#: shoulder, rendered, measure 0.66-3.1 where BlazeFace is confident of them (0.68-0.82);
-#: faces seen from the front 0.01-0.14.
-MAX_FACING_TURN = 0.64
+#: the camera (:func:`face_turn`): at 0.5 the nose tip reaches past an eye, about 50 degrees
+#: of turn. Rendered people looking back over a shoulder measure 0.71-5.5 where BlazeFace is
+#: confident of their profile (0.75-0.88), front renders 0.00-0.29, real front views up to
+#: 1.17 with the head turned (their skeletons face the camera: the rule does not apply).
+MAX_FACING_TURN = 0.5
 #: Heads smaller than this (half-side, photo pixels) need CERTAIN_FACE to override.
 SMALL_HEAD_HALF_SIDE = 40.0
 CERTAIN_FACE = 0.9
@@ -82,14 +83,14 @@ def decide_view(points: np.ndarray, find_face: Callable[[], Face | None]) -> Vie
 
 
 def face_turn(face: Face) -> float:
-    """How far a face is turned from the camera: the offset of its eyes' midpoint from its
-    ears' midpoint over the ears' distance, about 0.64 tan(yaw) (the eyes lie about 9 cm in
-    front of the ears, which are about 14 cm apart); 0 for no face."""
+    """How far a face is turned from the camera: the offset of its nose tip from its eyes'
+    midpoint over the eyes' distance. 0 faces the camera; beyond 0.5 the nose reaches past an
+    eye, as it does in profile (the nose tip lies some 2.5 cm in front of the eyes, which are
+    about 6.5 cm apart). 0 for no face."""
     if face.keypoints is None:
         return 0.0
-    right_eye, left_eye, _, _, right_ear, left_ear = face.keypoints[:, 0]
-    ear_span = max(abs(left_ear - right_ear), 1e-6)
-    return abs((right_eye + left_eye) / 2.0 - (right_ear + left_ear) / 2.0) / ear_span
+    right_eye, left_eye, nose = face.keypoints[:3, 0]
+    return abs(nose - (right_eye + left_eye) / 2.0) / max(abs(left_eye - right_eye), 1e-6)
 
 
 def handedness_says_back(points: np.ndarray) -> bool:

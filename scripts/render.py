@@ -64,7 +64,8 @@ SAMPLE_JPEG_QUALITY = 85
 #: pixels on each side, the same field of view) and ``glossy`` skin (a sheen of 0.25-0.5 of
 #: the key light, exponent 8-40, instead of 0.06 and 16: oiled skin, or a renderer's
 #: physically based skin shader) and people ``looking_back`` over a shoulder (the head turned
-#: 55-95 degrees to either side, so that the face shows in profile or three-quarter view).
+#: 55-95 degrees to either side and the chest 0-35 degrees the same way, so that the face
+#: shows in profile or three-quarter view).
 VARIANTS = ("soft", "wide", "small", "hires", "glossy", "looking_back")
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -124,8 +125,10 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             shininess=float(rng.uniform(8.0, 40.0)),
         )
     if variant == "looking_back":
-        turn = float(rng.uniform(55.0, 95.0) * rng.choice([-1.0, 1.0]))
-        return replace(scene, body=replace(scene.body, head_turn_deg=turn))
+        side = float(rng.choice([-1.0, 1.0]))
+        head, chest = float(rng.uniform(55.0, 95.0)), float(rng.uniform(0.0, 35.0))
+        body = replace(scene.body, head_turn_deg=side * head, chest_turn_deg=side * chest)
+        return replace(scene, body=body)
     if variant == "hires":
         factor = float(rng.uniform(2.0, 3.0))
         return replace(

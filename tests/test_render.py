@@ -219,8 +219,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         elif variant == "glossy":
             assert 0.25 <= after.specular <= 0.5 and 8.0 <= after.shininess <= 40.0
         elif variant == "looking_back":
-            assert replace(after.body, head_turn_deg=0.0) == before.body
+            assert replace(after.body, head_turn_deg=0.0, chest_turn_deg=0.0) == before.body
             assert 55.0 <= abs(after.body.head_turn_deg) <= 95.0
+            assert 0.0 <= after.body.chest_turn_deg / after.body.head_turn_deg <= 35.0 / 55.0
         else:
             low, high = (20.0, 26.0 * 1.1) if variant == "wide" else (7.0, 10.0 * 1.1)
             assert low * 0.9 <= after.right.radius_mm <= high

@@ -18,6 +18,7 @@ from .mesh import ray_mesh_intersect, vertex_normals
 ARM_BONES = ("upperarm", "lowerarm", "wrist", "finger", "metacarpal")
 HEAD_BONES = ("head", "eye")
 NECK_BONES = ("neck01", "neck02", "neck03", "head")
+CHEST_BONES = ("spine03", "spine04", "spine05")
 # PSIS separation and PSIS height above the hip joints, as multiples of the distance
 # between anny's hip joints (upperleg01.L/R heads, ~0.20-0.24 m in adults). Tuned by
 # inspecting renders: the dimples land over the sacroiliac joints, ~9-11 cm apart,
@@ -42,6 +43,9 @@ class BodyParams:
     #: The head turned about the neck (positive: towards the person's left), spread over the
     #: three neck bones and the head: a person looking back over a shoulder.
     head_turn_deg: float = 0.0
+    #: The chest turned the same way over the upper spine (the lumbar spine and pelvis stay
+    #: square to the camera), as people do to look further back.
+    chest_turn_deg: float = 0.0
 
     def phenotype(self) -> dict[str, float]:
         """Anny phenotype keyword arguments."""
@@ -158,6 +162,8 @@ def build_body(params: BodyParams) -> Body:
     pose[labels.index("lowerarm01.R")] = _rotation_x(-params.elbow_bend_deg)
     for bone in NECK_BONES:
         pose[labels.index(bone)] = _rotation_z(params.head_turn_deg / len(NECK_BONES))
+    for bone in CHEST_BONES:
+        pose[labels.index(bone)] = _rotation_z(params.chest_turn_deg / len(CHEST_BONES))
     with torch.no_grad():
         out = model(
             pose_parameters=torch.tensor(pose[None], dtype=torch.float32),
