@@ -65,8 +65,10 @@ SAMPLE_JPEG_QUALITY = 85
 #: the key light, exponent 8-40, instead of 0.06 and 16: oiled skin, or a renderer's
 #: physically based skin shader) and people ``looking_back`` over a shoulder (the head turned
 #: 55-95 degrees to either side and the chest 0-35 degrees the same way, so that the face
-#: shows in profile or three-quarter view).
-VARIANTS = ("soft", "wide", "small", "hires", "glossy", "looking_back")
+#: shows in profile or three-quarter view), and ``flash``: the key light at the camera (an
+#: on-camera flash: elevation 0-10 degrees, azimuth within 10 of the camera's, instead of
+#: 20-70 degrees above the back), under which dimples hardly shade.
+VARIANTS = ("soft", "wide", "small", "hires", "glossy", "looking_back", "flash")
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
 
@@ -129,6 +131,12 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         head, chest = float(rng.uniform(55.0, 95.0)), float(rng.uniform(0.0, 35.0))
         body = replace(scene.body, head_turn_deg=side * head, chest_turn_deg=side * chest)
         return replace(scene, body=body)
+    if variant == "flash":
+        return replace(
+            scene,
+            light_azimuth_deg=float(rng.uniform(-10.0, 10.0)),
+            light_elevation_deg=float(rng.uniform(0.0, 10.0)),
+        )
     if variant == "hires":
         factor = float(rng.uniform(2.0, 3.0))
         return replace(
