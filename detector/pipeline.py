@@ -191,14 +191,14 @@ class Detector:
             return _examine_without_pose(rgb, bare_back, base)
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
-        face = self._pose.find_face_soon(head_crop(person.points, rgb))
+        find_face = self._pose.find_face_soon(head_crop(person.points, rgb))
         # A skeleton facing away is mostly a back view: its back is judged while BlazeFace
         # runs in the background. One facing the camera is mostly a front view (or a mirrored
         # back view): the face is waited for first, so that front views cost no judgement.
         judged = (
             _judge_person(rgb, person, dict(base)) if handedness_says_back(person.points) else None
         )
-        if not decide_view(person.points, face).is_back:
+        if not decide_view(person.points, find_face).is_back:
             report = DimpleReport(
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )

@@ -59,15 +59,19 @@ SAMPLES: list[tuple[str, str, float, int, dict]] = [
 SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
 SAMPLE_JPEG_QUALITY = 85
 #: Scenes outside the benchmark's ranges, to see how the detector holds up beyond what it was
-#: tuned on: ``soft`` light (ambient 55-80 % instead of 10-50 %), ``wide`` dimples (radius
-#: 20-26 mm instead of 10-20), ``small`` ones (7-10 mm), ``hires`` photos (2-3 x the
-#: pixels on each side, the same field of view) and ``glossy`` skin (a sheen of 0.25-0.5 of
-#: the key light, exponent 8-40, instead of 0.06 and 16: oiled skin, or a renderer's
-#: physically based skin shader) and people ``looking_back`` over a shoulder (the head turned
-#: 55-95 degrees to either side and the chest 0-35 degrees the same way, so that the face
-#: shows in profile or three-quarter view), and ``flash``: the key light at the camera (an
-#: on-camera flash: elevation 0-10 degrees, azimuth within 10 of the camera's, instead of
-#: 20-70 degrees above the back), under which dimples hardly shade.
+#: tuned on:
+#:
+#: - ``soft`` light: ambient 55-80 % instead of 10-50 %;
+#: - ``wide`` dimples: radius 20-26 mm instead of 10-20; ``small`` ones: 7-10 mm;
+#: - ``hires`` photos: 2-3 x the pixels on each side, the same field of view;
+#: - ``glossy`` skin: a sheen of 0.25-0.5 of the key light, exponent 8-40, instead of 0.06 and
+#:   16 (oiled skin, or a renderer's physically based skin shader);
+#: - people ``looking_back`` over a shoulder: the head turned 55-95 degrees to either side and
+#:   the chest 0-35 degrees the same way, so that the face shows in profile or three-quarter
+#:   view;
+#: - ``flash``: the key light at the camera, as an on-camera flash (elevation 0-10 degrees,
+#:   azimuth within 10 of the camera's, instead of 20-70 degrees above the back), under which
+#:   dimples hardly shade.
 VARIANTS = ("soft", "wide", "small", "hires", "glossy", "looking_back", "flash")
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000

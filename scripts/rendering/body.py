@@ -133,7 +133,8 @@ def _rotation_x(deg: float) -> np.ndarray:
 
 
 def _rotation_z(deg: float) -> np.ndarray:
-    """4x4 rotation about the Z axis (a neck bone's own axis: it turns the head)."""
+    """4x4 rotation about the Z axis (a spine or neck bone's own axis: it turns the body above
+    the bone about the spine)."""
     c, s = np.cos(np.deg2rad(deg)), np.sin(np.deg2rad(deg))
     m = np.eye(4)
     m[0, 0], m[0, 1], m[1, 0], m[1, 1] = c, -s, s, c
