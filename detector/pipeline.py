@@ -57,7 +57,6 @@ from detector.shading import (
     light_from_gradients,
     pixel_box,
     region_corners,
-    shading_gradients,
 )
 from detector.view import decide_view, handedness_says_back, head_crop
 
@@ -362,7 +361,7 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
         dimples = [_dimple("left", pair.left, crop), _dimple("right", pair.right, crop)]
         depth_mm = (pair.left.depth_mm + pair.right.depth_mm) / 2
     prominence = prominence_grade(present, depth_mm, pair.score)
-    gradients = shading_gradients(crop)
+    gradients = crop.gradients
     light = None
     if gradients is not None:
         light = LightEstimate(*light_from_gradients(*gradients), gradients=gradients)
