@@ -529,7 +529,9 @@ LIGHT_HYPOTHESES: tuple[LightHypothesis, ...] = (
     *(LightHypothesis(azimuth, 35.0) for azimuth in (-90.0, -60.0, -30.0, 0.0, 30.0, 60.0, 90.0)),
     LightHypothesis(180.0, 35.0),
 )
+#: Index of the light from below (the last), and the hypotheses tried without it.
 FROM_BELOW = len(LIGHT_HYPOTHESES) - 1
+LIGHTS_FROM_ABOVE = LIGHT_HYPOTHESES[:FROM_BELOW]
 #: A torso whose shading does not darken upwards over the lower back (the height slope of
 #: :func:`shading_gradients` above this) is lit from about the camera: on renders under an
 #: on-camera flash the slope's median is +0.01 (close-ups) and +0.03 (full body), under the
@@ -787,7 +789,9 @@ def find_candidates(
     noise_pixels = noise_pixels[:: max(1, -(-noise_pixels.size // NOISE_SAMPLES))]
     found: list[np.ndarray] = []
     spectrum = ShadingSpectrum(shading, max(SIGMAS_MM) / crop.mm_per_pixel)
-    from_below = lit_from_the_camera(crop.gradients)
+    # Light from below, the last hypothesis, is left out (not computed) unless the light comes
+    # from about the camera; the others keep their indices.
+    lights = LIGHT_HYPOTHESES if lit_from_the_camera(crop.gradients) else LIGHTS_FROM_ABOVE
     for sigma_mm in SIGMAS_MM:
         sigma_px = sigma_mm / crop.mm_per_pixel
         match = match_indentations(spectrum, sigma_px)
@@ -796,17 +800,15 @@ def find_candidates(
         unmarked = marked_share <= MAX_MARKED_SHARE
         searched = (inland > CANDIDATE_INLAND_SIGMAS * sigma_px) & unmarked
         beside = (inland > NEIGHBOUR_INLAND_SIGMAS * sigma_px) & unmarked
-        ncc_beside = match.ncc(LIGHT_HYPOTHESES, beside)
+        ncc_beside = match.ncc(lights, beside)
         ncc = ncc_beside * searched[..., None]
-        if not from_below:
-            ncc[..., FROM_BELOW] = 0.0
-        rows, cols, lights = local_maxima(ncc, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
-        noise = robust_spread(match.amplitude(LIGHT_HYPOTHESES, noise_pixels).T)
-        peak_amplitude = match.amplitude(LIGHT_HYPOTHESES, rows * ncc.shape[1] + cols)
-        peak_amplitude = peak_amplitude[np.arange(rows.size), lights]
-        snr = peak_amplitude / noise[lights]
+        rows, cols, light = local_maxima(ncc, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
+        noise = robust_spread(match.amplitude(lights, noise_pixels).T)
+        peak_amplitude = match.amplitude(lights, rows * ncc.shape[1] + cols)
+        peak_amplitude = peak_amplitude[np.arange(rows.size), light]
+        snr = peak_amplitude / noise[light]
         keep = snr >= MIN_CANDIDATE_SNR
-        rows, cols, lights = rows[keep], cols[keep], lights[keep]
+        rows, cols, light = rows[keep], cols[keep], light[keep]
         shift = max(1, round(ISOLATION_SHIFT * sigma_px))
         found.append(
             np.column_stack(
@@ -814,11 +816,11 @@ def find_candidates(
                     cols,
                     rows,
                     np.full(rows.size, sigma_px),
-                    ncc[rows, cols, lights],
+                    ncc[rows, cols, light],
                     snr[keep],
-                    implied_depth(peak_amplitude[keep], match.depth_px, lights),
-                    lights,
-                    _isolation(ncc_beside, rows, cols, lights, shift),
+                    implied_depth(peak_amplitude[keep], match.depth_px, light),
+                    light,
+                    _isolation(ncc_beside, rows, cols, light, shift),
                 ]
             )
         )

@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+from conftest import SAMPLES
 
 from detector import shading
 from detector.loading import load_image
 from detector.pose import body_frame, main_person
 from detector.shading import FROM_BELOW, extract_region, lit_from_the_camera
-
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_images"
-
 
 #: A full-body render under an on-camera flash (``python scripts/render.py --out DIR --n 48
 #: --seed 27 --framings full_body,closeup --variant flash``, image r00017: the light 8 degrees

@@ -4,17 +4,15 @@ caller's own work, and give the same answers as when run in turn."""
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SAMPLES
 
 import detector.pipeline as detector_pipeline
 from detector.loading import load_image
 from detector.pose import PoseEstimator
 from detector.view import head_crop
-
-SAMPLES = Path(__file__).resolve().parent.parent / "sample_images"
 
 
 @pytest.fixture(scope="module")

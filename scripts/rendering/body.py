@@ -116,28 +116,18 @@ def load_model():
     return anny.Anny().to(dtype=torch.float32)
 
 
-def _rotation_y(deg: float) -> np.ndarray:
-    """4x4 rotation about the Y (front-back) axis."""
+#: The plane each axis turns, ordered so that positive angles turn right-handedly (a bone's
+#: own Y runs along it: about Y the upper arm drops; about Z a spine or neck bone turns the
+#: body above it about the spine; about X the elbow bends).
+_ROTATION_PLANES = {"x": (1, 2), "y": (2, 0), "z": (0, 1)}
+
+
+def _rotation(axis: str, deg: float) -> np.ndarray:
+    """4x4 rotation by ``deg`` degrees about ``axis`` ("x", "y" or "z")."""
+    a, b = _ROTATION_PLANES[axis]
     c, s = np.cos(np.deg2rad(deg)), np.sin(np.deg2rad(deg))
     m = np.eye(4)
-    m[0, 0], m[0, 2], m[2, 0], m[2, 2] = c, s, -s, c
-    return m
-
-
-def _rotation_x(deg: float) -> np.ndarray:
-    """4x4 rotation about the X (left-right) axis."""
-    c, s = np.cos(np.deg2rad(deg)), np.sin(np.deg2rad(deg))
-    m = np.eye(4)
-    m[1, 1], m[1, 2], m[2, 1], m[2, 2] = c, -s, s, c
-    return m
-
-
-def _rotation_z(deg: float) -> np.ndarray:
-    """4x4 rotation about the Z axis (a spine or neck bone's own axis: it turns the body above
-    the bone about the spine)."""
-    c, s = np.cos(np.deg2rad(deg)), np.sin(np.deg2rad(deg))
-    m = np.eye(4)
-    m[0, 0], m[0, 1], m[1, 0], m[1, 1] = c, -s, s, c
+    m[a, a], m[a, b], m[b, a], m[b, b] = c, -s, s, c
     return m
 
 
@@ -157,14 +147,14 @@ def build_body(params: BodyParams) -> Body:
     model = load_model()
     labels = model.bone_labels
     pose = np.tile(np.eye(4), (len(labels), 1, 1))
-    pose[labels.index("upperarm01.L")] = _rotation_y(params.arm_drop_deg)
-    pose[labels.index("upperarm01.R")] = _rotation_y(-params.arm_drop_deg)
-    pose[labels.index("lowerarm01.L")] = _rotation_x(-params.elbow_bend_deg)
-    pose[labels.index("lowerarm01.R")] = _rotation_x(-params.elbow_bend_deg)
+    pose[labels.index("upperarm01.L")] = _rotation("y", params.arm_drop_deg)
+    pose[labels.index("upperarm01.R")] = _rotation("y", -params.arm_drop_deg)
+    pose[labels.index("lowerarm01.L")] = _rotation("x", -params.elbow_bend_deg)
+    pose[labels.index("lowerarm01.R")] = _rotation("x", -params.elbow_bend_deg)
     for bone in NECK_BONES:
-        pose[labels.index(bone)] = _rotation_z(params.head_turn_deg / len(NECK_BONES))
+        pose[labels.index(bone)] = _rotation("z", params.head_turn_deg / len(NECK_BONES))
     for bone in CHEST_BONES:
-        pose[labels.index(bone)] = _rotation_z(params.chest_turn_deg / len(CHEST_BONES))
+        pose[labels.index(bone)] = _rotation("z", params.chest_turn_deg / len(CHEST_BONES))
     with torch.no_grad():
         out = model(
             pose_parameters=torch.tensor(pose[None], dtype=torch.float32),
