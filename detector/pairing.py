@@ -62,8 +62,8 @@ class PairedDimple:
 
 @dataclass(frozen=True)
 class PairResult:
-    """The best pair (left, right), its evidence, symmetry and calibrated score, and the
-    millimetres per crop pixel its candidates are measured in."""
+    """The best pair (left, right), its evidence, symmetry and score (:func:`pair_score`), and
+    the millimetres per crop pixel its candidates are measured in."""
 
     left: PairedDimple | None
     right: PairedDimple | None
@@ -72,10 +72,38 @@ class PairResult:
     score: float
     mm_per_pixel: float
 
+    @property
+    def confidence(self) -> float:
+        """How sure the pairing is that the pair is real: :func:`score_from_evidence`."""
+        return score_from_evidence(self.evidence)
+
+
+#: A claimed pair's score is 1 - exp(-visibility / SCORE_VISIBILITY_MM) / 2 of its visibility:
+#: its reported depth (mm) times the square root of its evidence over EVIDENCE_AT_HALF. The
+#: benchmark's claimed pairs have a visibility of 3-24 mm (10th to 90th percentile, median 9),
+#: so scores of 0.67-0.98 (median 0.85).
+SCORE_VISIBILITY_MM = 8.0
+
 
 def score_from_evidence(evidence: float) -> float:
-    """Logistic calibration of pair evidence into a monotone 0..1 score."""
+    """Logistic calibration of pair evidence into a monotone 0..1 confidence that the pair is
+    real (0.5 at EVIDENCE_AT_HALF)."""
     return 1.0 / (1.0 + math.exp(-EVIDENCE_SLOPE * (evidence - EVIDENCE_AT_HALF)))
+
+
+def pair_score(evidence: float, depth_mm: float) -> float:
+    """The reported score: below 0.5, where no pair is claimed, the evidence's confidence
+    (:func:`score_from_evidence`); from 0.5 up, for a claimed pair, a rise with its reported
+    depth ``depth_mm`` and, less, with its evidence. Past the line the evidence alone orders
+    pairs by how sure the match is, which says little about how deep they are; with the depth
+    the score follows the true depth better (Spearman among the positives, all framings:
+    benchmark 0.59 -> 0.64, held out 0.71 -> 0.77, seven render sets weighted by size 0.62 ->
+    0.66; the reported depth alone did as well on the first two and worse under soft and
+    flash light), while which pairs are claimed does not change."""
+    if evidence < EVIDENCE_AT_HALF:
+        return score_from_evidence(evidence)
+    visibility = max(depth_mm, 0.0) * math.sqrt(evidence / EVIDENCE_AT_HALF)
+    return 1.0 - 0.5 * math.exp(-visibility / SCORE_VISIBILITY_MM)
 
 
 def reported_depth_mm(candidate: Candidate) -> float:
@@ -156,12 +184,13 @@ def best_pair(
             score=score_from_evidence(0.0),
             mm_per_pixel=crop.mm_per_pixel,
         )
+    left_depth, right_depth = reported_depth_mm(left[0]), reported_depth_mm(right[0])
     return PairResult(
-        left=PairedDimple(left[0], reported_depth_mm(left[0])),
-        right=PairedDimple(right[0], reported_depth_mm(right[0])),
+        left=PairedDimple(left[0], left_depth),
+        right=PairedDimple(right[0], right_depth),
         evidence=evidence,
         symmetry=symmetry,
-        score=score_from_evidence(evidence),
+        score=pair_score(evidence, (left_depth + right_depth) / 2),
         mm_per_pixel=crop.mm_per_pixel,
     )
 

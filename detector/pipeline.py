@@ -360,7 +360,7 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
     if pair.left is not None and pair.right is not None:
         dimples = [_dimple("left", pair.left, crop), _dimple("right", pair.right, crop)]
         depth_mm = (pair.left.depth_mm + pair.right.depth_mm) / 2
-    prominence = prominence_grade(present, depth_mm, pair.score)
+    prominence = prominence_grade(present, depth_mm, pair.confidence)
     gradients = crop.gradients
     light = None
     if gradients is not None:

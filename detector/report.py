@@ -178,16 +178,17 @@ class DimpleReport:
         return f"{verdict} (prominence {self.prominence}, score {self.score:.2f}). {self.message}"
 
 
-#: Below this score a visible pair is graded subtle whatever its depth estimate: a pair that
-#: is barely distinguishable from skin relief is, by definition, not prominent.
-CONFIDENT_SCORE = 0.75
+#: Below this confidence (the pairing's, 0.5 where a pair is first claimed) a visible pair is
+#: graded subtle whatever its depth estimate: a pair that is barely distinguishable from skin
+#: relief is, by definition, not prominent.
+CONFIDENT = 0.75
 
 
-def prominence_grade(present: bool, depth_mm: float, score: float = 1.0) -> Prominence:
+def prominence_grade(present: bool, depth_mm: float, confidence: float = 1.0) -> Prominence:
     """Grade from the estimated depth of a visible pair; ``none`` when none is visible."""
     if not present:
         return "none"
-    if score < CONFIDENT_SCORE:
+    if confidence < CONFIDENT:
         return "subtle"
     if depth_mm >= PRONOUNCED_DEPTH_MM:
         return "pronounced"

@@ -86,7 +86,7 @@ def test_grades_follow_the_depth_estimate():
         "moderate",
         "pronounced",
     ]
-    assert prominence_grade(True, 6.0, score=0.6) == "subtle"  # barely visible is subtle
+    assert prominence_grade(True, 6.0, confidence=0.6) == "subtle"  # barely visible is subtle
     assert depth_index(0.0) == 0.0 and depth_index(4.0) == 0.5 and depth_index(20.0) == 1.0
 
 

@@ -9,7 +9,7 @@ import pytest
 from procedural import shaded_back
 
 from detector import anatomy
-from detector.pairing import best_pair
+from detector.pairing import EVIDENCE_AT_HALF, best_pair, pair_score, score_from_evidence
 from detector.shading import (
     LIGHT_HYPOTHESES,
     above_garment_edge,
@@ -57,6 +57,27 @@ def test_evidence_and_depth_estimate_grow_with_depth():
         depths.append(np.mean([r.left.depth_mm if r.left else 0.0 for r in results]))
     assert evidence == sorted(evidence) and evidence[-1] > 2 * evidence[0]
     assert depths[-1] > depths[2] > depths[1]
+
+
+def test_a_claimed_pair_scores_higher_the_deeper_it_is():
+    """(From 5 mm the harsh procedural light saturates the reported depth.)"""
+    scores = []
+    for depth in (2.0, 3.0, 4.0):
+        results = [_judge(shaded_back(depth, seed=seed))[1] for seed in range(3)]
+        assert all(r.score >= 0.5 for r in results)
+        scores.append(np.mean([r.score for r in results]))
+    assert scores == sorted(scores) and scores[-1] - scores[0] > 0.05
+
+
+@pytest.mark.parametrize("depth_mm", [0.0, 1.0, 4.0, 12.0])
+def test_the_depth_in_the_score_changes_no_claim(depth_mm):
+    """``score >= 0.5`` exactly where the evidence reaches the calibrated line; below it the
+    score is the evidence's confidence, whatever the depth."""
+    for evidence in (0.0, 0.5 * EVIDENCE_AT_HALF, 0.999 * EVIDENCE_AT_HALF):
+        assert pair_score(evidence, depth_mm) == score_from_evidence(evidence) < 0.5
+    for evidence in (EVIDENCE_AT_HALF, 2 * EVIDENCE_AT_HALF, 1.0):
+        assert 0.5 <= pair_score(evidence, depth_mm) < 1.0
+    assert pair_score(1.0, depth_mm + 1.0) > pair_score(1.0, depth_mm)
 
 
 def test_light_from_above_is_recognised():
