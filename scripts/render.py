@@ -71,8 +71,10 @@ SAMPLE_JPEG_QUALITY = 85
 #:   view;
 #: - ``flash``: the key light at the camera, as an on-camera flash (elevation 0-10 degrees,
 #:   azimuth within 10 of the camera's, instead of 20-70 degrees above the back), under which
-#:   dimples hardly shade.
-VARIANTS = ("soft", "wide", "small", "hires", "glossy", "looking_back", "flash")
+#:   dimples hardly shade;
+#: - ``elongated`` dimples: oval, the long axis (running down and towards the midline) 1.6-2.2
+#:   x the short one instead of 1.0-1.35.
+VARIANTS = ("soft", "wide", "small", "hires", "glossy", "looking_back", "flash", "elongated")
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
 
@@ -145,6 +147,12 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         factor = float(rng.uniform(2.0, 3.0))
         return replace(
             scene, width=round(scene.width * factor), height=round(scene.height * factor)
+        )
+    if variant == "elongated":
+        return replace(
+            scene,
+            left=replace(scene.left, elongation=float(rng.uniform(1.6, 2.2))),
+            right=replace(scene.right, elongation=float(rng.uniform(1.6, 2.2))),
         )
     if variant in ("wide", "small"):
         radius = float(rng.uniform(20, 26) if variant == "wide" else rng.uniform(7, 10))

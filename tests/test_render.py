@@ -196,7 +196,7 @@ def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
 
 
 @pytest.mark.parametrize(
-    "variant", ["soft", "wide", "small", "hires", "glossy", "looking_back", "flash"]
+    "variant", ["soft", "wide", "small", "hires", "glossy", "looking_back", "flash", "elongated"]
 )
 def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
     import render
@@ -211,6 +211,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "glossy": {"specular", "shininess"},
         "looking_back": {"body"},
         "flash": {"light_azimuth_deg", "light_elevation_deg"},
+        "elongated": {"left", "right"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -227,6 +228,12 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert replace(after.body, head_turn_deg=0.0, chest_turn_deg=0.0) == before.body
             assert 55.0 <= abs(after.body.head_turn_deg) <= 95.0
             assert 0.0 <= after.body.chest_turn_deg / after.body.head_turn_deg <= 35.0 / 55.0
+        elif variant == "elongated":
+            for side in ("left", "right"):
+                assert 1.6 <= getattr(after, side).elongation <= 2.2
+                assert replace(getattr(after, side), elongation=1.0) == replace(
+                    getattr(before, side), elongation=1.0
+                )
         else:
             low, high = (20.0, 26.0 * 1.1) if variant == "wide" else (7.0, 10.0 * 1.1)
             assert low * 0.9 <= after.right.radius_mm <= high
