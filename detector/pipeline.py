@@ -88,6 +88,19 @@ MAX_TORSO_WIDTH = 0.8
 MAX_TORSO_OFFSET = 0.15
 TORSO_WIDTH_IN_SILHOUETTE = (0.3, 0.85)
 MIN_TORSO_ON_PERSON = 0.25
+#: In a close-up of a bare back the pose model may take a hand or an arm at the photo's side
+#: for a small person (4 of 144 close-up renders, each then judged at that "person": covered,
+#: too small, or on the arm). Such a person is small (hips less than SMALL_PERSON_HIP_WIDTH
+#: of the photo's width apart; 0.03-0.06 there, 0.07 and more on the full-body renders) and
+#: off-centre (hips more than OFF_CENTRE of the width from the middle; 0.36-0.48 there); then
+#: the bare back is sought, and where it is at least BACK_OVER_PERSON times the person's size
+#: (7-13 there) and narrower than the photo (0.54-0.81 there), the back is judged instead. A
+#: "back" as wide as the photo is mostly a skin-coloured background merged with the skin
+#: (a small real person off the middle of a photo measured 1.0 and 20 times the person).
+SMALL_PERSON_HIP_WIDTH = 0.07
+OFF_CENTRE = 0.3
+BACK_OVER_PERSON = 5.0
+MAX_BACK_BESIDE_PERSON = 0.95
 #: Photos with a side shorter than this cannot show a back in enough detail.
 MIN_IMAGE_SIDE_PX = 64
 #: Smallest hip width judged (pixels): 5.8 mm per pixel, where a dimple 20-40 mm across still
@@ -190,6 +203,8 @@ class Detector:
             return _examine_without_pose(rgb, bare_back, base)
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
+        if _beside_a_bare_back(person, rgb.shape, bare_back):
+            return _examine_without_pose(rgb, bare_back, base)
         find_face = self._pose.find_face_soon(head_crop(person.points, rgb))
         # A skeleton facing away is mostly a back view: its back is judged while BlazeFace
         # runs in the background. One facing the camera is mostly a front view (or a mirrored
@@ -425,6 +440,26 @@ def _is_torso(back: BackEstimate, person: Pose, shape: tuple[int, ...]) -> bool:
         and low <= back_width / max(right - left, 1.0) <= high
         and region_on_person.size > 0
         and float(region_on_person.mean()) >= MIN_TORSO_ON_PERSON
+    )
+
+
+def _beside_a_bare_back(
+    person: Pose, shape: tuple[int, ...], bare_back: Callable[[], BackEstimate | None]
+) -> bool:
+    """Whether the pose model's person is a hand or an arm beside a close-up's bare back
+    (``bare_back``, sought only for a small person off the photo's middle; see
+    :data:`SMALL_PERSON_HIP_WIDTH`)."""
+    frame = body_frame(person.points)
+    width = shape[1]
+    if frame.hip_width >= SMALL_PERSON_HIP_WIDTH * width:
+        return False
+    if abs(frame.origin[0] / width - 0.5) <= OFF_CENTRE:
+        return False
+    back = bare_back()
+    return (
+        back is not None
+        and back.width < MAX_BACK_BESIDE_PERSON * width
+        and back.frame.hip_width >= BACK_OVER_PERSON * frame.hip_width
     )
 
 

@@ -7,6 +7,7 @@ found."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,9 +15,18 @@ from conftest import SAMPLES, load_script
 from procedural import shaded_back
 
 from detector import anatomy, fallback, load_image, pipeline
-from detector.fallback import find_back, gluteal_cleft_top
-from detector.pipeline import _cut_at_shoulders, _legs_cut_off
-from detector.pose import BodyFrame, Pose
+from detector.fallback import BackEstimate, find_back, gluteal_cleft_top
+from detector.pipeline import _beside_a_bare_back, _cut_at_shoulders, _legs_cut_off
+from detector.pose import (
+    LEFT_HIP,
+    LEFT_SHOULDER,
+    RIGHT_HIP,
+    RIGHT_SHOULDER,
+    BodyFrame,
+    Pose,
+    body_frame,
+    main_person,
+)
 from detector.shading import RegionExtent, extract_region
 
 evaluate = load_script("evaluate")
@@ -207,3 +217,63 @@ def test_a_close_up_taken_askew_is_judged_along_its_tilt(detector, seed, degrees
     spacing = np.hypot(*(truth["left"] - truth["right"]))
     for dimple in report.dimples:
         assert np.hypot(*(np.array([dimple.x, dimple.y]) - truth[dimple.side])) <= 0.1 * spacing
+
+
+#: A close-up without clothing (``python scripts/render.py --out DIR --n 64 --seed 11
+#: --framings closeup --nude``, image r00036: dimples 6.2 mm deep, 195 px apart, at these
+#: pixels), in which the pose model takes the hand at the left edge for a small person.
+HAND_BESIDE_THE_BACK = (
+    Path(__file__).resolve().parent / "data" / "renders" / "closeup_hand_beside_the_back.jpg"
+)
+HAND_BESIDE_THE_BACK_DIMPLES = {"left": (382.99, 434.67), "right": (577.07, 450.9)}
+
+
+def test_a_hand_taken_for_a_small_person_leaves_the_back_to_the_fallback(detector, monkeypatch):
+    rgb = load_image(HAND_BESIDE_THE_BACK).rgb
+    person = main_person(detector._pose.find_people(rgb), rgb.shape)
+    hips = body_frame(person.points)
+    assert hips.hip_width < 0.07 * rgb.shape[1] and hips.origin[0] < 0.2 * rgb.shape[1]
+    report = detector.detect(HAND_BESIDE_THE_BACK)
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    for dimple in report.dimples:
+        x, y = HAND_BESIDE_THE_BACK_DIMPLES[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) <= 0.15 * 195.0
+    # Judged at the hand, the "person" was too small.
+    monkeypatch.setattr(pipeline, "SMALL_PERSON_HIP_WIDTH", 0.0)
+    assert detector.detect(HAND_BESIDE_THE_BACK).status == "low_quality"
+
+
+def _person_at(hip_x: float, hip_width: float = 20.0) -> Pose:
+    """A skeleton facing away, its hips ``hip_width`` apart around ``hip_x``."""
+    points = np.zeros((33, 2))
+    half = hip_width / 2
+    points[[LEFT_HIP, RIGHT_HIP]] = [[hip_x - half, 400.0], [hip_x + half, 400.0]]
+    points[[LEFT_SHOULDER, RIGHT_SHOULDER]] = [
+        [hip_x - 1.5 * half, 340.0],
+        [hip_x + 1.5 * half, 340.0],
+    ]
+    return Pose(points=points, mask=None)
+
+
+def _back(width: float) -> BackEstimate:
+    frame = BodyFrame(
+        origin=np.array([500.0, 700.0]),
+        up=np.array([0.0, -1.0]),
+        left=np.array([-1.0, 0.0]),
+        hip_width=fallback.HIP_WIDTH_PER_BACK_WIDTH * width,
+    )
+    return BackEstimate(frame=frame, extent=RegionExtent(below=0.0, above=2.0), open_bottom=True)
+
+
+def test_only_a_small_person_off_the_middle_beside_a_narrower_back_gives_way():
+    shape = (720, 1000, 3)
+    assert _beside_a_bare_back(_person_at(80.0), shape, lambda: _back(600.0))
+    # A "back" as wide as the photo is a skin-coloured background around a small person;
+    # one less than five times the person's size may be the person's own.
+    assert not _beside_a_bare_back(_person_at(80.0), shape, lambda: _back(1000.0))
+    assert not _beside_a_bare_back(_person_at(80.0, 40.0), shape, lambda: _back(300.0))
+    assert not _beside_a_bare_back(_person_at(80.0), shape, lambda: None)
+    # A person in the middle, or one not small, keeps the pose: no back is sought.
+    unsought = pytest.fail
+    assert not _beside_a_bare_back(_person_at(500.0), shape, unsought)
+    assert not _beside_a_bare_back(_person_at(80.0, 80.0), shape, unsought)
