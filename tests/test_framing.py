@@ -277,3 +277,22 @@ def test_only_a_small_person_off_the_middle_beside_a_narrower_back_gives_way():
     unsought = pytest.fail
     assert not _beside_a_bare_back(_person_at(500.0), shape, unsought)
     assert not _beside_a_bare_back(_person_at(80.0, 80.0), shape, unsought)
+
+
+#: A benchmark render cut at the shoulders and thighs (``python scripts/render.py --out DIR
+#: --n 320 --seed 1 --workers 2``, image r00124 cut as ``evaluate.py --cut-above 5
+#: --cut-below 2.5`` cuts it, saved at JPEG quality 92): a bra band across the upper back,
+#: dimples 6.3 and 7.6 mm deep, 31 px apart, at these pixels.
+TORSO_BRA_BAND = Path(__file__).resolve().parent / "data" / "renders" / "torso_bra_band.jpg"
+TORSO_BRA_BAND_DIMPLES = {"left": (271.88, 154.17), "right": (302.66, 156.05)}
+
+
+def test_a_bra_band_under_a_headless_skeleton_does_not_cover_the_lower_back(detector, monkeypatch):
+    report = detector.detect(TORSO_BRA_BAND)
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    for dimple in report.dimples:
+        x, y = TORSO_BRA_BAND_DIMPLES[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) <= 0.15 * 30.83
+    # Believed, the skeleton's zone on the band read as a covered lower back.
+    monkeypatch.setattr(pipeline, "HEADLESS_VERDICTS_KEPT", pipeline.NOT_VISIBLE_PROBLEMS)
+    assert detector.detect(TORSO_BRA_BAND).status == "region_not_visible"
