@@ -62,20 +62,31 @@ class PairedDimple:
 
 @dataclass(frozen=True)
 class PairResult:
-    """The best pair (left, right), its evidence, symmetry and score (:func:`pair_score`), and
-    the millimetres per crop pixel its candidates are measured in."""
+    """The best pair (left, right), its evidence and symmetry, and the millimetres per crop
+    pixel its candidates are measured in; its depth, confidence and score follow from them."""
 
     left: PairedDimple | None
     right: PairedDimple | None
     evidence: float
     symmetry: float | None
-    score: float
     mm_per_pixel: float
+
+    @property
+    def depth_mm(self) -> float:
+        """The pair's reported depth: the mean of its two dimples' (0 without a pair)."""
+        if self.left is None or self.right is None:
+            return 0.0
+        return (self.left.depth_mm + self.right.depth_mm) / 2
 
     @property
     def confidence(self) -> float:
         """How sure the pairing is that the pair is real: :func:`score_from_evidence`."""
         return score_from_evidence(self.evidence)
+
+    @property
+    def score(self) -> float:
+        """The reported score: :func:`pair_score`."""
+        return pair_score(self.evidence, self.depth_mm)
 
 
 #: A claimed pair's score is 1 - exp(-visibility / SCORE_VISIBILITY_MM) / 2 of its visibility:
@@ -96,10 +107,10 @@ def pair_score(evidence: float, depth_mm: float) -> float:
     (:func:`score_from_evidence`); from 0.5 up, for a claimed pair, a rise with its reported
     depth ``depth_mm`` and, less, with its evidence. Past the line the evidence alone orders
     pairs by how sure the match is, which says little about how deep they are; with the depth
-    the score follows the true depth better (Spearman among the positives, all framings:
-    benchmark 0.59 -> 0.64, held out 0.71 -> 0.77, seven render sets weighted by size 0.62 ->
-    0.66; the reported depth alone did as well on the first two and worse under soft and
-    flash light), while which pairs are claimed does not change."""
+    the score follows the true depth better (Spearman among the positives, all framings, when
+    it was introduced: benchmark 0.59 -> 0.64, held out 0.71 -> 0.77, seven render sets
+    weighted by size 0.62 -> 0.66; the reported depth alone did as well on the first two and
+    worse under soft and flash light), while which pairs are claimed does not change."""
     if evidence < EVIDENCE_AT_HALF:
         return score_from_evidence(evidence)
     visibility = max(depth_mm, 0.0) * math.sqrt(evidence / EVIDENCE_AT_HALF)
@@ -181,16 +192,13 @@ def best_pair(
             right=None,
             evidence=0.0,
             symmetry=None,
-            score=score_from_evidence(0.0),
             mm_per_pixel=crop.mm_per_pixel,
         )
-    left_depth, right_depth = reported_depth_mm(left[0]), reported_depth_mm(right[0])
     return PairResult(
-        left=PairedDimple(left[0], left_depth),
-        right=PairedDimple(right[0], right_depth),
+        left=PairedDimple(left[0], reported_depth_mm(left[0])),
+        right=PairedDimple(right[0], reported_depth_mm(right[0])),
         evidence=evidence,
         symmetry=symmetry,
-        score=pair_score(evidence, (left_depth + right_depth) / 2),
         mm_per_pixel=crop.mm_per_pixel,
     )
 

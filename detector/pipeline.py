@@ -374,13 +374,12 @@ def _problem_report(problem: str, base: dict) -> DimpleReport:
 
 def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleReport:
     """The report of a region the shading and pairing stages judged."""
-    present = pair.score >= 0.5
+    score = pair.score
+    present = score >= 0.5
     dimples = []
-    depth_mm = 0.0
     if pair.left is not None and pair.right is not None:
         dimples = [_dimple("left", pair.left, crop), _dimple("right", pair.right, crop)]
-        depth_mm = (pair.left.depth_mm + pair.right.depth_mm) / 2
-    prominence = prominence_grade(present, depth_mm, pair.confidence)
+    prominence = prominence_grade(present, pair.depth_mm, pair.confidence)
     gradients = crop.gradients
     light = None
     if gradients is not None:
@@ -389,7 +388,7 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
         status="ok",
         message=ok_message(prominence),
         present=present,
-        score=pair.score,
+        score=score,
         prominence=prominence,
         dimples=dimples if present else [],
         symmetry=pair.symmetry if present else None,

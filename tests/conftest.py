@@ -14,6 +14,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("DIMPLES_SHARED_DATA", REPO.parent / "shared" / "data"))
 SAMPLES = REPO / "sample_images"
+#: Renders committed for the tests (each test says how it was made).
+RENDERS = REPO / "tests" / "data" / "renders"
 
 
 def load_script(name: str) -> ModuleType:

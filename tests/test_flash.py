@@ -3,10 +3,8 @@ their own normal, and only there."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-from conftest import SAMPLES
+from conftest import RENDERS, SAMPLES
 
 from detector import shading
 from detector.loading import load_image
@@ -16,7 +14,7 @@ from detector.shading import FROM_BELOW, extract_region, lit_from_the_camera
 #: A full-body render under an on-camera flash (``python scripts/render.py --out DIR --n 48
 #: --seed 27 --framings full_body,closeup --variant flash``, image r00017: the light 8 degrees
 #: above the camera's axis; dimples 6.4 and 7.9 mm deep, 25 px apart, at these pixels).
-FLASH_RENDER = Path(__file__).resolve().parent / "data" / "renders" / "flash_full_body.jpg"
+FLASH_RENDER = RENDERS / "flash_full_body.jpg"
 FLASH_DIMPLES = {"left": (208.14, 337.39), "right": (233.29, 337.82)}
 
 

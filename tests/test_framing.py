@@ -7,11 +7,10 @@ found."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SAMPLES, load_script
+from conftest import RENDERS, SAMPLES, load_script
 from procedural import shaded_back
 
 from detector import anatomy, fallback, load_image, pipeline
@@ -222,9 +221,7 @@ def test_a_close_up_taken_askew_is_judged_along_its_tilt(detector, seed, degrees
 #: A close-up without clothing (``python scripts/render.py --out DIR --n 64 --seed 11
 #: --framings closeup --nude``, image r00036: dimples 6.2 mm deep, 195 px apart, at these
 #: pixels), in which the pose model takes the hand at the left edge for a small person.
-HAND_BESIDE_THE_BACK = (
-    Path(__file__).resolve().parent / "data" / "renders" / "closeup_hand_beside_the_back.jpg"
-)
+HAND_BESIDE_THE_BACK = RENDERS / "closeup_hand_beside_the_back.jpg"
 HAND_BESIDE_THE_BACK_DIMPLES = {"left": (382.99, 434.67), "right": (577.07, 450.9)}
 
 
@@ -283,7 +280,7 @@ def test_only_a_small_person_off_the_middle_beside_a_narrower_back_gives_way():
 #: --n 320 --seed 1 --workers 2``, image r00124 cut as ``evaluate.py --cut-above 5
 #: --cut-below 2.5`` cuts it, saved at JPEG quality 92): a bra band across the upper back,
 #: dimples 6.3 and 7.6 mm deep, 31 px apart, at these pixels.
-TORSO_BRA_BAND = Path(__file__).resolve().parent / "data" / "renders" / "torso_bra_band.jpg"
+TORSO_BRA_BAND = RENDERS / "torso_bra_band.jpg"
 TORSO_BRA_BAND_DIMPLES = {"left": (271.88, 154.17), "right": (302.66, 156.05)}
 
 

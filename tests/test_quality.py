@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import cv2
 import numpy as np
 import pytest
-from conftest import SAMPLES
+from conftest import RENDERS, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -115,9 +113,7 @@ def test_a_blurred_photo_is_low_quality_and_the_sharp_one_is_judged(detector):
 #: A full-body render without clothing before blue and magenta stripes about as bright as its
 #: skin (``python scripts/render.py --out DIR --n 64 --seed 31 --framings full_body --nude``,
 #: image r00062; dimples 1.5 and 1.2 mm deep).
-BARE_BODY_BEFORE_STRIPES = (
-    Path(__file__).resolve().parent / "data" / "renders" / "bare_full_body_stripes.jpg"
-)
+BARE_BODY_BEFORE_STRIPES = RENDERS / "bare_full_body_stripes.jpg"
 
 
 def test_a_sharp_outline_in_colour_alone_is_not_blur(detector):

@@ -3,10 +3,9 @@ it looks towards the camera, and a hand hidden behind the body covers nothing.""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
+from conftest import RENDERS
 
 from detector.loading import load_image
 from detector.pipeline import (
@@ -40,9 +39,7 @@ from detector.view import (
 #: --framings full_body --variant looking_back``, image r00006; dimples 8 mm deep). BlazeFace
 #: is confident of the profile (0.82), and the pose model puts the far hand, hidden behind the
 #: hips, over the lower back.
-LOOKING_BACK = (
-    Path(__file__).resolve().parent / "data" / "renders" / "looking_back_over_shoulder.jpg"
-)
+LOOKING_BACK = RENDERS / "looking_back_over_shoulder.jpg"
 
 
 def _keypoints(eyes_x: tuple[float, float], nose_x: float) -> np.ndarray:
