@@ -15,6 +15,8 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
+from detector.shading import squared_length
+
 #: Smoothing applied before measuring (Gaussian sigma, pixels).
 DENOISE_SIGMA_PX = 1.0
 #: Smallest step (0..1; in colour, the root mean square over the channels) that counts as a
@@ -80,7 +82,8 @@ def blur_sigma_px(
     if tint is not None:
         tint_half = max(1, round(TINT_WINDOW_SIGMAS * largest_sigma_px))
         tint_window = np.ones((2 * tint_half + 1, 2 * tint_half + 1), np.uint8)
-        tint_change = (cv2.dilate(tint, tint_window) - cv2.erode(tint, tint_window)).max(axis=2)
+        tint_range = cv2.dilate(tint, tint_window) - cv2.erode(tint, tint_window)
+        tint_change = np.maximum(tint_range[..., 0], tint_range[..., 1])
         edges &= tint_change >= MIN_EDGE_TINT
     if int(edges.sum()) < MIN_EDGE_PIXELS:
         return None
@@ -92,9 +95,8 @@ def _rms(*parts: np.ndarray) -> np.ndarray:
     """Root mean square over the channels of ``(height, width)`` or ``(height, width,
     channels)`` arrays, summed over ``parts`` (the x and y components of a gradient)."""
     parts = tuple(np.atleast_3d(part) for part in parts)
-    ones = np.ones(parts[0].shape[2], np.float32)  # a product sums channels fastest
-    total = sum((part * part) @ ones for part in parts)
-    return np.sqrt(total / len(ones))
+    total = sum(squared_length(part) for part in parts)
+    return np.sqrt(total / parts[0].shape[2])
 
 
 #: Chroma spread (levels of Cr plus Cb) about the typical chroma of pixels of the same

@@ -330,25 +330,36 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         # in darker ones JPEG's chroma noise and the shadows beside garments pass too easily.
         per_luma = (reference - 128.0) / max(float(reference_luma), 1.0)
         brighter = np.maximum(luma, reference_luma)[..., None].astype(np.float32)
-        distance = np.minimum(
-            np.linalg.norm(chroma - reference, axis=-1),
-            np.linalg.norm(chroma - (128.0 + brighter * per_luma), axis=-1),
+        distance_sq = np.minimum(
+            squared_length(chroma - reference),
+            squared_length(chroma - (128.0 + brighter * per_luma)),
         )
         # A sheen adds the light's colour, about white, to the skin's: a brighter pixel whose
         # chroma lies between the reference's and grey, with at least HIGHLIGHT_MIN_CHROMA of
         # the reference's offset, is skin under a highlight (with red clipped, more so).
         offset = chroma - 128.0
         reference_offset = reference - 128.0
-        share = (offset @ reference_offset) / max(float(reference_offset @ reference_offset), 1.0)
+        along = offset[..., 0] * reference_offset[0] + offset[..., 1] * reference_offset[1]
+        share = along / max(float(reference_offset @ reference_offset), 1.0)
         highlight = (luma > reference_luma) & (share >= HIGHLIGHT_MIN_CHROMA) & (share <= 1.0)
-        off_line = np.linalg.norm(offset - share[..., None] * reference_offset, axis=-1)
-        distance = np.where(highlight, np.minimum(distance, off_line), distance)
-        skin &= distance <= SKIN_CHROMA_TOLERANCE
+        off_line_sq = squared_length(offset - share[..., None] * reference_offset)
+        distance_sq = np.where(highlight, np.minimum(distance_sq, off_line_sq), distance_sq)
+        skin &= distance_sq <= SKIN_CHROMA_TOLERANCE**2
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     mask = skin.astype(np.uint8)
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
     return filled_holes(mask)
+
+
+def squared_length(vectors: np.ndarray) -> np.ndarray:
+    """The sum of squares over the last axis of ``vectors`` (a few channels), added plane by
+    plane: the same sums as NumPy's reduction over a short last axis, which costs many times
+    more (1 ms against 0.03 ms for two channels of 200 x 150 pixels)."""
+    total = vectors[..., 0] * vectors[..., 0]
+    for channel in range(1, vectors.shape[-1]):
+        total = total + vectors[..., channel] * vectors[..., channel]
+    return total
 
 
 def filled_holes(mask: np.ndarray) -> np.ndarray:
@@ -365,8 +376,9 @@ def chromaticity(rgb: np.ndarray) -> np.ndarray:
     three channels alike (also after the sRGB curve, a power law), so it leaves these shares
     unchanged; a mark on the skin changes them."""
     rgb = rgb.astype(np.float32)
-    total = np.maximum(rgb.sum(axis=-1, keepdims=True), 1.0)
-    return rgb[..., :2] / total
+    # Channel by channel: NumPy's sums over a short last axis are many times slower.
+    total = np.maximum(rgb[..., 0] + rgb[..., 1] + rgb[..., 2], 1.0)
+    return rgb[..., :2] / total[..., None]
 
 
 def skin_marks(
@@ -386,7 +398,7 @@ def skin_marks(
     their blurred rim, still dark but too faintly coloured to pass the test. ``trend`` is
     :func:`colour_trend` of the same pixels (the caller needs its luminance channel too)."""
     log_lum = log_luminance(grey)
-    deviation = np.linalg.norm(chroma - trend[..., :2], axis=-1)
+    deviation = np.sqrt(squared_length(chroma - trend[..., :2]))
     shading = np.abs(log_lum - trend[..., 2])
     noise = CHROMA_NOISE_FLOOR + CHROMA_NOISE_LEVELS / np.maximum(765.0 * grey, 1.0)
     marks = (deviation > np.maximum(noise, TINT_CHROMA_PER_SHADING * shading)) & usable
