@@ -3,6 +3,8 @@ caller's own work, and give the same answers as when run in turn."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import numpy as np
@@ -87,3 +89,23 @@ def test_a_front_view_reports_no_region_though_its_back_was_judged_meanwhile(det
     assert judged == [True]
     assert report.status == "not_back_view"
     assert report.region is None and report.geometry is None and report.dimples == []
+
+
+def test_loading_the_models_leaves_plotting_unimported_until_it_is_used():
+    """MediaPipe's drawing utilities import matplotlib.pyplot (most of the CLI's start): the
+    models load without it, and it still works, as the real module, wherever it is used."""
+    script = """
+import sys
+from detector.pose import PoseEstimator
+with PoseEstimator():
+    pass
+assert "matplotlib.pyplot" not in sys.modules and "matplotlib" not in sys.modules
+from mediapipe.tasks.python.vision import drawing_utils
+import matplotlib.pyplot as plt
+assert sys.modules["matplotlib.pyplot"] is plt and type(plt).__name__ == "module"
+assert drawing_utils.plt.figure is plt.figure
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
