@@ -87,8 +87,24 @@ def blur_sigma_px(
         edges &= tint_change >= MIN_EDGE_TINT
     if int(edges.sum()) < MIN_EDGE_PIXELS:
         return None
-    measured = float(np.percentile(widths[edges], SHARPEST_PERCENTILE))
+    measured = percentile(widths[edges], SHARPEST_PERCENTILE)
     return min(float(np.sqrt(max(measured**2 - DENOISE_SIGMA_PX**2, 0.0))), largest_sigma_px)
+
+
+def percentile(values: np.ndarray, percent: float) -> float:
+    """``np.percentile(values, percent)`` (linear interpolation) of a 1-D array, by a partial
+    sort of the two values it lies between: np.percentile's own overhead costs 25 times
+    more on the few hundred edge pixels of a photo."""
+    index = percent / 100.0 * (values.size - 1)
+    low = int(index)
+    high = min(low + 1, values.size - 1)
+    parted = np.partition(values, [low, high])
+    below, above = parted[low], parted[high]
+    fraction = index - low
+    # The same rounding as NumPy's: in the values' precision, from the nearer of the two.
+    if fraction < 0.5:
+        return float(below + (above - below) * fraction)
+    return float(above - (above - below) * (1.0 - fraction))
 
 
 def _rms(*parts: np.ndarray) -> np.ndarray:

@@ -250,15 +250,13 @@ def extract_region(
     to_image = np.column_stack([-frame.left * step, -frame.up * step, top_left])
     size = (width, height)
     patch = _resample(rgb, to_image, size, step)
-    cols, rows = np.meshgrid(np.arange(width), np.arange(height))
-    xy = np.stack([cols, rows], axis=-1) @ to_image[:, :2].T + to_image[:, 2]
-    img_h, img_w = rgb.shape[:2]
-    valid = (
-        (xy[..., 0] > -0.5)
-        & (xy[..., 0] < img_w - 0.5)
-        & (xy[..., 1] > -0.5)
-        & (xy[..., 1] < img_h - 0.5)
-    )
+    # Where each crop pixel lies in the photo, one coordinate at a time (broadcast over the
+    # rows and columns: no (height, width, 2) grid).
+    cols, rows = np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64)[:, None]
+    valid = np.ones((height, width), bool)
+    for axis, photo_side in enumerate(rgb.shape[1::-1]):
+        along = cols * to_image[axis, 0] + rows * to_image[axis, 1] + to_image[axis, 2]
+        valid &= (along > -0.5) & (along < photo_side - 0.5)
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     if person_mask is not None:
         to_mask = to_image * mask_scale  # the mask may be smaller than the photo
@@ -727,8 +725,12 @@ def _median(values: np.ndarray) -> np.ndarray:
     """``np.median(values, axis=-1)``, without its general-purpose overhead (it is called on
     small arrays, six times per photo)."""
     count = values.shape[-1]
-    middle = [(count - 1) // 2, count // 2]
-    return np.partition(values, middle, axis=-1)[..., middle].mean(axis=-1)
+    lower = (count - 1) // 2
+    # One partition: the upper middle value is the smallest of those after the lower one
+    # (partitioning at both costs twice as much).
+    parted = np.partition(values, lower, axis=-1)
+    upper = parted[..., lower + 1 :].min(axis=-1) if count % 2 == 0 else parted[..., lower]
+    return (parted[..., lower] + upper) / 2.0
 
 
 def local_maxima(

@@ -9,7 +9,8 @@ from conftest import RENDERS, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.quality import blur_sigma_px, level_percentiles
+from detector.quality import blur_sigma_px, level_percentiles, percentile
+from detector.shading import robust_spread
 
 
 def _step_image(sigma: float, seed: int = 0) -> np.ndarray:
@@ -250,3 +251,26 @@ def test_level_percentiles_are_numpys_percentiles(levels, percents):
     """The histogram shortcut the colour checks use gives numpy's (linear) percentiles."""
     values = np.array(levels, np.uint16)
     assert level_percentiles(values, percents) == pytest.approx(np.percentile(values, percents))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(st.floats(0.0, 50.0, width=32), min_size=1, max_size=300),
+    percent=st.sampled_from([0.0, 2.0, 37.3, 50.0, 97.5, 100.0]),
+    dtype=st.sampled_from([np.float32, np.float64]),
+)
+def test_percentile_is_numpys_to_the_bit(values, percent, dtype):
+    """The partial-sort percentile the blur check reads its sharpest edges with is
+    np.percentile's, rounding included, so it changes no answer."""
+    array = np.array(values, dtype)
+    assert percentile(array, percent) == float(np.percentile(array, percent))
+
+
+@pytest.mark.parametrize("shape", [(8, 1024), (9, 1023), (3, 17), (40,)])
+def test_robust_spread_uses_the_exact_median(shape):
+    """The shading stage's noise estimate: 1.4826 x the median absolute deviation, with
+    medians exactly np.median's (even and odd counts)."""
+    values = np.random.default_rng(0).normal(size=shape)
+    deviation = np.abs(values - np.median(values, axis=-1, keepdims=True))
+    expected = np.maximum(1.4826 * np.median(deviation, axis=-1), 1e-6)
+    assert np.array_equal(robust_spread(values), expected)
