@@ -29,6 +29,9 @@ from detector.pairing import (
 )
 from detector.pose import (
     HAND_LANDMARKS,
+    LEFT_SHOULDER,
+    NOSE,
+    RIGHT_SHOULDER,
     BodyFrame,
     Pose,
     PoseEstimator,
@@ -109,6 +112,18 @@ SMALL_PERSON_HIP_WIDTH = 0.07
 OFF_CENTRE = 0.3
 BACK_OVER_PERSON = 5.0
 MAX_BACK_BESIDE_PERSON = 0.95
+#: Without a head in the photo the pose model may place a skeleton edge-on, its shoulders less
+#: than EDGE_ON_SHOULDERS of its torso's length apart, across a bare back that fills the frame:
+#: on the real photos in ../shared/data, four headless backs measured 0.06-0.09, the people
+#: seen from the side 0.27-0.32 and the other back views 0.39 or more. Such a skeleton's
+#: left and right say nothing about which way the person faces; where its nose lies outside the
+#: photo and its segmentation mask, across the torso (MASK_ROW_HEIGHT of the way from the hips
+#: to the shoulders), is at least BACK_MASK_WIDTH of the torso's length wide (0.96-1.17 for
+#: those backs; a body seen from the side is as wide as its chest is deep, about half its torso
+#: length), the back is judged.
+EDGE_ON_SHOULDERS = 0.15
+MASK_ROW_HEIGHT = 0.6
+BACK_MASK_WIDTH = 0.8
 #: Photos with a side shorter than this cannot show a back in enough detail.
 MIN_IMAGE_SIDE_PX = 64
 #: Smallest hip width judged (pixels): 5.8 mm per pixel, where a dimple 20-40 mm across still
@@ -220,7 +235,8 @@ class Detector:
         judged = (
             _judge_person(rgb, person, dict(base)) if handedness_says_back(person.points) else None
         )
-        if not decide_view(person.points, find_face).is_back:
+        is_back = decide_view(person.points, find_face).is_back
+        if not is_back and not _headless_back_behind_an_edge_on_skeleton(person, rgb.shape):
             report = DimpleReport(
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )
@@ -465,6 +481,34 @@ def _beside_a_bare_back(
         and back.width < MAX_BACK_BESIDE_PERSON * width
         and back.frame.hip_width >= BACK_OVER_PERSON * frame.hip_width
     )
+
+
+def _headless_back_behind_an_edge_on_skeleton(person: Pose, shape: tuple[int, ...]) -> bool:
+    """Whether the pose model placed an edge-on skeleton (see :data:`EDGE_ON_SHOULDERS`) with
+    its head outside the photo across a person as wide as a back: then its handedness, the
+    back-view decision's evidence, means nothing, and the back is judged."""
+    points = person.points
+    height, width = shape[:2]
+    nose_x, nose_y = points[NOSE]
+    if person.mask is None or (0 <= nose_x < width and 0 <= nose_y < height):
+        return False
+    frame = body_frame(points)
+    torso_length = float(
+        np.linalg.norm(points[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0) - frame.origin)
+    )
+    shoulders = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
+    if torso_length <= 0 or shoulders >= EDGE_ON_SHOULDERS * torso_length:
+        return False
+    # The mask's extent along the row through the torso (the photo held upright).
+    row = round(
+        float(frame.to_image(0.0, MASK_ROW_HEIGHT * torso_length / frame.hip_width)[1])
+        * person.mask_scale
+    )
+    if not 0 <= row < person.mask.shape[0]:
+        return False
+    columns = np.nonzero(person.mask[row] > 0.5)[0]
+    extent = (columns.max() - columns.min() + 1) / person.mask_scale if columns.size else 0.0
+    return bool(extent >= BACK_MASK_WIDTH * torso_length)
 
 
 def _cut_at_shoulders(person: Pose) -> bool:

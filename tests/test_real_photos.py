@@ -144,6 +144,15 @@ def test_hands_on_the_lower_back_cover_it(reports):
     assert "hands" in report.message
 
 
+def test_a_headless_back_behind_an_edge_on_skeleton_is_judged_not_rejected(reports):
+    """A bare back cut at the neck, its waistband at the level of the dimples: the pose model
+    places its skeleton edge-on (shoulders 6 % of the torso's length apart), facing the
+    camera. That says nothing about which way she faces; her back is judged, and found
+    hidden, instead of her being told to turn round."""
+    _, report = reports["bare_backs/spine_0c2d1e9f-3b6d-4761-b887-15e1985f2b9b.jpg"]
+    assert report.status == "region_not_visible"
+
+
 def test_hands_elsewhere_are_not_taken_for_covering_hands(reports):
     """No photo whose lower back is bare is called covered by hands."""
     bare = [r for e, r in reports.values() if e["lower_back"] == "bare"]

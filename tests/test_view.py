@@ -13,11 +13,13 @@ from detector.pipeline import (
     MIN_HAND_VISIBILITY,
     ZONE_HEIGHT,
     _hands_over_zone,
+    _headless_back_behind_an_edge_on_skeleton,
 )
 from detector.pose import (
     HAND_LANDMARKS,
     LEFT_HIP,
     LEFT_SHOULDER,
+    NOSE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
     Face,
@@ -105,3 +107,35 @@ def test_only_hands_in_view_cover_the_lower_back():
     assert _hands_over_zone(Pose(points=points, mask=None, visibility=visibility), frame)
     visibility[HAND_LANDMARKS[0]] = 0.1
     assert not _hands_over_zone(Pose(points=points, mask=None, visibility=visibility), frame)
+
+
+def _edge_on_person(shoulder_gap: float, nose_y: float, body_width: float) -> Pose:
+    """A skeleton in a 200 x 240 photo, hips at y 200 and shoulders at y 80 (torso 120 px),
+    its shoulders ``shoulder_gap`` px apart, its nose at ``nose_y``, and a segmentation mask
+    ``body_width`` px wide from the top of the photo to the hips."""
+    points = np.zeros((33, 2))
+    points[[LEFT_SHOULDER, RIGHT_SHOULDER]] = [
+        [100 + shoulder_gap / 2, 80],
+        [100 - shoulder_gap / 2, 80],
+    ]
+    points[[LEFT_HIP, RIGHT_HIP]] = [[104, 200], [96, 200]]
+    points[NOSE] = [100, nose_y]
+    mask = np.zeros((240, 200), np.float32)
+    mask[:200, round(100 - body_width / 2) : round(100 + body_width / 2)] = 1.0
+    return Pose(points=points, mask=mask)
+
+
+@pytest.mark.parametrize(
+    ("shoulder_gap", "nose_y", "body_width", "judged"),
+    [
+        (7, -15, 115, True),  # a bare back that fills the frame, cut at the neck
+        (7, -15, 60, False),  # a body seen from the side: as wide as the chest is deep
+        (7, 30, 115, False),  # the head in the photo: the face check decides
+        (40, -15, 115, False),  # shoulders apart: the skeleton's handedness holds
+    ],
+)
+def test_only_a_wide_headless_body_behind_an_edge_on_skeleton_counts_as_a_back(
+    shoulder_gap, nose_y, body_width, judged
+):
+    person = _edge_on_person(shoulder_gap, nose_y, body_width)
+    assert _headless_back_behind_an_edge_on_skeleton(person, (240, 200, 3)) is judged
