@@ -29,8 +29,10 @@ from detector.pairing import (
 )
 from detector.pose import (
     HAND_LANDMARKS,
+    LEFT_HIP,
     LEFT_SHOULDER,
     NOSE,
+    RIGHT_HIP,
     RIGHT_SHOULDER,
     BodyFrame,
     Pose,
@@ -235,8 +237,9 @@ class Detector:
         judged = (
             _judge_person(rgb, person, dict(base)) if handedness_says_back(person.points) else None
         )
-        is_back = decide_view(person.points, find_face).is_back
-        if not is_back and not _headless_back_behind_an_edge_on_skeleton(person, rgb.shape):
+        if not decide_view(person.points, find_face).is_back and not (
+            _headless_back_behind_an_edge_on_skeleton(person, rgb.shape)
+        ):
             report = DimpleReport(
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )
@@ -492,18 +495,14 @@ def _headless_back_behind_an_edge_on_skeleton(person: Pose, shape: tuple[int, ..
     nose_x, nose_y = points[NOSE]
     if person.mask is None or (0 <= nose_x < width and 0 <= nose_y < height):
         return False
-    frame = body_frame(points)
-    torso_length = float(
-        np.linalg.norm(points[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0) - frame.origin)
-    )
+    hips = points[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
+    spine = points[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0) - hips
+    torso_length = float(np.linalg.norm(spine))
     shoulders = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
     if torso_length <= 0 or shoulders >= EDGE_ON_SHOULDERS * torso_length:
         return False
     # The mask's extent along the row through the torso (the photo held upright).
-    row = round(
-        float(frame.to_image(0.0, MASK_ROW_HEIGHT * torso_length / frame.hip_width)[1])
-        * person.mask_scale
-    )
+    row = round(float(hips[1] + MASK_ROW_HEIGHT * spine[1]) * person.mask_scale)
     if not 0 <= row < person.mask.shape[0]:
         return False
     columns = np.nonzero(person.mask[row] > 0.5)[0]
