@@ -296,3 +296,53 @@ def test_area_resizing_in_two_steps_matches_opencvs_area_resizing(shape, size):
     assert blocks.shape[:2] == (shape[0] // factor, shape[1] // factor)
     mean = image[:factor, :factor].reshape(-1, 3).mean(axis=0)
     assert np.abs(blocks[0, 0].astype(float) - mean).max() <= 0.5 + 1e-9
+
+
+@pytest.mark.parametrize(
+    ("size", "max_side", "longest", "shape", "factor"),
+    [
+        ((1600, 1200), None, 1024, (600, 800, 3), 2),  # 1600 -> the pose model's 1024: 1/2
+        ((1600, 1200), 800, 400, (300, 400, 3), 2),  # working 800 (1/2), then 1/2 more
+        ((1600, 1200), None, 400, (300, 400, 3), 4),
+    ],
+)
+def test_preview_is_the_working_image_shrunk_by_dct_scaling(size, max_side, longest, shape, factor):
+    from detector.loading import load_preview
+    from detector.resample import shrunk
+
+    data = _large_marked_jpeg(*size)
+    preview, found_factor = load_preview(data, 10**8, max_side, longest)
+    assert preview.rgb.shape == shape and found_factor == factor
+    assert preview.size == size and preview.scale == shape[1] / size[0]
+    working = load_image(data, max_side=max_side).rgb
+    shrunk_working = shrunk(working, factor).astype(int)
+    assert np.abs(preview.rgb.astype(int) - shrunk_working).mean() < 1.0
+
+
+def test_preview_follows_the_exif_orientation():
+    from detector.loading import load_preview
+
+    preview, factor = load_preview(_large_marked_jpeg(orientation=6), 10**8, None, 1024)
+    assert preview.rgb.shape == (800, 600, 3) and factor == 2
+    assert preview.rgb[5, -6, 0] > 200 and preview.rgb[5, -6, 1] < 60  # red: top right
+
+
+def test_no_preview_where_it_would_not_be_a_cheap_decode(tmp_path):
+    """PNGs, arrays, photos no larger than the pose model's input, reductions libjpeg lacks
+    and unreadable input get none (the full decode then says what is wrong)."""
+    from detector.loading import load_preview
+
+    large = _large_marked_jpeg()
+    png = _encoded(Image.open(io.BytesIO(large)), "PNG")
+    missing = tmp_path / "missing.jpg"
+    for source, longest in [
+        (png, 1024),
+        (np.zeros((1200, 1600, 3), np.uint8), 1024),
+        (large, 1600),  # needs no shrinking
+        (large, 600),  # shrinking by 3 fits 1600 into 600: no DCT scale does that
+        (large[: len(large) // 2], 1024),  # truncated
+        (b"not an image", 1024),
+        (missing, 1024),
+    ]:
+        assert load_preview(source, 10**8, None, longest) is None
+    assert load_preview(large, 1000, None, 1024) is None  # over the pixel limit
