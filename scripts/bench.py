@@ -2,7 +2,7 @@
 
 Usage::
 
-    python scripts/bench.py [--out bench/perf.json] [--quick] [--images DIR]
+    python scripts/bench.py [--out bench/perf.json] [--quick] [--images DIR] [--max-side N]
 
 On a fixed set made from ``sample_images/`` (each render resized into a 1080 x 1440 JPEG, and
 into a 12-megapixel JPEG stored the way phones store portraits: 4000 x 3000 pixels with the
@@ -15,9 +15,8 @@ EXIF orientation 6), it measures in one process:
   are shown apart ("beside the pose");
 - ``Detector.detect(path)`` end to end beside the floor, measured on the same images in the
   same run: full-resolution ``cv2.imread`` plus one bare MediaPipe ``PoseLandmarker.detect``;
-- the same with the photo decoded before the pose model runs (``load_image`` then
-  ``Detector.analyse``, as batch workers and ``dimples detect`` do), and how far its reports
-  differ;
+- the same with the JPEG decoded at a capped working resolution
+  (``load_image(path, max_side=N)`` then ``Detector.analyse``), and how far its reports move;
 
 then, in fresh processes: batch throughput with ``detector.batch.detect_batch`` at 1, 2 and
 one-per-core workers with each worker's peak RSS, ``import detector`` time and the heaviest
@@ -71,6 +70,8 @@ JPEG_QUALITY = 92
 #: Renders used by --quick: a full-body back, a headless close-up (no pose: the fallback) and
 #: a front view (stops after the view decision).
 QUICK_SAMPLES = ("back_pronounced.jpg", "closeup_moderate.jpg", "front_view.jpg")
+#: Default working-resolution cap of the prototype: a 12 MP photo is decoded at half size.
+DEFAULT_MAX_SIDE = 2000
 
 #: Stages, in pipeline order, and the functions that make them up, as (module, attribute)
 #: pairs patched while timing. Hooks on names a newer pipeline lacks are skipped (and listed
@@ -288,15 +289,15 @@ class ImageRuns:
     floor_pose: list[float] = field(default_factory=list)
     detect: list[float] = field(default_factory=list)
     stages: list[dict[str, float]] = field(default_factory=list)
-    decoded_first: list[float] = field(default_factory=list)
-    decoded_first_stages: list[dict[str, float]] = field(default_factory=list)
+    capped: list[float] = field(default_factory=list)
+    capped_stages: list[dict[str, float]] = field(default_factory=list)
     outcome: dict[str, Any] = field(default_factory=dict)
 
 
 def run_images(
-    detector: Detector, floor: Floor, paths: Sequence[Path], runs: int
+    detector: Detector, floor: Floor, paths: Sequence[Path], runs: int, max_side: int | None
 ) -> tuple[list[ImageRuns], list[str]]:
-    """Time every image ``runs`` times: floor, ``Detector.detect``, and decoded first,
+    """Time every image ``runs`` times: floor, ``Detector.detect``, and the capped prototype,
     interleaved so that drift in the machine's speed touches all three alike. Returns the
     timings and the stage hooks that could not be installed."""
     clock = StageClock()
@@ -304,40 +305,42 @@ def run_images(
     with stage_hooks(clock) as missing:
         for path in paths[:1]:  # first calls initialise MediaPipe's graphs and caches
             floor.time(path)
-            _timed_detect(detector, clock, path, decode_first=False)
+            _timed_detect(detector, clock, path, None)
         clock.take()
         for _ in range(runs):
             for record in records:
                 decode, pose = floor.time(record.path)
                 record.floor_decode.append(decode)
                 record.floor_pose.append(pose)
-                seconds, stages, record.outcome["detect"] = _timed_detect(
-                    detector, clock, record.path, decode_first=False
+                seconds, stages, record.outcome["full"] = _timed_detect(
+                    detector, clock, record.path, None
                 )
                 record.detect.append(seconds)
                 record.stages.append(stages)
-                seconds, stages, record.outcome["decoded_first"] = _timed_detect(
-                    detector, clock, record.path, decode_first=True
-                )
-                record.decoded_first.append(seconds)
-                record.decoded_first_stages.append(stages)
+                if max_side is not None:
+                    seconds, stages, record.outcome["capped"] = _timed_detect(
+                        detector, clock, record.path, max_side
+                    )
+                    record.capped.append(seconds)
+                    record.capped_stages.append(stages)
     return records, missing
 
 
 def _timed_detect(
-    detector: Detector, clock: StageClock, path: Path, decode_first: bool
+    detector: Detector, clock: StageClock, path: Path, max_side: int | None
 ) -> tuple[float, dict[str, float], dict[str, Any]]:
-    """One analysis, by ``Detector.detect`` or ``decode_first`` (``load_image``, then
-    ``Detector.analyse``): seconds end to end, seconds per stage (with the report's
-    serialisation and the overlay, which ``detect`` does not do), and what it concluded."""
+    """One analysis: seconds end to end, seconds per stage (with the report's serialisation and
+    the overlay, which ``detect`` does not do), and what it concluded."""
     clock.take()
     start = time.perf_counter()
-    if decode_first:
-        with clock.measure("decode"):
-            image = load_image(path, detector.max_pixels, detector.max_side)
-        report = detector.analyse(image)
-    else:
+    if max_side is None:
         report = detector.detect(path)
+        to_full = np.asarray
+    else:  # prototype of a Detector with a working-resolution cap
+        with clock.measure("decode"):
+            image = load_image(path, detector.max_pixels, max_side=max_side)
+        report = detector.analyse(image)
+        to_full = image.to_full
     seconds = time.perf_counter() - start
     stages = clock.take()
     stages["other"] = seconds - sum(t for stage, t in stages.items() if stage != BESIDE)
@@ -353,7 +356,7 @@ def _timed_detect(
         "people": report.people,
         "present": report.present,
         "score": report.score,
-        "dimples": [[d.x, d.y] for d in report.dimples],  # in the full photo's pixels
+        "dimples": [to_full(np.array([d.x, d.y])).tolist() for d in report.dimples],
     }
     return seconds, stages, outcome
 
@@ -366,7 +369,7 @@ def _ms(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def summarise_images(records: list[ImageRuns]) -> dict[str, Any]:
+def summarise_images(records: list[ImageRuns], with_capped: bool) -> dict[str, Any]:
     """Per-size summary: per-image medians over runs, then median and p90 over images."""
     floor = [
         statistics.median(map(sum, zip(r.floor_decode, r.floor_pose, strict=True))) for r in records
@@ -377,7 +380,7 @@ def summarise_images(records: list[ImageRuns]) -> dict[str, Any]:
         "floor_decode": _ms([statistics.median(r.floor_decode) for r in records]),
         "floor_pose": _ms([statistics.median(r.floor_pose) for r in records]),
     }
-    variants = [("detect", "stages"), ("decoded_first", "decoded_first_stages")]
+    variants = [("detect", "stages")] + ([("capped", "capped_stages")] if with_capped else [])
     for name, stages_key in variants:
         totals = [statistics.median(getattr(r, name)) for r in records]
         per_image = [_median_stages(getattr(r, stages_key)) for r in records]
@@ -412,20 +415,20 @@ def _ratios(values: Sequence[float]) -> dict[str, float]:
 
 
 def agreement(records: list[ImageRuns]) -> list[dict[str, Any]]:
-    """How the reports of ``Detector.detect`` and of decoding first differ, per image."""
+    """How the capped prototype's reports differ from full-resolution ones, per image."""
     rows = []
     for record in records:
-        detected, first = record.outcome["detect"], record.outcome["decoded_first"]
+        full, capped = record.outcome["full"], record.outcome["capped"]
         offsets = [
             float(np.hypot(a[0] - b[0], a[1] - b[1]))
-            for a, b in zip(detected["dimples"], first["dimples"], strict=False)
+            for a, b in zip(full["dimples"], capped["dimples"], strict=False)
         ]
         rows.append(
             {
                 "image": record.path.name,
-                "status": [detected["status"], first["status"]],
-                "present": [detected["present"], first["present"]],
-                "score": [detected["score"], first["score"]],
+                "status": [full["status"], capped["status"]],
+                "present": [full["present"], capped["present"]],
+                "score": [full["score"], capped["score"]],
                 "dimple_offset_px": round(max(offsets), 1) if offsets else None,
             }
         )
@@ -647,8 +650,10 @@ def print_report(results: dict[str, Any]) -> None:
         f"images: {counts}; {results['runs']} runs each; per image the median over runs, "
         "then median and p90 over images\n"
     )
-    columns = [(size, v) for v in ("detect", "decoded_first") for size in sizes]
-    titles = {"detect": "", "decoded_first": " dec. 1st"}
+    columns = [(size, "detect") for size in sizes]
+    if results["max_side"] is not None:  # the cap changes only photos larger than it
+        columns += [(size, "capped") for size in sizes if max(SIZES[size]) > results["max_side"]]
+    titles = {"detect": "", "capped": f" cap {results['max_side']}"}
     print(f"{'ms':<22}" + "".join(f"{size + titles[v]:>17}{'p90':>7}" for size, v in columns))
     for stage in (*STAGES, BESIDE, "other"):
         cells = [results["images"][size][v]["stages"][stage] for size, v in columns]
@@ -662,15 +667,15 @@ def print_report(results: dict[str, Any]) -> None:
         cells = [results["images"][size][v][key] for size, v in columns]
         print(f"{label:<22}" + "".join(f"{c['median']:>17.2f}{c['p90']:>7.2f}" for c in cells))
     for size in sizes:
-        rows = results["images"][size].get("decoded_first_vs_detect", [])
+        rows = results["images"][size].get("capped_vs_full", [])
         if any(
-            (row["dimple_offset_px"] or 0.0) > 0.0
+            row["dimple_offset_px"] is not None
             or row["status"][0] != row["status"][1]
             or row["score"][0] != row["score"][1]
             for row in rows
         ):
             print(
-                f"\ndetect vs decoded first, {size}: "
+                f"\ncapped vs full, {size}: "
                 + "; ".join(
                     f"{row['image']} {row['status'][0]}/{row['status'][1]} score "
                     f"{_score(row['score'][0])}/{_score(row['score'][1])}"
@@ -746,7 +751,14 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO / "bench" / "perf_images",
         help="where the photos are written (delete it to make them anew)",
     )
+    parser.add_argument(
+        "--max-side",
+        type=int,
+        default=DEFAULT_MAX_SIDE,
+        help="working-resolution cap of the prototype variant (0: skip it)",
+    )
     args = parser.parse_args(argv)
+    max_side = args.max_side or None
     started = time.perf_counter()
     load_before = os.getloadavg()[0]
     free_start = free_cores(usable_cores())
@@ -762,10 +774,11 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: dict[str, list[dict[str, Any]]] = {}
     try:
         for label, paths in photos.items():
-            records, missing = run_images(detector, floor, paths, runs)
-            images[label] = summarise_images(records)
-            outcomes[label] = [{"image": r.path.name} | r.outcome["detect"] for r in records]
-            images[label]["decoded_first_vs_detect"] = agreement(records)
+            records, missing = run_images(detector, floor, paths, runs, max_side)
+            images[label] = summarise_images(records, max_side is not None)
+            outcomes[label] = [{"image": r.path.name} | r.outcome["full"] for r in records]
+            if max_side is not None:
+                images[label]["capped_vs_full"] = agreement(records)
     finally:
         floor.close()
         detector.close()
@@ -776,6 +789,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python scripts/bench.py", *(sys.argv[1:] if argv is None else argv)]),
         "machine": machine(),
         "runs": runs,
+        "max_side": max_side,
         "detector_init_s": round(init_s, 3),
         "untimed_hooks": missing,
         "images": images,
