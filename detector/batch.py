@@ -343,12 +343,10 @@ _DETECTOR_LOCK = threading.Lock()
 
 @functools.cache
 def process_detector() -> Detector:
-    """This process's Detector, made on first use (see :func:`close_process_detector`). It
-    decodes each photo before the pose model reads it: a batch keeps every core busy with
-    photos, and decoding beside the pose model would cost CPU time it then lacks."""
+    """This process's Detector, made on first use (see :func:`close_process_detector`)."""
     from detector.pipeline import Detector
 
-    return Detector(decode_beside_pose=False)
+    return Detector()
 
 
 def close_process_detector() -> None:

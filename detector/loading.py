@@ -127,12 +127,11 @@ def load_image(
         raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
     if isinstance(source, np.ndarray):
         return LoadedImage(rgb=rgb_from_array(source), source=None)
-    reduction = functools.partial(_working_reduction, max_side=max_side)
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if not data:
             raise ImageLoadError("the image data is empty (0 bytes)")
-        return _decode(io.BytesIO(data), "the image data", max_pixels, reduction, source=None)
+        return _decode(io.BytesIO(data), "the image data", max_pixels, max_side, source=None)
     if isinstance(source, str | os.PathLike):
         path = Path(source)
         if not path.exists():
@@ -143,51 +142,12 @@ def load_image(
             raise ImageLoadError(f"empty file (0 bytes): {path}")
         try:
             with path.open("rb") as handle:
-                return _decode(handle, str(path), max_pixels, reduction, source=str(path))
+                return _decode(handle, str(path), max_pixels, max_side, source=str(path))
         except PermissionError as exc:
             raise ImageLoadError(f"cannot read {path}: permission denied") from exc
     raise ImageLoadError(
         f"unsupported input type {type(source).__name__}: give a path, bytes or a numpy array"
     )
-
-
-def load_preview(
-    source: ImageSource, max_pixels: int, max_side: int | None, longest: int
-) -> tuple[LoadedImage, int] | None:
-    """A JPEG's working image (as :func:`load_image` with ``max_side`` decodes it) shrunk by
-    the smallest whole factor that brings its longer side to at most ``longest``, decoded at
-    that size by DCT scaling (a few times cheaper than the full decode, whose pixels it
-    matches to a small fraction of a grey level on average), and the factor.
-
-    None where that cannot be had this way: an array, a format other than JPEG, a factor of
-    1, a reduction libjpeg does not offer, or a source that cannot be read (for which
-    :func:`load_image` gives the reason)."""
-    if isinstance(source, bytes | bytearray | memoryview):
-        stream: io.IOBase = io.BytesIO(bytes(source))
-    elif isinstance(source, str | os.PathLike) and os.path.isfile(source):
-        try:
-            stream = open(source, "rb")  # noqa: SIM115 - closed below
-        except OSError:
-            return None
-    else:
-        return None
-    with stream, warnings.catch_warnings():
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        try:
-            with Image.open(stream) as header:  # reads the header only
-                if header.format != "JPEG":
-                    return None
-                longer = max(header.size)
-            working = _working_reduction(longer, max_side)
-            working_longer = -(-longer // working)  # libjpeg rounds reduced sides up
-            factor = -(-working_longer // longest)
-            if factor == 1 or working * factor not in DCT_REDUCTIONS:
-                return None
-            stream.seek(0)
-            preview = _decode(stream, "", max_pixels, lambda _: working * factor, source=None)
-        except Exception:  # whatever it is, the full decode reports it
-            return None
-    return (preview, factor) if preview.scale == 1.0 / (working * factor) else None
 
 
 @functools.cache
@@ -199,14 +159,10 @@ def register_heif() -> None:
 
 
 def _decode(
-    stream: io.IOBase,
-    what: str,
-    max_pixels: int,
-    reduction: Callable[[int], int],
-    source: str | None,
+    stream: io.IOBase, what: str, max_pixels: int, max_side: int | None, source: str | None
 ) -> LoadedImage:
-    """Decode the first frame of an encoded image, upright, as RGB uint8, a JPEG reduced by
-    the DCT scaling that ``reduction`` asks for given the image's longer side (1 for none)."""
+    """Decode the first frame of an encoded image, upright, as RGB uint8 (reduced by the JPEG
+    DCT scaling that ``max_side`` allows)."""
     register_heif()
     try:
         with warnings.catch_warnings():
@@ -218,7 +174,7 @@ def _decode(
                     f"{what} is too large: {width} x {height} pixels (limit {max_pixels:,} pixels)"
                 )
             image.seek(0)  # first frame of animations and multi-page files
-            scale = _draft(image, reduction(max(width, height)))
+            scale = _draft(image, max_side)
             image.load()
             if image.getexif().get(ExifTags.Base.Orientation, 1) in _QUARTER_TURNS:
                 width, height = height, width
@@ -241,18 +197,14 @@ def _decode(
     return LoadedImage(rgb=rgb, source=source, scale=scale, full_size=(width, height))
 
 
-def _working_reduction(longer: int, max_side: int | None) -> int:
-    """The largest DCT reduction that keeps a longer side of ``longer`` pixels at least
-    ``max_side`` (1 when not asked, or when the image is no larger)."""
+def _draft(image: Image.Image, max_side: int | None) -> float:
+    """Ask the JPEG decoder for the smallest DCT scale whose longer side is still at least
+    ``max_side``; returns the scale obtained (1.0 for other formats, or when not asked)."""
+    longer = max(image.size)
     if max_side is None or longer <= max_side:
-        return 1
-    return next((r for r in DCT_REDUCTIONS if -(-longer // r) >= max_side), 1)
-
-
-def _draft(image: Image.Image, reduction: int) -> float:
-    """Ask the JPEG decoder for a DCT ``reduction`` (2, 4 or 8); returns the scale obtained
-    (1.0 for other formats, or when not asked)."""
-    if reduction not in DCT_REDUCTIONS:
+        return 1.0
+    reduction = next((r for r in DCT_REDUCTIONS if -(-longer // r) >= max_side), 1)
+    if reduction == 1:
         return 1.0
     width, height = image.size
     # Pillow picks the largest reduction that keeps both sides at least the size asked for.

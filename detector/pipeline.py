@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +17,6 @@ from detector.loading import (
     ImageSource,
     LoadedImage,
     load_image,
-    load_preview,
 )
 from detector.pairing import (
     CLEFT_TOP_HEIGHT_PRIOR,
@@ -34,7 +32,6 @@ from detector.pose import (
     LEFT_HIP,
     LEFT_SHOULDER,
     NOSE,
-    POSE_INPUT_SIDE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
     BodyFrame,
@@ -190,45 +187,18 @@ class Detector:
         model_path: str | os.PathLike | None = None,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         max_side: int | None = DEFAULT_MAX_SIDE,
-        decode_beside_pose: bool = True,
     ) -> None:
         self.max_pixels = max_pixels
         self.max_side = max_side
         self._pose = PoseEstimator(model_path)
-        # The full decode of a JPEG runs here while the pose model reads a preview (see
-        # :meth:`detect`); a batch, whose workers keep every core busy already, turns it off.
-        self._decoder = (
-            ThreadPoolExecutor(max_workers=1, thread_name_prefix="decode")
-            if decode_beside_pose
-            else None
-        )
 
     def detect(self, source: ImageSource) -> DimpleReport:
         """Analyse one image given as a path, encoded bytes or an RGB array.
 
-        A JPEG larger than the pose model's input is first decoded at that size by DCT
-        scaling (a few ms), and the pose model reads that preview while the full decode and
-        the colour check run on another core; the report is that of :meth:`analyse` on the
-        full decode, up to the few pixels by which the preview's landmarks may differ.
-
         Raises :class:`detector.ImageLoadError` (a ``ValueError``) when the input is not a
         readable image; every readable image gets a report, whatever its status.
         """
-        previewed = None
-        if self._decoder is not None:
-            previewed = load_preview(source, self.max_pixels, self.max_side, POSE_INPUT_SIDE)
-        if previewed is None:
-            return self.analyse(load_image(source, self.max_pixels, self.max_side))
-        preview, factor = previewed
-        decoding = self._decoder.submit(self._decode_and_check_colour, source)
-        found = self._pose.first_pass(preview.rgb, factor)
-        image, monochrome = decoding.result()
-        report, _ = self._examine_working(image, found, lambda: monochrome)
-        return _in_full_resolution(report, image)
-
-    def _decode_and_check_colour(self, source: ImageSource) -> tuple[LoadedImage, bool]:
-        image = load_image(source, self.max_pixels, self.max_side)
-        return image, is_monochrome(image.rgb)
+        return self.analyse(load_image(source, self.max_pixels, self.max_side))
 
     def analyse(self, image: LoadedImage) -> DimpleReport:
         """Run the pipeline on an already loaded image."""
@@ -241,16 +211,8 @@ class Detector:
         report, pair = self._examine_working(image)
         return _in_full_resolution(report, image), pair
 
-    def _examine_working(
-        self,
-        image: LoadedImage,
-        found: list[Pose] | None = None,
-        monochrome: Callable[[], bool] | None = None,
-    ) -> tuple[DimpleReport, PairResult | None]:
-        """The pipeline, in the pixels of the decoded (working) image; ``found`` is the pose
-        model's first pass when it ran already (:meth:`PoseEstimator.find_people`), and
-        ``monochrome`` says whether the photo is (:func:`is_monochrome`, by default asked
-        when needed)."""
+    def _examine_working(self, image: LoadedImage) -> tuple[DimpleReport, PairResult | None]:
+        """The pipeline, in the pixels of the decoded (working) image."""
         rgb = image.rgb
         base = {
             "source": image.source,
@@ -259,24 +221,21 @@ class Detector:
         }
         if min(rgb.shape[:2]) < MIN_IMAGE_SIDE_PX:
             return _problem_report("tiny", base), None
-        monochrome = monochrome or functools.partial(is_monochrome, rgb)
         # The fallback's bare back is sought while the pose model's retry runs, if it runs.
         bare_back = functools.cache(functools.partial(find_back, rgb))
-        people = self._pose.find_people(rgb, meanwhile=bare_back, found=found)
+        people = self._pose.find_people(rgb, meanwhile=bare_back)
         if not people:
-            return _examine_without_pose(rgb, bare_back, monochrome, base)
+            return _examine_without_pose(rgb, bare_back, base)
         person = main_person(people, rgb.shape)
         base["people"] = len(people)
         if _beside_a_bare_back(person, rgb.shape, bare_back):
-            return _examine_without_pose(rgb, bare_back, monochrome, base)
+            return _examine_without_pose(rgb, bare_back, base)
         find_face = self._pose.find_face_soon(head_crop(person.points, rgb))
         # A skeleton facing away is mostly a back view: its back is judged while BlazeFace
         # runs in the background. One facing the camera is mostly a front view (or a mirrored
         # back view): the face is waited for first, so that front views cost no judgement.
         judged = (
-            _judge_person(rgb, person, monochrome, dict(base))
-            if handedness_says_back(person.points)
-            else None
+            _judge_person(rgb, person, dict(base)) if handedness_says_back(person.points) else None
         )
         if not decide_view(person.points, find_face).is_back and not (
             _headless_back_behind_an_edge_on_skeleton(person, rgb.shape)
@@ -285,12 +244,10 @@ class Detector:
                 status="not_back_view", message=STATUS_MESSAGES["not_back_view"], **base
             )
             return report, None
-        return judged or _judge_person(rgb, person, monochrome, base)
+        return judged or _judge_person(rgb, person, base)
 
     def close(self) -> None:
-        """Release the pose model and the decoding thread."""
-        if self._decoder is not None:
-            self._decoder.shutdown()
+        """Release the pose model."""
         self._pose.close()
 
     def __enter__(self) -> Detector:
@@ -340,15 +297,11 @@ def _in_full_resolution(report: DimpleReport, image: LoadedImage) -> DimpleRepor
 
 
 def _examine_without_pose(
-    rgb: np.ndarray,
-    bare_back: Callable[[], BackEstimate | None],
-    monochrome: Callable[[], bool],
-    base: dict,
+    rgb: np.ndarray, bare_back: Callable[[], BackEstimate | None], base: dict
 ) -> tuple[DimpleReport, PairResult | None]:
     """The fallback: judge a bare back found by its skin (``bare_back``, :func:`find_back` on
-    ``rgb``), when the pose model found no one (``monochrome``: :func:`is_monochrome` of
-    ``rgb``)."""
-    if monochrome():
+    ``rgb``), when the pose model found no one."""
+    if is_monochrome(rgb):
         return _problem_report("monochrome", base), None
     back = bare_back()
     if back is None:
@@ -361,11 +314,10 @@ def _examine_without_pose(
 
 
 def _judge_person(
-    rgb: np.ndarray, person: Pose, monochrome: Callable[[], bool], base: dict
+    rgb: np.ndarray, person: Pose, base: dict
 ) -> tuple[DimpleReport, PairResult | None]:
-    """Judge the lower back of a person the pose model found (seen from behind;
-    ``monochrome``: :func:`is_monochrome` of ``rgb``)."""
-    if monochrome():
+    """Judge the lower back of a person the pose model found (seen from behind)."""
+    if is_monochrome(rgb):
         return _problem_report("monochrome", base), None
     frame = body_frame(person.points)
     # Without the legs the hip line is a guess: search further down, expect the pair loosely.

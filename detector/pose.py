@@ -146,28 +146,21 @@ class PoseEstimator:
         self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mediapipe")
 
     def find_people(
-        self,
-        rgb: np.ndarray,
-        meanwhile: Callable[[], object] | None = None,
-        found: list[Pose] | None = None,
+        self, rgb: np.ndarray, meanwhile: Callable[[], object] | None = None
     ) -> list[Pose]:
         """All people the model finds, in the pixel coordinates of ``rgb``.
 
         The image is shrunk by the smallest whole factor that brings it to at most
-        :data:`POSE_INPUT_SIDE` for the model (:func:`pose_input_factor`); ``found`` is what
-        :meth:`first_pass` returned on such a copy made otherwise (a preview decoded at that
-        size), when it ran already. When nothing is found, the image is tried once more at
+        :data:`POSE_INPUT_SIDE` for the model; when nothing is found, it is tried once more at
         :data:`RETRY_INPUT_SIDE` inside a grey border, which recovers small web images and
         people who fill the frame. That retry runs in the background while ``meanwhile`` (if
         given) is called: the work its caller needs when no one is found.
         """
-        if found is None:
-            factor = pose_input_factor(rgb.shape)
-            found = self.first_pass(shrunk(rgb, factor), factor)
-        people = _plausible(found, rgb.shape)
+        height, width = rgb.shape[:2]
+        factor = -(-max(height, width) // POSE_INPUT_SIDE)
+        people = self._run(shrunk(rgb, factor), 1.0 / factor, 0, rgb.shape)
         if people:
             return people
-        height, width = rgb.shape[:2]
         scale = RETRY_INPUT_SIDE / max(height, width)
         border = RETRY_INPUT_SIDE // 4
         padded = cv2.copyMakeBorder(
@@ -180,18 +173,14 @@ class PoseEstimator:
             value=(128, 128, 128),
         )
         if meanwhile is None:
-            return _plausible(self._run(padded, scale, border), rgb.shape)
-        retry = self._background.submit(self._run, padded, scale, border)
+            return self._run(padded, scale, border, rgb.shape)
+        retry = self._background.submit(self._run, padded, scale, border, rgb.shape)
         meanwhile()
-        return _plausible(retry.result(), rgb.shape)
+        return retry.result()
 
-    def first_pass(self, small: np.ndarray, factor: int) -> list[Pose]:
-        """The people in ``small``, a photo shrunk by the whole ``factor``, in the photo's
-        pixel coordinates, plausible or not (:meth:`Pose.is_plausible` needs the photo's
-        size)."""
-        return self._run(small, 1.0 / factor, 0)
-
-    def _run(self, rgb: np.ndarray, scale: float, border: int) -> list[Pose]:
+    def _run(
+        self, rgb: np.ndarray, scale: float, border: int, photo_shape: tuple[int, ...]
+    ) -> list[Pose]:
         result = self._infer(self._landmarker, rgb)
         height, width = rgb.shape[:2]
         people = []
@@ -204,7 +193,9 @@ class PoseEstimator:
                 full = result.segmentation_masks[index].numpy_view()
                 full = full.reshape(full.shape[0], full.shape[1])
                 mask = full[border : height - border, border : width - border].astype(np.float32)
-            people.append(Pose(points=points, mask=mask, mask_scale=scale, visibility=visibility))
+            pose = Pose(points=points, mask=mask, mask_scale=scale, visibility=visibility)
+            if pose.is_plausible(photo_shape):
+                people.append(pose)
         return people
 
     def find_face(self, rgb: np.ndarray) -> Face:
@@ -300,16 +291,6 @@ def quiet_native_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 2)
         os.close(saved)
-
-
-def pose_input_factor(shape: tuple[int, ...]) -> int:
-    """The smallest whole factor that shrinks a photo of ``shape`` to at most
-    :data:`POSE_INPUT_SIDE` on its longer side."""
-    return -(-max(shape[:2]) // POSE_INPUT_SIDE)
-
-
-def _plausible(people: list[Pose], photo_shape: tuple[int, ...]) -> list[Pose]:
-    return [pose for pose in people if pose.is_plausible(photo_shape)]
 
 
 def _resized(rgb: np.ndarray, scale: float) -> np.ndarray:

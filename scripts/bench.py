@@ -10,9 +10,7 @@ EXIF orientation 6), it measures in one process:
 
 - the time of each stage of ``Detector.detect`` (decode, pose, view, region, shading, pairing,
   report, overlay, and "other" for the pipeline's own glue), by wrapping the stage functions
-  that :mod:`detector.pipeline` calls (nothing in the package is modified); a JPEG's full
-  decode and colour check, which run on another thread while the pose model reads a preview,
-  are shown apart ("beside the pose");
+  that :mod:`detector.pipeline` calls (nothing in the package is modified);
 - ``Detector.detect(path)`` end to end beside the floor, measured on the same images in the
   same run: full-resolution ``cv2.imread`` plus one bare MediaPipe ``PoseLandmarker.detect``;
 - the same with the JPEG decoded at a capped working resolution
@@ -40,7 +38,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
@@ -77,16 +74,9 @@ DEFAULT_MAX_SIDE = 2000
 #: pairs patched while timing. Hooks on names a newer pipeline lacks are skipped (and listed
 #: in the JSON); their time then shows up under "other".
 STAGES = ("decode", "pose", "view", "region", "shading", "pairing", "report", "overlay")
-#: Timed work on another thread, beside the main thread's stages (not part of their sum): the
-#: full decode and the colour check while the pose model reads a preview.
-BESIDE = "beside the pose"
 STAGE_HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
-    # A JPEG's preview for the pose model, then its full decode (beside the pose model).
-    "decode": (("detector.pipeline", "load_preview"), ("detector.pipeline", "load_image")),
-    "pose": (
-        ("detector.pose", "PoseEstimator.find_people"),
-        ("detector.pose", "PoseEstimator.first_pass"),
-    ),
+    "decode": (("detector.pipeline", "load_image"),),
+    "pose": (("detector.pose", "PoseEstimator.find_people"),),
     # BlazeFace runs in the background while the back is judged: decide_view's wait for it
     # counts here.
     "view": (
@@ -168,33 +158,22 @@ def _write_photo(sample: Path, path: Path, size: tuple[int, int], phone: bool) -
 
 class StageClock:
     """Exclusive wall time per stage: time spent in a nested timed call counts only for the
-    inner stage. Timed calls on other threads than the main one (the full decode and the
-    colour check that ``Detector.detect`` runs beside the pose model) count under
-    :data:`BESIDE`, whatever their stage: they overlap the main thread's stages."""
+    inner stage."""
 
     def __init__(self) -> None:
         self._totals: dict[str, float] = defaultdict(float)
         self._inner: list[float] = []
-        self._lock = threading.Lock()
 
     @contextlib.contextmanager
     def measure(self, stage: str) -> Iterator[None]:
         """Add the time spent in the block to ``stage``."""
-        start = time.perf_counter()
-        if threading.current_thread() is not threading.main_thread():
-            try:
-                yield
-            finally:
-                with self._lock:
-                    self._totals[BESIDE] += time.perf_counter() - start
-            return
         self._inner.append(0.0)
+        start = time.perf_counter()
         try:
             yield
         finally:
             elapsed = time.perf_counter() - start
-            with self._lock:
-                self._totals[stage] += elapsed - self._inner.pop()
+            self._totals[stage] += elapsed - self._inner.pop()
             if self._inner:
                 self._inner[-1] += elapsed
 
@@ -343,7 +322,7 @@ def _timed_detect(
         to_full = image.to_full
     seconds = time.perf_counter() - start
     stages = clock.take()
-    stages["other"] = seconds - sum(t for stage, t in stages.items() if stage != BESIDE)
+    stages["other"] = seconds - sum(stages.values())
     with clock.measure("report"):
         report.to_json()
     if report.pixels is not None:
@@ -390,9 +369,9 @@ def summarise_images(records: list[ImageRuns], with_capped: bool) -> dict[str, A
             "end_to_end": _ms(totals),
             "over_floor": _ratios([t / f for t, f in zip(totals, floor, strict=True)]),
             "stages": {
-                stage: (_ms(times) if times else {}) | {"images": len(times)}
-                for stage in (*STAGES, BESIDE, "other")
-                for times in [[s[stage] for s in per_image if stage in s]]
+                stage: _ms([s[stage] for s in per_image if stage in s])
+                | {"images": sum(stage in s for s in per_image)}
+                for stage in (*STAGES, "other")
             },
             "after_pose_over_pose": _ratios([a / p for a, p in zip(after, pose, strict=True)]),
         }
@@ -655,7 +634,7 @@ def print_report(results: dict[str, Any]) -> None:
         columns += [(size, "capped") for size in sizes if max(SIZES[size]) > results["max_side"]]
     titles = {"detect": "", "capped": f" cap {results['max_side']}"}
     print(f"{'ms':<22}" + "".join(f"{size + titles[v]:>17}{'p90':>7}" for size, v in columns))
-    for stage in (*STAGES, BESIDE, "other"):
+    for stage in (*STAGES, "other"):
         cells = [results["images"][size][v]["stages"][stage] for size, v in columns]
         print(f"{stage:<22}" + "".join(_cell(cell) for cell in cells))
     cells = [results["images"][size][v]["end_to_end"] for size, v in columns]
