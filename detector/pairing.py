@@ -180,8 +180,11 @@ def best_pair(
     best: tuple[float, float, tuple | None, tuple | None] = (0.0, 0.0, None, None)
     for left in sides["left"]:
         for right in sides["right"]:
+            # Both dimples are lit by the same light. Also pairing the neighbouring azimuths
+            # (30 degrees apart) let texture pair as often as pits: full-body AUC 0.942 ->
+            # 0.934 (0.938 with such pairs' evidence x 0.75), held out 0.953 -> 0.950.
             if left[0].light != right[0].light:
-                continue  # both dimples are lit by the same light
+                continue
             evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel, height_prior)
             if evidence > best[0]:
                 best = (evidence, symmetry, left, right)
@@ -226,6 +229,7 @@ def _pair_evidence(
     anatomy_prior = math.exp(-0.5 * (spacing**2 + height**2))
     depth_factor = min(1.0, depth / FULL_DEPTH_MM)
     # Both must be closed pits: a band that matches all along (where the back turns into the
-    # buttocks under top light) or a groove between muscles is no dimple.
+    # buttocks under top light) or a groove between muscles is no dimple. (Their geometric
+    # mean, kinder to shallow pits in noise, took the full-body AUC from 0.942 to 0.920.)
     isolation = cand_l.isolation * cand_r.isolation
     return strength * depth_factor * isolation * symmetry * anatomy_prior, symmetry
