@@ -4,6 +4,9 @@ Large JPEGs can be decoded at a reduced working size for free: libjpeg scales th
 by 1/2, 1/4 or 1/8 (Pillow's :meth:`PIL.Image.Image.draft`), which skips most of the decoding
 work and the full-size copies. :func:`load_image` does so only when asked (``max_side``), and
 records the scale so that positions can be given in the pixels of the photo as displayed.
+
+Pillow reads every header (size limit, EXIF orientation, format); whole, plain JPEGs are then
+decoded by OpenCV straight into an RGB array, everything else by Pillow.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from detector.native import native_messages
 
 #: Largest image accepted, in pixels (about 100 megapixels); checked from the header,
 #: before any pixel is decoded, so a decompression bomb costs nothing.
@@ -175,12 +181,14 @@ def _decode(
                 )
             image.seek(0)  # first frame of animations and multi-page files
             scale = _draft(image, max_side)
-            image.load()
             if image.getexif().get(ExifTags.Base.Orientation, 1) in _QUARTER_TURNS:
                 width, height = height, width
-            # In place: without an orientation to apply, no copy of the pixels is made.
-            ImageOps.exif_transpose(image, in_place=True)
-            rgb = _to_rgb8(image)
+            rgb = _decoded_by_opencv(image, stream, scale)
+            if rgb is None:
+                image.load()
+                # In place: without an orientation to apply, no copy of the pixels is made.
+                ImageOps.exif_transpose(image, in_place=True)
+                rgb = _to_rgb8(image)
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own header check, at 2x its limit
@@ -212,6 +220,38 @@ def _draft(image: Image.Image, max_side: int | None) -> float:
     if drafted is None:  # not a JPEG: reducing would not be free
         return 1.0
     return drafted[1][2] / width
+
+
+#: OpenCV's flags for an upright RGB decode at each DCT reduction.
+_OPENCV_JPEG_FLAGS = {
+    1: cv2.IMREAD_COLOR_RGB,
+    2: (cv2.IMREAD_REDUCED_COLOR_2 & ~cv2.IMREAD_COLOR) | cv2.IMREAD_COLOR_RGB,
+    4: (cv2.IMREAD_REDUCED_COLOR_4 & ~cv2.IMREAD_COLOR) | cv2.IMREAD_COLOR_RGB,
+    8: (cv2.IMREAD_REDUCED_COLOR_8 & ~cv2.IMREAD_COLOR) | cv2.IMREAD_COLOR_RGB,
+}
+
+
+def _decoded_by_opencv(image: Image.Image, stream: io.IOBase, scale: float) -> np.ndarray | None:
+    """A plain (RGB or grey) JPEG decoded by OpenCV straight into an upright RGB array, at the
+    DCT ``scale`` that Pillow was asked for: the same libjpeg-turbo, identical pixels, and none
+    of Pillow's conversion copies (9 against 14 ms at 1080 x 1440 on this machine). None, for
+    Pillow to decode or to reject, for any other format or mode, for data that does not end
+    with the end-of-image marker (truncated), and for data that libjpeg warned about (corrupt
+    scan data, which OpenCV would decode as garbage where Pillow sometimes stops)."""
+    if image.format != "JPEG" or image.mode not in ("RGB", "L"):
+        return None
+    stream.seek(0)
+    data = stream.read()
+    if not data.rstrip(b"\0").endswith(b"\xff\xd9"):
+        return None
+    try:
+        with native_messages() as messages:
+            rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_JPEG_FLAGS[round(1 / scale)])
+    except cv2.error:
+        return None
+    if any(messages) or rgb is None:
+        return None
+    return rgb
 
 
 #: Rows converted at a time: the decoded image and the result are the only full-size copies.

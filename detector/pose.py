@@ -6,12 +6,11 @@ BlazeFace, which the back-view decision (:mod:`detector.view`) asks whether a fa
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import os
 import sys
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from detector.native import quiet_native_stderr
 from detector.resample import area_resized, shrunk
 
 #: MediaPipe BlazePose landmark indices used here.
@@ -275,22 +275,6 @@ class _ImportedOnUse(types.ModuleType):
         if attribute.startswith("__"):  # the import system's own questions: not a use
             raise AttributeError(attribute)
         return getattr(importlib.import_module(self.__name__), attribute)
-
-
-@contextlib.contextmanager
-def quiet_native_stderr() -> Iterator[None]:
-    """Silence file descriptor 2 while native code logs (MediaPipe prints dozens of lines at
-    model load that would bury the CLI's own output); Python's own errors are unaffected
-    outside the block."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "wb") as devnull:
-            os.dup2(devnull.fileno(), 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
 
 
 def _resized(rgb: np.ndarray, scale: float) -> np.ndarray:

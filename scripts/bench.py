@@ -52,9 +52,10 @@ import PIL
 from PIL import Image
 
 from detector.loading import load_image
+from detector.native import quiet_native_stderr
 from detector.overlay import draw_overlay
 from detector.pipeline import Detector
-from detector.pose import POSE_MODEL, bundled_model, quiet_native_stderr
+from detector.pose import POSE_MODEL, bundled_model
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "sample_images"

@@ -245,15 +245,61 @@ def test_max_side_must_be_positive():
         load_image(_large_marked_jpeg(), max_side=0)
 
 
+def _decoded_by_pillow(monkeypatch, data: bytes, max_side: int | None = None) -> np.ndarray:
+    from detector import loading
+
+    with monkeypatch.context() as patched:
+        patched.setattr(loading, "_decoded_by_opencv", lambda *args: None)
+        return load_image(data, max_side=max_side).rgb
+
+
 def test_whole_and_strip_conversions_give_the_same_pixels(monkeypatch):
     from detector import loading
 
     data = _large_marked_jpeg(1601, 1203, orientation=6)
-    whole = load_image(data).rgb
+    whole = _decoded_by_pillow(monkeypatch, data)
     monkeypatch.setattr(loading, "WHOLE_COPY_PIXELS", 0)
-    strips = load_image(data).rgb
+    strips = _decoded_by_pillow(monkeypatch, data)
     assert whole.shape == (1601, 1203, 3) and np.array_equal(whole, strips)
     assert whole.flags.writeable
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+@pytest.mark.parametrize("max_side", [None, 801, 401, 201])
+def test_opencv_decodes_plain_jpegs_to_pillows_pixels(monkeypatch, orientation, max_side):
+    """OpenCV takes plain JPEGs (faster, no conversion copies) and gives exactly Pillow's
+    upright pixels at every DCT reduction, odd sides included."""
+    from detector import loading
+
+    data = _large_marked_jpeg(1601, 1203, orientation=orientation)
+    used = []
+    decode = loading._decoded_by_opencv
+    monkeypatch.setattr(loading, "_decoded_by_opencv", lambda *a: used.append(1) or decode(*a))
+    by_opencv = load_image(data, max_side=max_side).rgb
+    assert used and by_opencv.flags.writeable
+    assert np.array_equal(by_opencv, _decoded_by_pillow(monkeypatch, data, max_side))
+
+
+def test_grey_jpegs_decode_to_pillows_pixels(monkeypatch):
+    ramp = np.tile(np.arange(0, 250, 2, dtype=np.uint8), (90, 1))
+    data = _encoded(Image.fromarray(ramp), "JPEG", quality=90)
+    rgb = load_image(data).rgb
+    assert rgb.shape == (90, 125, 3)
+    assert np.array_equal(rgb, _decoded_by_pillow(monkeypatch, data))
+
+
+def test_corrupt_scan_data_that_libjpeg_warns_about_is_left_to_pillow(monkeypatch):
+    """OpenCV would decode it as garbage with a warning on stderr; the warning hands the file
+    to Pillow, which decodes it (this one) or reports it damaged (the next test's)."""
+    data = bytearray(_large_marked_jpeg())
+    rng = np.random.default_rng(1)
+    for index in rng.integers(1000, len(data) - 100, 30):
+        data[index] = rng.integers(0, 256)
+    from detector import loading
+
+    image = Image.open(io.BytesIO(bytes(data)))
+    assert loading._decoded_by_opencv(image, io.BytesIO(bytes(data)), 1.0) is None
+    assert np.array_equal(load_image(bytes(data)).rgb, _decoded_by_pillow(monkeypatch, data))
 
 
 def test_a_jpeg_broken_mid_stream_is_reported_as_damaged():

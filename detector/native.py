@@ -1,0 +1,55 @@
+"""File descriptor 2 for native libraries: MediaPipe and libjpeg print straight to it, past
+Python's ``sys.stderr``, so their messages can only be silenced or read by pointing the
+descriptor elsewhere for a while."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+
+
+@contextlib.contextmanager
+def native_stderr_to(fd: int) -> Iterator[None]:
+    """Point file descriptor 2 at ``fd`` inside the block; Python's own errors are unaffected
+    outside it. Not for concurrent use: the blocks of two threads would restore each other's
+    descriptor (the detector never runs two at once)."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        os.dup2(fd, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+@contextlib.contextmanager
+def quiet_native_stderr() -> Iterator[None]:
+    """Silence what native code prints inside the block (MediaPipe prints dozens of lines at
+    model load that would bury the CLI's own output)."""
+    with open(os.devnull, "wb") as devnull, native_stderr_to(devnull.fileno()):
+        yield
+
+
+@contextlib.contextmanager
+def native_messages() -> Iterator[list[bytes]]:
+    """Capture what native code prints inside the block: the yielded list holds it, as one
+    item, once the block ends. The pipe never blocks the writer: past its buffer (64 KiB)
+    messages are dropped, which only a flood would reach."""
+    read_end, write_end = os.pipe()
+    captured: list[bytes] = []
+    try:
+        os.set_blocking(write_end, False)
+        with native_stderr_to(write_end):
+            yield captured
+        os.close(write_end)
+        write_end = -1
+        with os.fdopen(read_end, "rb") as reader:
+            read_end = -1
+            captured.append(reader.read())
+    finally:
+        for fd in (read_end, write_end):
+            if fd >= 0:
+                os.close(fd)
