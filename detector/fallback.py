@@ -33,9 +33,16 @@ import cv2
 import numpy as np
 
 from detector.pose import BodyFrame
-from detector.quality import histogram_percentiles
 from detector.resample import area_resized
-from detector.shading import RegionCrop, RegionExtent, log_luminance, robust_spread, skin_pixels
+from detector.shading import (
+    RegionCrop,
+    RegionExtent,
+    histogram_percentiles,
+    log_luminance,
+    masked_medians,
+    robust_spread,
+    skin_pixels,
+)
 
 #: Width of the mask analysis image, in pixels.
 ANALYSIS_WIDTH = 512
@@ -296,10 +303,7 @@ def _background_coloured(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     in_middle = skin[middle].astype(np.uint8)
     if not in_middle.any():
         return np.zeros_like(skin)
-    reference = []  # the median Cr and Cb of the skin in the middle, from their histograms
-    for channel in (1, 2):
-        counts = cv2.calcHist([ycrcb[middle]], [channel], in_middle, [256], [0, 256])
-        reference.append(histogram_percentiles(counts.ravel(), (50,))[0])
+    reference = masked_medians(ycrcb[middle], in_middle, (1, 2))  # the skin's median Cr, Cb
     centres = (np.indices((side, side)).transpose(1, 2, 0) + 0.5) * CHROMA_BIN
     background &= np.hypot(*(centres - reference).transpose(2, 0, 1)) > SKIN_CHROMA_RADIUS
     # Neighbouring bins too: the background's colour varies a little (light, noise, JPEG).

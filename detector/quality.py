@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import cv2
 import numpy as np
 
-from detector.shading import squared_length
+from detector.shading import histogram_percentiles, squared_length
 
 #: Smoothing applied before measuring (Gaussian sigma, pixels).
 DENOISE_SIGMA_PX = 1.0
@@ -161,20 +161,6 @@ def level_percentiles(levels: np.ndarray, percents: Sequence[float]) -> list[flo
     """``np.percentile(levels, percents)`` (linear interpolation) of non-negative integers,
     read off their histogram: a few times faster than sorting when there are few levels."""
     return histogram_percentiles(np.bincount(levels), percents)
-
-
-def histogram_percentiles(counts: np.ndarray, percents: Sequence[float]) -> list[float]:
-    """The percentiles (linear interpolation, as ``np.percentile``) of the values ``0, 1,
-    ...`` that occur ``counts`` times each."""
-    cumulative = np.cumsum(np.asarray(counts, np.int64))
-    last = int(cumulative[-1]) - 1
-    found = []
-    for percent in percents:
-        index = percent / 100.0 * last
-        low = int(index)
-        below, above = np.searchsorted(cumulative, [low, min(low + 1, last)], side="right")
-        found.append(float(below + (index - low) * (above - below)))
-    return found
 
 
 def is_nearly_colourless(rgb: np.ndarray) -> bool:

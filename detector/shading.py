@@ -23,6 +23,7 @@ the same few filter scales. In that crop:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -322,7 +323,9 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     top = skin[: round(reference_rows * skin.shape[0])]
     if top.sum() >= MIN_REFERENCE_PIXELS:
         chroma = ycrcb[..., 1:].astype(np.float32)
-        reference_luma, *reference = np.median(ycrcb[: top.shape[0]][top], axis=0)
+        reference_luma, *reference = masked_medians(
+            ycrcb[: top.shape[0]], top.view(np.uint8), (0, 1, 2)
+        )
         reference = np.array(reference, np.float32)
         # Shading scales R, G and B alike (also after the sRGB curve), and so the luma and
         # the chroma's offsets from grey: lit skin below a reference in shadow shows the
@@ -350,6 +353,28 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
     return filled_holes(mask)
+
+
+def masked_medians(image: np.ndarray, mask: np.ndarray, channels: Sequence[int]) -> list[float]:
+    """The median of each of ``channels`` of a uint8 ``image`` over the pixels where ``mask``
+    (uint8) is set, as ``np.median`` gives it, read off the channels' histograms: several
+    times faster than gathering and sorting the pixels."""
+    histograms = (cv2.calcHist([image], [c], mask, [256], [0, 256]) for c in channels)
+    return [histogram_percentiles(counts.ravel(), (50,))[0] for counts in histograms]
+
+
+def histogram_percentiles(counts: np.ndarray, percents: Sequence[float]) -> list[float]:
+    """The percentiles (linear interpolation, as ``np.percentile``) of the values ``0, 1,
+    ...`` that occur ``counts`` times each."""
+    cumulative = np.cumsum(np.asarray(counts, np.int64))
+    last = int(cumulative[-1]) - 1
+    found = []
+    for percent in percents:
+        index = percent / 100.0 * last
+        low = int(index)
+        below, above = np.searchsorted(cumulative, [low, min(low + 1, last)], side="right")
+        found.append(float(below + (index - low) * (above - below)))
+    return found
 
 
 def squared_length(vectors: np.ndarray) -> np.ndarray:
