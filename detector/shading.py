@@ -894,17 +894,19 @@ def _suppress_overlaps(found: np.ndarray) -> np.ndarray:
     """Rows of ``found`` (the columns of :class:`Candidate`) kept when, within one light
     hypothesis, only the best match of candidates closer than their scale is kept; by light,
     then best match first."""
-    order = np.lexsort((-found[:, 3], found[:, 6]))
-    found = found[order]
+    found = found[np.lexsort((-found[:, 3], found[:, 6]))]
+    x, y, sigma, light = found[:, 0], found[:, 1], found[:, 2], found[:, 6]
+    # All lights in one matrix (a hundred or so candidates): one set of array operations
+    # instead of one per light.
+    dx, dy = x[:, None] - x[None, :], y[:, None] - y[None, :]
+    near = (dx * dx + dy * dy <= np.maximum(sigma[:, None], sigma[None, :]) ** 2) & (
+        light[:, None] == light[None, :]
+    )
+    # Greedy, best first: each kept candidate removes its later neighbours.
     kept: list[int] = []
-    for group in np.split(np.arange(len(found)), np.flatnonzero(np.diff(found[:, 6])) + 1):
-        xy, sigma = found[group, :2], found[group, 2]
-        distance_sq = ((xy[:, None, :] - xy[None, :, :]) ** 2).sum(axis=-1)
-        near = distance_sq <= np.maximum(sigma[:, None], sigma[None, :]) ** 2
-        # Greedy, best first: each kept candidate removes its later neighbours.
-        removed = np.zeros(len(group), bool)
-        for index in range(len(group)):
-            if not removed[index]:
-                kept.append(group[index])
-                removed |= near[index]
+    removed = np.zeros(len(found), bool)
+    for index in range(len(found)):
+        if not removed[index]:
+            kept.append(index)
+            removed |= near[index]
     return found[kept]
