@@ -7,22 +7,27 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from collections.abc import Iterator
+
+#: Blocks of different threads take turns: interleaved, each would restore the descriptor the
+#: other had set (stderr left silenced or pointing at a closed pipe).
+_REDIRECTION = threading.RLock()
 
 
 @contextlib.contextmanager
 def native_stderr_to(fd: int) -> Iterator[None]:
     """Point file descriptor 2 at ``fd`` inside the block; Python's own errors are unaffected
-    outside it. Not for concurrent use: the blocks of two threads would restore each other's
-    descriptor (the detector never runs two at once)."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        os.dup2(fd, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
+    outside it. Threads take turns (within one photo the detector never needs two at once)."""
+    with _REDIRECTION:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        try:
+            os.dup2(fd, 2)
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
 
 
 @contextlib.contextmanager

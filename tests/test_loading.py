@@ -288,6 +288,14 @@ def test_grey_jpegs_decode_to_pillows_pixels(monkeypatch):
     assert np.array_equal(rgb, _decoded_by_pillow(monkeypatch, data))
 
 
+@pytest.mark.parametrize("max_side", [None, 801])
+def test_progressive_jpegs_decode_to_pillows_pixels(monkeypatch, max_side):
+    pixels = np.asarray(Image.open(io.BytesIO(_large_marked_jpeg(1601, 1203))))
+    data = _encoded(Image.fromarray(pixels), "JPEG", quality=85, progressive=True)
+    rgb = load_image(data, max_side=max_side).rgb
+    assert np.array_equal(rgb, _decoded_by_pillow(monkeypatch, data, max_side))
+
+
 def test_corrupt_scan_data_that_libjpeg_warns_about_is_left_to_pillow(monkeypatch):
     """OpenCV would decode it as garbage with a warning on stderr; the warning hands the file
     to Pillow, which decodes it (this one) or reports it damaged (the next test's)."""
