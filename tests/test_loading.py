@@ -306,7 +306,7 @@ def test_corrupt_scan_data_that_libjpeg_warns_about_is_left_to_pillow(monkeypatc
     from detector import loading
 
     image = Image.open(io.BytesIO(bytes(data)))
-    assert loading._decoded_by_opencv(image, io.BytesIO(bytes(data)), 1.0) is None
+    assert loading._decoded_by_opencv(image, io.BytesIO(bytes(data)), 1.0, 1) is None
     assert np.array_equal(load_image(bytes(data)).rgb, _decoded_by_pillow(monkeypatch, data))
 
 
