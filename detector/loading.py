@@ -256,7 +256,8 @@ def _decoded_by_opencv(
     for Pillow to decode or to reject, for any other format or mode, for data that does not
     end with the end-of-image marker (truncated), and for data that libjpeg warned about
     (corrupt scan data, which OpenCV would decode as garbage where Pillow sometimes stops)."""
-    if image.format != "JPEG" or image.mode not in ("RGB", "L"):
+    flags = _OPENCV_JPEG_FLAGS.get(round(1 / scale))
+    if image.format != "JPEG" or image.mode not in ("RGB", "L") or flags is None:
         return None
     stream.seek(0)
     data = stream.read()
@@ -264,7 +265,7 @@ def _decoded_by_opencv(
         return None
     try:
         with native_messages() as messages:
-            rgb = cv2.imdecode(np.frombuffer(data, np.uint8), _OPENCV_JPEG_FLAGS[round(1 / scale)])
+            rgb = cv2.imdecode(np.frombuffer(data, np.uint8), flags)
     except cv2.error:
         return None
     if any(messages) or rgb is None:
