@@ -517,7 +517,7 @@ def _cut_at_shoulders(person: Pose) -> bool:
     leaves background above it, and so does an upright photo's headroom."""
     if person.mask is None:
         return False
-    person_rows = (person.mask > 0.5).sum(axis=1)
+    person_rows = person.mask_row_counts
     widest = int(person_rows.max())
     edge = person_rows[: max(1, round(HEADLESS_EDGE_ROWS * len(person_rows)))]
     return widest > 0 and float(edge.max()) >= HEADLESS_TOP_WIDTH * widest
