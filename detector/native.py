@@ -45,16 +45,11 @@ def native_messages() -> Iterator[list[bytes]]:
     messages are dropped, which only a flood would reach."""
     read_end, write_end = os.pipe()
     captured: list[bytes] = []
-    try:
-        os.set_blocking(write_end, False)
-        with native_stderr_to(write_end):
-            yield captured
-        os.close(write_end)
-        write_end = -1
-        with os.fdopen(read_end, "rb") as reader:
-            read_end = -1
-            captured.append(reader.read())
-    finally:
-        for fd in (read_end, write_end):
-            if fd >= 0:
-                os.close(fd)
+    with os.fdopen(read_end, "rb") as reader:
+        try:
+            os.set_blocking(write_end, False)
+            with native_stderr_to(write_end):
+                yield captured
+        finally:
+            os.close(write_end)  # the reader then sees the end of what was written
+        captured.append(reader.read())
