@@ -264,27 +264,44 @@ def test_whole_and_strip_conversions_give_the_same_pixels(monkeypatch):
     assert whole.flags.writeable
 
 
+def _opencv_results(monkeypatch) -> list:
+    """What each call of the OpenCV decoder returns from now on (None where it declined)."""
+    from detector import loading
+
+    results: list = []
+    decode = loading._decoded_by_opencv
+
+    def recorded(*args):
+        results.append(decode(*args))
+        return results[-1]
+
+    monkeypatch.setattr(loading, "_decoded_by_opencv", recorded)
+    return results
+
+
+def _decoded_by_opencv_alone(results: list) -> bool:
+    """Whether the OpenCV decoder ran once and returned the pixels (no fallback to Pillow)."""
+    return len(results) == 1 and results[0] is not None
+
+
 @pytest.mark.parametrize("orientation", range(1, 9))
 @pytest.mark.parametrize("max_side", [None, 801, 401, 201])
 def test_opencv_decodes_plain_jpegs_to_pillows_pixels(monkeypatch, orientation, max_side):
     """OpenCV takes plain JPEGs (faster, no conversion copies) and gives exactly Pillow's
     upright pixels at every DCT reduction, odd sides included."""
-    from detector import loading
-
     data = _large_marked_jpeg(1601, 1203, orientation=orientation)
-    used = []
-    decode = loading._decoded_by_opencv
-    monkeypatch.setattr(loading, "_decoded_by_opencv", lambda *a: used.append(1) or decode(*a))
+    results = _opencv_results(monkeypatch)
     by_opencv = load_image(data, max_side=max_side).rgb
-    assert used and by_opencv.flags.writeable
+    assert _decoded_by_opencv_alone(results) and by_opencv.flags.writeable
     assert np.array_equal(by_opencv, _decoded_by_pillow(monkeypatch, data, max_side))
 
 
 def test_grey_jpegs_decode_to_pillows_pixels(monkeypatch):
     ramp = np.tile(np.arange(0, 250, 2, dtype=np.uint8), (90, 1))
     data = _encoded(Image.fromarray(ramp), "JPEG", quality=90)
+    results = _opencv_results(monkeypatch)
     rgb = load_image(data).rgb
-    assert rgb.shape == (90, 125, 3)
+    assert _decoded_by_opencv_alone(results) and rgb.shape == (90, 125, 3)
     assert np.array_equal(rgb, _decoded_by_pillow(monkeypatch, data))
 
 
@@ -292,7 +309,9 @@ def test_grey_jpegs_decode_to_pillows_pixels(monkeypatch):
 def test_progressive_jpegs_decode_to_pillows_pixels(monkeypatch, max_side):
     pixels = np.asarray(Image.open(io.BytesIO(_large_marked_jpeg(1601, 1203))))
     data = _encoded(Image.fromarray(pixels), "JPEG", quality=85, progressive=True)
+    results = _opencv_results(monkeypatch)
     rgb = load_image(data, max_side=max_side).rgb
+    assert _decoded_by_opencv_alone(results)
     assert np.array_equal(rgb, _decoded_by_pillow(monkeypatch, data, max_side))
 
 
