@@ -77,6 +77,18 @@ MIN_REFERENCE_PIXELS = 200
 #: without it (glossy full-body AUC 0.870 -> 0.913; benchmark 0.939 -> 0.943); a share of
 #: 0.35 let paler colours pass and did worse on the benchmark (0.938) and wide dimples.
 HIGHLIGHT_MIN_CHROMA = 0.5
+#: Overexposed skin: red, its brightest channel, clips first (at this level), then green, and
+#: what is left of its colour is a pale yellow (255, 255, 240) that no skin rule accepts. Such a
+#: pixel still counts as skin when it keeps at least CLIPPED_MIN_CHROMA of the reference's
+#: chroma offset from grey, along it (a white or grey garment keeps none). Its shading, in the
+#: channels not yet clipped, still shows the dimples.
+CLIP_LEVEL = 250
+CLIPPED_MIN_CHROMA = 0.1
+#: A colour channel that clips on more than this share of a crop's skin is left out of its
+#: luminance (:func:`unclipped_luminance`); a few clipped pixels (a specular glint) are not.
+MAX_CLIPPED_SKIN_SHARE = 0.01
+#: Rec. 601 luma weights of R, G and B (OpenCV's RGB to grey).
+LUMA_WEIGHTS = np.array([0.299, 0.587, 0.114])
 #: A garment's edge: a change of log luminance over two crop pixels beyond what shading makes
 #: (a dimple's wall changes it by about 0.03 per pixel), across this share of a row's skin,
 #: within this many rows, in this lowest share of the region's rows.
@@ -157,6 +169,9 @@ class RegionCrop:
     chroma : numpy.ndarray
         float32 ``(height, width, 2)`` red and green shares of R + G + B: unchanged by
         shading, changed by ink, moles and other marks on the skin.
+    clipped : numpy.ndarray
+        bool, True where a colour channel is clipped at white (:data:`CLIP_LEVEL`): the
+        chroma there is the clipping's, not the skin's.
     to_image : numpy.ndarray
         ``(2, 3)`` affine map from crop pixels (x, y) to image pixels.
     scale : float
@@ -170,6 +185,7 @@ class RegionCrop:
     person: np.ndarray
     skin: np.ndarray
     chroma: np.ndarray
+    clipped: np.ndarray
     to_image: np.ndarray
     scale: float
     extent: RegionExtent
@@ -266,13 +282,15 @@ def extract_region(
         person = cv2.warpAffine(person_mask.astype(np.float32), to_mask, size, flags=flags)
     else:
         person = np.ones((height, width), np.float32)
-    grey = cv2.cvtColor(patch, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    skin = skin_pixels(patch, reference_rows=SKIN_REFERENCE_ROWS)
     return RegionCrop(
-        grey=grey,
+        grey=unclipped_luminance(patch, skin),
         valid=valid,
         person=person,
-        skin=skin_pixels(patch, reference_rows=SKIN_REFERENCE_ROWS),
+        skin=skin,
         chroma=chromaticity(patch),
+        # Any channel at CLIP_LEVEL or above: not all of them below it.
+        clipped=cv2.inRange(patch, (0,) * 3, (CLIP_LEVEL - 1,) * 3) == 0,
         to_image=to_image,
         scale=scale,
         extent=extent,
@@ -308,6 +326,28 @@ def _resample(
     )
 
 
+def unclipped_luminance(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Luminance of ``rgb`` (float32, 0..1) from the colour channels that do not clip at white
+    (:data:`CLIP_LEVEL`) on more than :data:`MAX_CLIPPED_SKIN_SHARE` of the ``skin`` pixels.
+
+    Shading scales R, G and B alike, so any of them carries it. On an overexposed back red
+    clips first, then green: a luminance that mixed them in would lose the clipped channels'
+    share of the shading where they clip and keep it where they do not, flattening each pit's
+    lit wall against its dark one. Blue is always used (where it clips too, no channel can
+    help). The weights are the luminance's own, rescaled to sum to 1.
+    """
+    grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    if rgb.max() < CLIP_LEVEL or not skin.any():  # most photos: the usual luminance
+        return grey
+    kept = (rgb[skin] >= CLIP_LEVEL).mean(axis=0) <= MAX_CLIPPED_SKIN_SHARE
+    if kept.all():
+        return grey
+    kept[2] = True
+    weights = np.where(kept, LUMA_WEIGHTS, 0.0)
+    weights = (weights / weights.sum() / 255.0).astype(np.float32)
+    return rgb.astype(np.float32) @ weights
+
+
 def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     """Skin-coloured pixels by the YCrCb rule (Chai & Ngan 1999), widened for shade and tone,
     with speckle removed (a morphological opening then closing).
@@ -322,6 +362,8 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     skin = (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
     top = skin[: round(reference_rows * skin.shape[0])]
     if top.sum() >= MIN_REFERENCE_PIXELS:
+        clipped = rgb[..., 0] >= CLIP_LEVEL
+        skin |= clipped
         chroma = ycrcb[..., 1:].astype(np.float32)
         reference_luma, *reference = masked_medians(
             ycrcb[: top.shape[0]], top.view(np.uint8), (0, 1, 2)
@@ -344,7 +386,11 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         reference_offset = reference - 128.0
         along = offset[..., 0] * reference_offset[0] + offset[..., 1] * reference_offset[1]
         share = along / max(float(reference_offset @ reference_offset), 1.0)
-        highlight = (luma > reference_luma) & (share >= HIGHLIGHT_MIN_CHROMA) & (share <= 1.0)
+        highlight = (
+            (luma > reference_luma)
+            & (share >= np.where(clipped, CLIPPED_MIN_CHROMA, HIGHLIGHT_MIN_CHROMA))
+            & (share <= 1.0)
+        )
         off_line_sq = squared_length(offset - share[..., None] * reference_offset)
         distance_sq = np.where(highlight, np.minimum(distance_sq, off_line_sq), distance_sq)
         skin &= distance_sq <= SKIN_CHROMA_TOLERANCE**2
@@ -780,7 +826,14 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     # The rim: about 2 photo pixels (optics, JPEG's half-resolution chroma), in crop pixels.
     margin = 1 + int(np.ceil(MARK_RIM_PHOTO_PX / crop.photo_px_per_pixel))
     trend = colour_trend(crop.chroma, log_lum, usable, crop.scale)
-    marks = skin_marks(crop.chroma, crop.grey, usable, trend, margin)
+    # Where the photo clipped, the chroma is the clipping's: no mark can be told there, and
+    # the skin's colour trend is taken from the pixels that did not clip (on an overexposed
+    # back, often only the pits' dark walls, which the clipped trend would mark).
+    unclipped = usable & ~crop.clipped
+    if not np.array_equal(unclipped, usable):
+        chroma_trend = skin_trend(crop.chroma, unclipped, crop.scale)
+        trend = np.dstack([chroma_trend, trend[..., 2]])
+    marks = skin_marks(crop.chroma, crop.grey, unclipped, trend, margin)
     unmarked = usable & ~marks
     # Shading relative to the local skin brightness: log luminance minus its trend over
     # unmarked skin, 0 where there is no shading to read. Most backs have no marks, and then

@@ -10,6 +10,7 @@ from procedural import shaded_back
 
 from detector import anatomy
 from detector.pairing import EVIDENCE_AT_HALF, best_pair, pair_score, score_from_evidence
+from detector.pipeline import _region_problem
 from detector.shading import (
     LIGHT_HYPOTHESES,
     above_garment_edge,
@@ -429,6 +430,62 @@ def test_skin_under_a_highlight_is_skin_and_pale_cloth_is_not():
     found = skin_pixels(rgb, reference_rows=0.25)
     assert found[:40].all()
     assert not found[40:].any()
+
+
+def _overexposed(rgb: np.ndarray, gain: float) -> np.ndarray:
+    """``rgb`` (sRGB) with the light multiplied by ``gain`` in linear light, clipped at white."""
+    linear = ((rgb / 255.0 + 0.055) / 1.055) ** 2.4 * gain
+    encoded = 1.055 * np.minimum(linear, 1.0) ** (1 / 2.4) - 0.055
+    return np.round(255.0 * np.clip(encoded, 0.0, 1.0)).astype(np.uint8)
+
+
+def test_overexposed_skin_is_skin_and_clipped_white_or_grey_cloth_is_not():
+    """Overexposed, skin clips red first, then green: what is left is a pale yellow that the
+    skin rule alone refuses, but its chroma still points, faintly, the reference skin's way.
+    White or grey cloth clipped as much keeps no tint (or a cool one)."""
+    from detector.shading import skin_pixels
+
+    skin = np.array([[[225, 160, 130]]], np.uint8)
+    clipped = _overexposed(skin, 3.5)[0, 0]
+    assert clipped[0] == 255 and clipped[1] >= 250 and clipped[2] < 250
+    rgb = np.zeros((80, 40, 3), np.uint8)
+    rgb[:20], rgb[20:40], rgb[40:60], rgb[60:] = skin, clipped, (255, 255, 255), (252, 253, 255)
+    assert not skin_pixels(rgb[20:]).any()  # the generic rule alone refuses them all
+    found = skin_pixels(rgb, reference_rows=0.25)
+    assert found[:40].all()
+    assert not found[40:].any()
+
+
+def test_luminance_leaves_out_a_channel_that_clips_on_the_skin():
+    """Shading scales R, G and B alike; where red clips, the luminance of G and B still
+    follows it, where the usual luminance flattens."""
+    import cv2
+
+    from detector.shading import unclipped_luminance
+
+    shading = np.linspace(1.0, 1.4, 41)
+    rgb = np.clip(np.round(np.array([225, 160, 130]) * shading[None, :, None]), 0, 255)
+    rgb = np.repeat(rgb.astype(np.uint8), 30, axis=0)
+    assert (rgb[..., 0] == 255).mean() > 0.5
+    grey = unclipped_luminance(rgb, np.ones(rgb.shape[:2], bool))[0]
+    assert np.allclose(grey / grey[0], shading, rtol=0.01)
+    usual = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)[0] / 255.0
+    assert not np.allclose(usual / usual[0], shading, rtol=0.03)
+    unclipped = rgb[:, :5]  # red up to 234: the usual luminance
+    expected = cv2.cvtColor(unclipped, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
+    assert np.array_equal(unclipped_luminance(unclipped, np.ones((30, 5), bool)), expected)
+
+
+@pytest.mark.parametrize("gain", [4.0, 6.0])
+def test_dimples_on_an_overexposed_back_are_found(gain):
+    """Light x 4 clips the red channel over most of the back, x 6 green too over a third of
+    it: the dimples' shading lives on in the channels not clipped."""
+    back = shaded_back(6.0, seed=0)
+    back = dataclasses.replace(back, rgb=_overexposed(back.rgb, gain))
+    assert (back.rgb[..., 0] >= 250).mean() > 0.9
+    crop, pair = _judge(back)
+    assert _region_problem(crop) is None
+    _assert_found_near_truth(back, crop, pair, tolerance=0.1)
 
 
 def test_dimples_below_a_shadow_across_the_back_are_found():
