@@ -135,6 +135,12 @@ MIN_IMAGE_SIDE_PX = 64
 MIN_HIP_WIDTH_PX = 30.0
 #: Region darker than this mean luminance cannot be judged.
 MIN_REGION_LUMINANCE = 0.08
+#: A zone not found bare is overexposed (``too_bright``), not covered, where at least this
+#: share of it is clipped (a channel at white) yet still warm: blue's share of R + G + B at
+#: most BLOWN_OUT_MAX_BLUE_SHARE, as pale skin washed out to (255, 255, 235) keeps it (0.315);
+#: a white or grey garment clipped as much is neutral (0.333) or cool.
+MIN_BLOWN_OUT_SHARE = 0.5
+BLOWN_OUT_MAX_BLUE_SHARE = 0.326
 #: The zone where dimples lie must be this much inside the photo and this much skin.
 MIN_ZONE_IN_FRAME = 0.9
 MIN_ZONE_SKIN = 0.5
@@ -562,8 +568,17 @@ def _region_problem(crop: RegionCrop) -> str | None:
     if crop.skin[inside].mean() < MIN_ZONE_SKIN or (
         back_above.any() and crop.skin[back_above].mean() < MIN_BACK_ABOVE_SKIN
     ):
-        return "region_not_visible"
+        return "too_bright" if _blown_out(crop, inside) else "region_not_visible"
     return None
+
+
+def _blown_out(crop: RegionCrop, zone: np.ndarray) -> bool:
+    """Whether the ``zone`` of the crop is mostly skin washed out to white: clipped, yet warm
+    (see :data:`MIN_BLOWN_OUT_SHARE`). Its colour no longer tells skin from cloth, and its
+    shading is lost where all the channels clip."""
+    blue_share = 1.0 - crop.chroma[..., 0] - crop.chroma[..., 1]
+    warm_clipped = crop.clipped & (blue_share <= BLOWN_OUT_MAX_BLUE_SHARE)
+    return bool(warm_clipped[zone].mean() >= MIN_BLOWN_OUT_SHARE)
 
 
 def _too_blurred(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> bool:

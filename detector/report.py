@@ -259,4 +259,9 @@ STATUS_MESSAGES: dict[str, str] = {
         "The lower back is too dark to judge. Take the photo in brighter light, ideally from "
         "above or from a window to the side."
     ),
+    "too_bright": (
+        "The lower back is overexposed: the skin is washed out to white, so its shading cannot "
+        "be read. Take the photo in softer light, out of direct sun or flash, or with less "
+        "exposure."
+    ),
 }

@@ -488,6 +488,30 @@ def test_dimples_on_an_overexposed_back_are_found(gain):
     _assert_found_near_truth(back, crop, pair, tolerance=0.1)
 
 
+def test_a_back_washed_out_to_white_is_too_bright_and_a_white_garment_is_covered():
+    """Light x 8 clips red and green over most of the lower back: no colour rule can tell that
+    skin from cloth, but it stays warm (blue lower), and the person hears that the photo is
+    overexposed. A white garment over the same zone, clipped as much, is neutral: covered."""
+    from detector.pipeline import _problem_report
+    from detector.report import STATUS_MESSAGES
+
+    back = shaded_back(6.0, seed=0)
+    washed_out = _overexposed(back.rgb, 8.0)
+    assert (washed_out[..., :2] >= 250).all(axis=2).mean() > 0.5
+    crop = extract_region(washed_out, back.frame, None)
+    assert _region_problem(crop) == "too_bright"
+    report = _problem_report("too_bright", {"source": None, "image": {}})
+    assert report.status == "low_quality" and report.message == STATUS_MESSAGES["too_bright"]
+
+    rng = np.random.default_rng(0)
+    garment = back.rgb.copy()
+    below_ribs = round(back.frame.to_image(0.0, 1.2)[1])
+    garment[below_ribs:] = np.clip(253 + rng.normal(0, 1.5, garment[below_ribs:].shape), 0, 255)
+    crop = extract_region(garment, back.frame, None)
+    assert crop.clipped.mean() > 0.5
+    assert _region_problem(crop) == "region_not_visible"
+
+
 def test_dimples_below_a_shadow_across_the_back_are_found():
     # A shadow over the top third of the region (the skin reference's rows), at 40 % of the
     # light: the lit lower back around the dimples must still count as skin.
