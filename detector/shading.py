@@ -344,7 +344,10 @@ def unclipped_luminance(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     grey = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255.0
     if rgb.max() < CLIP_LEVEL or not skin.any():  # most photos: the usual luminance
         return grey
-    kept = (rgb[skin] >= CLIP_LEVEL).mean(axis=0) <= MAX_CLIPPED_SKIN_SHARE
+    limit = MAX_CLIPPED_SKIN_SHARE * np.count_nonzero(skin)
+    kept = np.array(
+        [np.count_nonzero(skin & (rgb[..., c] >= CLIP_LEVEL)) <= limit for c in range(3)]
+    )
     if kept.all():
         return grey
     kept[2] = True
