@@ -370,12 +370,13 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     skin = (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
     top = skin[: round(reference_rows * skin.shape[0])]
     if top.sum() >= MIN_REFERENCE_PIXELS:
-        clipped = rgb[..., 0] >= CLIP_LEVEL
-        skin |= clipped
         chroma = ycrcb[..., 1:].astype(np.float32)
         reference_luma, *reference = masked_medians(
             ycrcb[: top.shape[0]], top.view(np.uint8), (0, 1, 2)
         )
+        # Red-clipped pixels are tested too (below), once the reference is taken without them.
+        clipped = rgb[..., 0] >= CLIP_LEVEL
+        skin |= clipped
         reference = np.array(reference, np.float32)
         # Shading scales R, G and B alike (also after the sRGB curve), and so the luma and
         # the chroma's offsets from grey: lit skin below a reference in shadow shows the
