@@ -32,14 +32,13 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from detector.histograms import histogram_percentiles, masked_medians
 from detector.pose import BodyFrame
 from detector.resample import area_resized
 from detector.shading import (
     RegionCrop,
     RegionExtent,
-    histogram_percentiles,
     log_luminance,
-    masked_medians,
     robust_spread,
     skin_pixels,
 )

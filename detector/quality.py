@@ -10,12 +10,11 @@ optics and motion allow, and soft edges (a shadow's penumbra, rounded flesh) onl
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import cv2
 import numpy as np
 
-from detector.shading import histogram_percentiles, squared_length
+from detector.histograms import level_percentiles
+from detector.shading import squared_length
 
 #: Smoothing applied before measuring (Gaussian sigma, pixels).
 DENOISE_SIGMA_PX = 1.0
@@ -155,12 +154,6 @@ def _sampled_planes(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if step > 1:  # nearest neighbour at a whole step: every step-th pixel, no strided copy
         rgb = cv2.resize(rgb, None, fx=1.0 / step, fy=1.0 / step, interpolation=cv2.INTER_NEAREST)
     return tuple(cv2.split(cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)))
-
-
-def level_percentiles(levels: np.ndarray, percents: Sequence[float]) -> list[float]:
-    """``np.percentile(levels, percents)`` (linear interpolation) of non-negative integers,
-    read off their histogram: a few times faster than sorting when there are few levels."""
-    return histogram_percentiles(np.bincount(levels), percents)
 
 
 def is_nearly_colourless(rgb: np.ndarray) -> bool:

@@ -23,7 +23,6 @@ the same few filter scales. In that crop:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import NamedTuple
@@ -32,6 +31,7 @@ import cv2
 import numpy as np
 
 from detector import anatomy
+from detector.histograms import masked_medians
 from detector.pose import BodyFrame
 from detector.resample import shrunk
 
@@ -408,28 +408,6 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
     return filled_holes(mask)
-
-
-def masked_medians(image: np.ndarray, mask: np.ndarray, channels: Sequence[int]) -> list[float]:
-    """The median of each of ``channels`` of a uint8 ``image`` over the pixels where ``mask``
-    (uint8) is set, as ``np.median`` gives it, read off the channels' histograms: several
-    times faster than gathering and sorting the pixels."""
-    histograms = (cv2.calcHist([image], [c], mask, [256], [0, 256]) for c in channels)
-    return [histogram_percentiles(counts.ravel(), (50,))[0] for counts in histograms]
-
-
-def histogram_percentiles(counts: np.ndarray, percents: Sequence[float]) -> list[float]:
-    """The percentiles (linear interpolation, as ``np.percentile``) of the values ``0, 1,
-    ...`` that occur ``counts`` times each."""
-    cumulative = np.cumsum(np.asarray(counts, np.int64))
-    last = int(cumulative[-1]) - 1
-    found = []
-    for percent in percents:
-        index = percent / 100.0 * last
-        low = int(index)
-        below, above = np.searchsorted(cumulative, [low, min(low + 1, last)], side="right")
-        found.append(float(below + (index - low) * (above - below)))
-    return found
 
 
 def squared_length(vectors: np.ndarray) -> np.ndarray:

@@ -9,7 +9,8 @@ from conftest import RENDERS, SAMPLES
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detector.quality import blur_sigma_px, level_percentiles, percentile
+from detector.histograms import level_percentiles
+from detector.quality import blur_sigma_px, percentile
 from detector.shading import robust_spread
 
 
