@@ -659,13 +659,20 @@ class IndentationMatch:
     window_energy: np.ndarray
     depth_px: float
 
-    def ncc(self, lights: tuple[LightHypothesis, ...], where: np.ndarray) -> np.ndarray:
+    def ncc(
+        self,
+        lights: tuple[LightHypothesis, ...],
+        where: np.ndarray,
+        window: tuple[slice, slice] = (slice(None), slice(None)),
+    ) -> np.ndarray:
         """Normalised cross-correlation maps under each of ``lights``, ``(height, width,
-        len(lights))`` float32; 0 outside ``where``."""
+        len(lights))`` float32, over the rows and columns of ``window``; 0 outside
+        ``where``."""
         weights = _basis_weights(lights)
+        energy, where = self.window_energy[window], where[window]
         # Where the window holds no shading (off skin) the correlation is 0 as well.
-        inverse_norm = np.where(where, 1.0 / np.sqrt(np.maximum(self.window_energy, 1e-12)), 0.0)
-        normalised = self.correlations * inverse_norm[..., None].astype(np.float32)
+        inverse_norm = np.where(where, 1.0 / np.sqrt(np.maximum(energy, 1e-12)), 0.0)
+        normalised = self.correlations[window] * inverse_norm[..., None].astype(np.float32)
         return normalised @ (weights / np.sqrt(self.norms @ weights**2)).astype(np.float32)
 
     def amplitude(self, lights: tuple[LightHypothesis, ...], pixels: np.ndarray) -> np.ndarray:
@@ -881,11 +888,21 @@ def find_candidates(
         unmarked = marked_share <= MAX_MARKED_SHARE
         searched = (inland > CANDIDATE_INLAND_SIGMAS * sigma_px) & unmarked
         beside = (inland > NEIGHBOUR_INLAND_SIGMAS * sigma_px) & unmarked
-        ncc_beside = match.ncc(lights, beside)
-        ncc = ncc_beside * searched[..., None]
+        # Matches are read only within the rows and columns that hold skin far enough inland
+        # (outside them every match is 0, and a peak must reach MIN_CANDIDATE_NCC > 0).
+        inside_rows, inside_cols = (
+            np.flatnonzero(beside.any(axis=1)),
+            np.flatnonzero(beside.any(axis=0)),
+        )
+        if inside_rows.size == 0:
+            continue
+        top, left = int(inside_rows[0]), int(inside_cols[0])
+        window = (slice(top, int(inside_rows[-1]) + 1), slice(left, int(inside_cols[-1]) + 1))
+        ncc_beside = match.ncc(lights, beside, window)
+        ncc = ncc_beside * searched[window][..., None]
         rows, cols, light = local_maxima(ncc, max(2, round(sigma_px)), MIN_CANDIDATE_NCC)
         noise = robust_spread(match.amplitude(lights, noise_pixels).T)
-        peak_amplitude = match.amplitude(lights, rows * ncc.shape[1] + cols)
+        peak_amplitude = match.amplitude(lights, (rows + top) * usable.shape[1] + cols + left)
         peak_amplitude = peak_amplitude[np.arange(rows.size), light]
         snr = peak_amplitude / noise[light]
         keep = snr >= MIN_CANDIDATE_SNR
@@ -894,8 +911,8 @@ def find_candidates(
         found.append(
             np.column_stack(
                 [
-                    cols,
-                    rows,
+                    cols + left,
+                    rows + top,
                     np.full(rows.size, sigma_px),
                     ncc[rows, cols, light],
                     snr[keep],
@@ -905,6 +922,8 @@ def find_candidates(
                 ]
             )
         )
+    if not found:
+        return []
     return [
         Candidate(*row[:6], int(row[6]), row[7])
         for row in _suppress_overlaps(np.concatenate(found)).tolist()
@@ -917,8 +936,9 @@ def _isolation(
     """For peaks of ``ncc`` ``(height, width, lights)``: how much the match falls off
     ``shift`` pixels to either side, above or below (the best of the four over the peak's own
     match), relative to a closed pit's fall-off (:data:`PIT_MATCH_LEFT`), clipped to 0..1.
-    Positions beyond the crop, or where ``ncc`` is 0 (off skin, too close to its edge to be
-    matched), do not count; with none left the peak counts as isolated."""
+    Positions beyond ``ncc`` (the crop, or the window of it searched), or where it is 0 (off
+    skin, too close to its edge to be matched), do not count; with none left the peak counts
+    as isolated."""
     height, width = ncc.shape[:2]
     best = np.zeros(rows.shape, np.float32)
     for d_row, d_col in ((0, -shift), (0, shift), (-shift, 0), (shift, 0)):
