@@ -284,6 +284,18 @@ def test_shading_alone_makes_no_skin_marks():
     _assert_found_near_truth(back, crop, pair, tolerance=0.1)
 
 
+def test_a_crop_without_skin_far_enough_inland_has_no_candidates():
+    """Only skin at least a scale inland from cloth or the crop's edge is searched: a crop
+    without such skin yields no candidate at any scale, and a sliver of skin none either."""
+    back = shaded_back(6.0, seed=1)
+    crop = extract_region(back.rgb, back.frame, None)
+    assert indentation_candidates(crop)
+    bare = np.zeros_like(crop.skin)
+    assert indentation_candidates(dataclasses.replace(crop, skin=bare)) == []
+    bare[:, :3] = True  # three columns at the crop's edge
+    assert indentation_candidates(dataclasses.replace(crop, skin=bare)) == []
+
+
 def test_the_zone_must_lie_on_the_person():
     """A pose pieced together from several people can place the lower back on the ground; the
     person mask says it is not on a person."""
