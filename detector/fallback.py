@@ -35,13 +35,7 @@ import numpy as np
 from detector.histograms import histogram_percentiles, masked_medians
 from detector.pose import BodyFrame
 from detector.resample import area_resized
-from detector.shading import (
-    RegionCrop,
-    RegionExtent,
-    log_luminance,
-    robust_spread,
-    skin_pixels,
-)
+from detector.shading import RegionCrop, RegionExtent, log_luminance, robust_spread, skin_pixels
 
 #: Width of the mask analysis image, in pixels.
 ANALYSIS_WIDTH = 512

@@ -363,7 +363,9 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     With ``reference_rows`` > 0, the skin colour of that top fraction of the image (in a
     lower-back crop: the back above the dimples, bare whenever the dimples are) becomes the
     reference, and only pixels of about its chroma are kept: skin-toned clothing (beige,
-    tan, yellow shorts) passes the generic rule but not this one.
+    tan, yellow shorts) passes the generic rule but not this one; pixels whose red clipped,
+    which the generic rule refuses, are then kept when they still lean towards the
+    reference's chroma (:data:`CLIP_LEVEL`).
     """
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     luma, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
@@ -824,7 +826,7 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     # the skin's colour trend is taken from the pixels that did not clip (on an overexposed
     # back, often only the pits' dark walls, which the clipped trend would mark).
     unclipped = usable & ~crop.clipped
-    if not np.array_equal(unclipped, usable):
+    if (usable & crop.clipped).any():
         chroma_trend = skin_trend(crop.chroma, unclipped, crop.scale)
         trend = np.dstack([chroma_trend, trend[..., 2]])
     marks = skin_marks(crop.chroma, crop.grey, unclipped, trend, margin)
@@ -890,10 +892,8 @@ def find_candidates(
         beside = (inland > NEIGHBOUR_INLAND_SIGMAS * sigma_px) & unmarked
         # Matches are read only within the rows and columns that hold skin far enough inland
         # (outside them every match is 0, and a peak must reach MIN_CANDIDATE_NCC > 0).
-        inside_rows, inside_cols = (
-            np.flatnonzero(beside.any(axis=1)),
-            np.flatnonzero(beside.any(axis=0)),
-        )
+        inside_rows = np.flatnonzero(beside.any(axis=1))
+        inside_cols = np.flatnonzero(beside.any(axis=0))
         if inside_rows.size == 0:
             continue
         top, left = int(inside_rows[0]), int(inside_cols[0])

@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import load_script
 from procedural import shaded_back
 
 from detector import anatomy
@@ -18,6 +19,9 @@ from detector.shading import (
     indentation_candidates,
     log_luminance,
 )
+
+#: scripts/evaluate.py, whose ``--degrade exposure:GAIN`` overexposes the test backs.
+EVALUATE = load_script("evaluate")
 
 
 def _judge(back):
@@ -299,8 +303,6 @@ def test_a_crop_without_skin_far_enough_inland_has_no_candidates():
 def test_the_zone_must_lie_on_the_person():
     """A pose pieced together from several people can place the lower back on the ground; the
     person mask says it is not on a person."""
-    from detector.pipeline import _region_problem
-
     back = shaded_back(6.0, seed=1)
     crop = extract_region(back.rgb, back.frame, None)
     assert _region_problem(crop) is None
@@ -311,7 +313,7 @@ def test_the_zone_must_lie_on_the_person():
 def test_a_photo_ending_at_the_waist_has_its_lower_back_out_of_frame():
     """Cut off above the hip line, the photo shows the zone where dimples lie but not the
     band below it: out of frame (its own message), not covered."""
-    from detector.pipeline import _problem_report, _region_problem
+    from detector.pipeline import _problem_report
     from detector.report import STATUS_MESSAGES
 
     back = shaded_back(6.0, seed=1)
@@ -445,10 +447,9 @@ def test_skin_under_a_highlight_is_skin_and_pale_cloth_is_not():
 
 
 def _overexposed(rgb: np.ndarray, gain: float) -> np.ndarray:
-    """``rgb`` (sRGB) with the light multiplied by ``gain`` in linear light, clipped at white."""
-    linear = ((rgb / 255.0 + 0.055) / 1.055) ** 2.4 * gain
-    encoded = 1.055 * np.minimum(linear, 1.0) ** (1 / 2.4) - 0.055
-    return np.round(255.0 * np.clip(encoded, 0.0, 1.0)).astype(np.uint8)
+    """``rgb`` with the light multiplied by ``gain``, clipped at white: the benchmark's
+    ``evaluate.py --degrade exposure:GAIN``."""
+    return EVALUATE.degraded(rgb, f"exposure:{gain}")
 
 
 def test_overexposed_skin_is_skin_and_clipped_white_or_grey_cloth_is_not():
