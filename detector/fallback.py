@@ -35,7 +35,14 @@ import numpy as np
 from detector.histograms import histogram_percentiles, masked_medians
 from detector.pose import BodyFrame
 from detector.resample import area_resized
-from detector.shading import RegionCrop, RegionExtent, log_luminance, robust_spread, skin_pixels
+from detector.shading import (
+    CLIP_LEVEL,
+    RegionCrop,
+    RegionExtent,
+    log_luminance,
+    robust_spread,
+    skin_pixels,
+)
 
 #: Width of the mask analysis image, in pixels.
 ANALYSIS_WIDTH = 512
@@ -293,7 +300,9 @@ def _background_coloured(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     at_edges = cv2.calcHist([edges], *chroma_histogram)
     background = at_edges >= MIN_BACKGROUND_SHARE * edges.shape[0] * edges.shape[1]
     middle = np.s_[:, width // 3 : width - width // 3]
-    in_middle = skin[middle].astype(np.uint8)
+    # The skin's colour is read where red did not clip (clipping pales it: an overexposed
+    # back's middle would not match its own flanks).
+    in_middle = (skin[middle] & (rgb[middle][..., 0] < CLIP_LEVEL)).astype(np.uint8)
     if not in_middle.any():
         return np.zeros_like(skin)
     reference = masked_medians(ycrcb[middle], in_middle, (1, 2))  # the skin's median Cr, Cb

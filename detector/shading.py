@@ -365,19 +365,21 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     reference, and only pixels of about its chroma are kept: skin-toned clothing (beige,
     tan, yellow shorts) passes the generic rule but not this one; pixels whose red clipped,
     which the generic rule refuses, are then kept when they still lean towards the
-    reference's chroma (:data:`CLIP_LEVEL`).
+    reference's chroma (:data:`CLIP_LEVEL`). Without a reference (a whole photo, where the
+    fallback looks for a bare back), red-clipped pixels are judged so against the chroma of
+    all the pixels the generic rule takes, and the others by the generic rule alone.
     """
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     luma, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
     skin = (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
     top = skin[: round(reference_rows * skin.shape[0])]
+    # Red-clipped pixels are tested too (below), once the reference is taken without them.
+    clipped = rgb[..., 0] >= CLIP_LEVEL
     if top.sum() >= MIN_REFERENCE_PIXELS:
         chroma = ycrcb[..., 1:].astype(np.float32)
         reference_luma, *reference = masked_medians(
             ycrcb[: top.shape[0]], top.view(np.uint8), (0, 1, 2)
         )
-        # Red-clipped pixels are tested too (below), once the reference is taken without them.
-        clipped = rgb[..., 0] >= CLIP_LEVEL
         skin |= clipped
         reference = np.array(reference, np.float32)
         # Shading scales R, G and B alike (also after the sRGB curve), and so the luma and
@@ -393,23 +395,44 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         # A sheen adds the light's colour, about white, to the skin's: a brighter pixel whose
         # chroma lies between the reference's and grey, with at least HIGHLIGHT_MIN_CHROMA of
         # the reference's offset, is skin under a highlight (with red clipped, more so).
-        offset = chroma - 128.0
-        reference_offset = reference - 128.0
-        along = offset[..., 0] * reference_offset[0] + offset[..., 1] * reference_offset[1]
-        share = along / max(float(reference_offset @ reference_offset), 1.0)
+        share, off_line_sq = _along_reference(chroma - 128.0, reference - 128.0)
         highlight = (
             (luma > reference_luma)
             & (share >= np.where(clipped, CLIPPED_MIN_CHROMA, HIGHLIGHT_MIN_CHROMA))
             & (share <= 1.0)
         )
-        off_line_sq = squared_length(offset - share[..., None] * reference_offset)
         distance_sq = np.where(highlight, np.minimum(distance_sq, off_line_sq), distance_sq)
         skin &= distance_sq <= SKIN_CHROMA_TOLERANCE**2
+    elif reference_rows == 0.0 and clipped.any() and skin.sum() >= MIN_REFERENCE_PIXELS:
+        # An overexposed photo: its skin's own unclipped pixels are the reference.
+        reference_luma, *reference = masked_medians(ycrcb, skin.view(np.uint8), (0, 1, 2))
+        share, off_line_sq = _along_reference(
+            ycrcb[..., 1:].astype(np.float32) - 128.0, np.array(reference, np.float32) - 128.0
+        )
+        skin |= (
+            clipped
+            & (luma > reference_luma)
+            & (share >= CLIPPED_MIN_CHROMA)
+            & (share <= 1.0)
+            & (off_line_sq <= SKIN_CHROMA_TOLERANCE**2)
+        )
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     mask = skin.astype(np.uint8)
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
     return filled_holes(mask)
+
+
+def _along_reference(
+    offset: np.ndarray, reference_offset: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """For chroma offsets from grey ``(..., 2)``: how far each runs along the reference's
+    offset, as a share of it, and its squared distance from the line through grey and the
+    reference (a colour between the skin's and white, as a highlight or clipping makes it,
+    lies on that line)."""
+    along = offset[..., 0] * reference_offset[0] + offset[..., 1] * reference_offset[1]
+    share = along / max(float(reference_offset @ reference_offset), 1.0)
+    return share, squared_length(offset - share[..., None] * reference_offset)
 
 
 def squared_length(vectors: np.ndarray) -> np.ndarray:

@@ -293,3 +293,22 @@ def test_a_bra_band_under_a_headless_skeleton_does_not_cover_the_lower_back(dete
     # Believed, the skeleton's zone on the band read as a covered lower back.
     monkeypatch.setattr(pipeline, "HEADLESS_VERDICTS_KEPT", pipeline.NOT_VISIBLE_PROBLEMS)
     assert detector.detect(TORSO_BRA_BAND).status == "region_not_visible"
+
+
+@pytest.mark.parametrize(("gain", "tolerance"), [(1.5, 0.05), (2.0, 0.2)])
+def test_an_overexposed_close_up_is_found_and_judged(detector, gain, tolerance):
+    """A pale back in a close-up, light x 1.5 (x 2): red clips over 85 % (99 %) of the photo,
+    leaving a pale yellow that the generic skin rule refuses, while the shaded flanks keep
+    their colour. The clipped pixels that lean towards the flanks' chroma are skin, and the
+    flanks, which fill the photo's sides, are not taken for a background unlike the (clipped)
+    middle. Before, a back a tenth as wide was found beside the dimples at x 1.5 (none
+    claimed); the pair lies 0.03 (0.15) of its spacing off, against 0.03 at x 1."""
+    label = _label("closeup_moderate.jpg")
+    photo = evaluate.degraded(SAMPLES / label["file"], f"exposure:{gain}")
+    assert (photo[..., 0] >= 250).mean() > 0.85
+    at_first = find_back(load_image(SAMPLES / label["file"]).rgb)
+    back = find_back(photo)
+    assert back is not None and back.frame.hip_width > 0.6 * at_first.frame.hip_width
+    report = detector.detect(photo)
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    assert len(report.dimples) == 2 and max(_errors(report, label)) <= tolerance

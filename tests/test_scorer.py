@@ -467,6 +467,11 @@ def test_overexposed_skin_is_skin_and_clipped_white_or_grey_cloth_is_not():
     found = skin_pixels(rgb, reference_rows=0.25)
     assert found[:40].all()
     assert not found[40:].any()
+    # Without a reference region (the fallback's whole photo) the skin that did not clip is
+    # the reference.
+    found = skin_pixels(rgb)
+    assert found[:40].all()
+    assert not found[40:].any()
 
 
 def test_luminance_leaves_out_a_channel_that_clips_on_the_skin():
