@@ -310,6 +310,22 @@ def test_the_zone_must_lie_on_the_person():
     assert _region_problem(off_person) == "region_not_visible"
 
 
+@pytest.mark.parametrize(("top", "problem"), [(0.58, None), (0.7, "region_not_visible")])
+def test_briefs_ending_just_below_the_dimples_leave_them_in_view(top, problem):
+    """Dark briefs up to ``top`` hip widths above the hip line: at 0.58 (just above where the
+    pair is expected, 0.55) they cover most of the zone where dimples lie (0.25-0.85), but
+    its upper half stays bare, and the back is judged; at 0.7 they cover half of that too."""
+    back = shaded_back(6.0, seed=1)
+    waistband = round(back.frame.to_image(0.0, top)[1])
+    dressed = back.rgb.copy()
+    dressed[waistband:] = (40, 50, 90)
+    crop = extract_region(dressed, back.frame, None)
+    height = crop.body_grid[..., 1]
+    zone = (np.abs(crop.body_grid[..., 0]) <= 0.5) & (height >= 0.25) & (height <= 0.85)
+    assert crop.skin[zone].mean() < 0.5
+    assert _region_problem(crop) == problem
+
+
 def test_a_photo_ending_at_the_waist_has_its_lower_back_out_of_frame():
     """Cut off above the hip line, the photo shows the zone where dimples lie but not the
     band below it: out of frame (its own message), not covered."""
