@@ -404,7 +404,8 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         distance_sq = np.where(highlight, np.minimum(distance_sq, off_line_sq), distance_sq)
         skin &= distance_sq <= SKIN_CHROMA_TOLERANCE**2
     elif reference_rows == 0.0 and clipped.any() and skin.sum() >= MIN_REFERENCE_PIXELS:
-        # An overexposed photo: its skin's own unclipped pixels are the reference.
+        # An overexposed photo: the skin the generic rule finds (where red did not clip, mostly)
+        # is the reference.
         reference_luma, *reference = masked_medians(ycrcb, skin.view(np.uint8), (0, 1, 2))
         share, off_line_sq = _along_reference(
             ycrcb[..., 1:].astype(np.float32) - 128.0, np.array(reference, np.float32) - 128.0
