@@ -395,11 +395,12 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         # A sheen adds the light's colour, about white, to the skin's: a brighter pixel whose
         # chroma lies between the reference's and grey, with at least HIGHLIGHT_MIN_CHROMA of
         # the reference's offset, is skin under a highlight (with red clipped, more so).
-        share, off_line_sq = _along_reference(chroma - 128.0, reference - 128.0)
-        highlight = (
-            (luma > reference_luma)
-            & (share >= np.where(clipped, CLIPPED_MIN_CHROMA, HIGHLIGHT_MIN_CHROMA))
-            & (share <= 1.0)
+        highlight, off_line_sq = _towards_reference(
+            luma,
+            chroma - 128.0,
+            reference_luma,
+            reference - 128.0,
+            np.where(clipped, CLIPPED_MIN_CHROMA, HIGHLIGHT_MIN_CHROMA),
         )
         distance_sq = np.where(highlight, np.minimum(distance_sq, off_line_sq), distance_sq)
         skin &= distance_sq <= SKIN_CHROMA_TOLERANCE**2
@@ -407,16 +408,14 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         # An overexposed photo: the skin the generic rule finds (where red did not clip, mostly)
         # is the reference.
         reference_luma, *reference = masked_medians(ycrcb, skin.view(np.uint8), (0, 1, 2))
-        share, off_line_sq = _along_reference(
-            ycrcb[..., 1:].astype(np.float32) - 128.0, np.array(reference, np.float32) - 128.0
+        leaning, off_line_sq = _towards_reference(
+            luma,
+            ycrcb[..., 1:].astype(np.float32) - 128.0,
+            reference_luma,
+            np.array(reference, np.float32) - 128.0,
+            CLIPPED_MIN_CHROMA,
         )
-        skin |= (
-            clipped
-            & (luma > reference_luma)
-            & (share >= CLIPPED_MIN_CHROMA)
-            & (share <= 1.0)
-            & (off_line_sq <= SKIN_CHROMA_TOLERANCE**2)
-        )
+        skin |= clipped & leaning & (off_line_sq <= SKIN_CHROMA_TOLERANCE**2)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     mask = skin.astype(np.uint8)
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
@@ -424,16 +423,22 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
     return filled_holes(mask)
 
 
-def _along_reference(
-    offset: np.ndarray, reference_offset: np.ndarray
+def _towards_reference(
+    luma: np.ndarray,
+    offset: np.ndarray,
+    reference_luma: float,
+    reference_offset: np.ndarray,
+    least_share: float | np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """For chroma offsets from grey ``(..., 2)``: how far each runs along the reference's
-    offset, as a share of it, and its squared distance from the line through grey and the
-    reference (a colour between the skin's and white, as a highlight or clipping makes it,
-    lies on that line)."""
+    """Pixels (``luma`` and chroma ``offset`` from grey, ``(..., 2)``) that look like the
+    reference skin mixed with white, as a highlight or clipping mixes it: brighter than the
+    reference, with a chroma between grey and the reference's that keeps at least
+    ``least_share`` of its offset, along it. Also each pixel's squared chroma distance from
+    the line through grey and the reference, on which such a mix lies."""
     along = offset[..., 0] * reference_offset[0] + offset[..., 1] * reference_offset[1]
     share = along / max(float(reference_offset @ reference_offset), 1.0)
-    return share, squared_length(offset - share[..., None] * reference_offset)
+    leaning = (luma > reference_luma) & (share >= least_share) & (share <= 1.0)
+    return leaning, squared_length(offset - share[..., None] * reference_offset)
 
 
 def squared_length(vectors: np.ndarray) -> np.ndarray:
@@ -689,7 +694,7 @@ class IndentationMatch:
         self,
         lights: tuple[LightHypothesis, ...],
         where: np.ndarray,
-        window: tuple[slice, slice] = (slice(None), slice(None)),
+        window: tuple[slice, slice],
     ) -> np.ndarray:
         """Normalised cross-correlation maps under each of ``lights``, ``(height, width,
         len(lights))`` float32, over the rows and columns of ``window``; 0 outside

@@ -11,7 +11,7 @@ from procedural import shaded_back
 
 from detector import anatomy
 from detector.pairing import EVIDENCE_AT_HALF, best_pair, pair_score, score_from_evidence
-from detector.pipeline import _region_problem
+from detector.pipeline import MIN_ZONE_SKIN, ZONE_HALF_WIDTH, ZONE_HEIGHT, _region_problem
 from detector.shading import (
     LIGHT_HYPOTHESES,
     above_garment_edge,
@@ -321,8 +321,9 @@ def test_briefs_ending_just_below_the_dimples_leave_them_in_view(top, problem):
     dressed[waistband:] = (40, 50, 90)
     crop = extract_region(dressed, back.frame, None)
     height = crop.body_grid[..., 1]
-    zone = (np.abs(crop.body_grid[..., 0]) <= 0.5) & (height >= 0.25) & (height <= 0.85)
-    assert crop.skin[zone].mean() < 0.5
+    zone = (np.abs(crop.body_grid[..., 0]) <= ZONE_HALF_WIDTH) & (height >= ZONE_HEIGHT[0])
+    zone &= height <= ZONE_HEIGHT[1]
+    assert crop.skin[zone].mean() < MIN_ZONE_SKIN
     assert _region_problem(crop) == problem
 
 
