@@ -408,14 +408,16 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         # An overexposed photo: the skin the generic rule finds (where red did not clip, mostly)
         # is the reference.
         reference_luma, *reference = masked_medians(ycrcb, skin.view(np.uint8), (0, 1, 2))
+        # Only the clipped pixels can join, so they alone are tested: with one pixel of a
+        # 512 x 683 photo clipped, the rule took 19 ms when every pixel was, 4 ms so.
         leaning, off_line_sq = _towards_reference(
-            luma,
-            ycrcb[..., 1:].astype(np.float32) - 128.0,
+            luma[clipped],
+            ycrcb[clipped][:, 1:].astype(np.float32) - 128.0,
             reference_luma,
             np.array(reference, np.float32) - 128.0,
             CLIPPED_MIN_CHROMA,
         )
-        skin |= clipped & leaning & (off_line_sq <= SKIN_CHROMA_TOLERANCE**2)
+        skin[clipped] |= leaning & (off_line_sq <= SKIN_CHROMA_TOLERANCE**2)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5))
     mask = skin.astype(np.uint8)
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
