@@ -352,6 +352,9 @@ def _judge_person(
         # No head and (below) no legs: the pose model, which anchors on the face, then
         # places a skeleton on the upper back; the bare back itself is the better guide.
         back = find_back(rgb, upright=True)
+        if back is None or not _is_torso(back, person, rgb.shape):
+            # A background of skin colour may have merged with the back: skin on the person.
+            back = find_back(rgb, upright=True, person_mask=person.mask)
         if back is not None and _is_torso(back, person, rgb.shape):
             return _judge_back(rgb, back, base)
     problem = problem or _quality_problem(rgb, frame, geometry)

@@ -312,3 +312,27 @@ def test_an_overexposed_close_up_is_found_and_judged(detector, gain, tolerance):
     report = detector.detect(photo)
     assert report.status == "ok" and report.present and report.region.method == "fallback"
     assert len(report.dimples) == 2 and max(_errors(report, label)) <= tolerance
+
+
+#: A benchmark render cut as :data:`TORSO_BRA_BAND` (image r00265, saved at JPEG quality 92):
+#: the orange patches of its mottled background pass the skin rule and join the back's side;
+#: dimples 6.4 and 6.5 mm deep, 31 px apart, at these pixels.
+TORSO_SKIN_COLOURED_BACKGROUND = RENDERS / "torso_skin_coloured_background.jpg"
+TORSO_SKIN_COLOURED_BACKGROUND_DIMPLES = {"left": (242.33, 153.54), "right": (273.02, 153.83)}
+
+
+def test_a_torso_before_a_skin_coloured_background_is_found_on_the_person(detector, monkeypatch):
+    report = detector.detect(TORSO_SKIN_COLOURED_BACKGROUND)
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    for dimple in report.dimples:
+        x, y = TORSO_SKIN_COLOURED_BACKGROUND_DIMPLES[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) <= 0.15 * 30.69
+
+    # By its skin alone, the back merged with the background fits no torso, and the pose
+    # model's skeleton on the upper back was judged instead (0.35).
+    def skin_alone(rgb, upright=False, person_mask=None):
+        return find_back(rgb, upright)
+
+    monkeypatch.setattr(pipeline, "find_back", skin_alone)
+    report = detector.detect(TORSO_SKIN_COLOURED_BACKGROUND)
+    assert report.region.method == "pose" and not report.present
