@@ -218,6 +218,15 @@ def test_a_close_up_taken_askew_is_judged_along_its_tilt(detector, seed, degrees
         assert np.hypot(*(np.array([dimple.x, dimple.y]) - truth[dimple.side])) <= 0.1 * spacing
 
 
+def _assert_found_by_the_fallback(report, truth: dict, spacing: float) -> None:
+    """The pair is claimed through the fallback, each dimple within 0.15 of its ``spacing``
+    (pixels) from its place in ``truth`` (side -> (x, y))."""
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    for dimple in report.dimples:
+        x, y = truth[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) <= 0.15 * spacing
+
+
 #: A close-up without clothing (``python scripts/render.py --out DIR --n 64 --seed 11
 #: --framings closeup --nude``, image r00036: dimples 6.2 mm deep, 195 px apart, at these
 #: pixels), in which the pose model takes the hand at the left edge for a small person.
@@ -231,10 +240,7 @@ def test_a_hand_taken_for_a_small_person_leaves_the_back_to_the_fallback(detecto
     hips = body_frame(person.points)
     assert hips.hip_width < 0.07 * rgb.shape[1] and hips.origin[0] < 0.2 * rgb.shape[1]
     report = detector.detect(HAND_BESIDE_THE_BACK)
-    assert report.status == "ok" and report.present and report.region.method == "fallback"
-    for dimple in report.dimples:
-        x, y = HAND_BESIDE_THE_BACK_DIMPLES[dimple.side]
-        assert np.hypot(dimple.x - x, dimple.y - y) <= 0.15 * 195.0
+    _assert_found_by_the_fallback(report, HAND_BESIDE_THE_BACK_DIMPLES, 195.0)
     # Judged at the hand, the "person" was too small.
     monkeypatch.setattr(pipeline, "SMALL_PERSON_HIP_WIDTH", 0.0)
     assert detector.detect(HAND_BESIDE_THE_BACK).status == "low_quality"
@@ -286,10 +292,7 @@ TORSO_BRA_BAND_DIMPLES = {"left": (271.88, 154.17), "right": (302.66, 156.05)}
 
 def test_a_bra_band_under_a_headless_skeleton_does_not_cover_the_lower_back(detector, monkeypatch):
     report = detector.detect(TORSO_BRA_BAND)
-    assert report.status == "ok" and report.present and report.region.method == "fallback"
-    for dimple in report.dimples:
-        x, y = TORSO_BRA_BAND_DIMPLES[dimple.side]
-        assert np.hypot(dimple.x - x, dimple.y - y) <= 0.15 * 30.83
+    _assert_found_by_the_fallback(report, TORSO_BRA_BAND_DIMPLES, 30.83)
     # Believed, the skeleton's zone on the band read as a covered lower back.
     monkeypatch.setattr(pipeline, "HEADLESS_VERDICTS_KEPT", pipeline.NOT_VISIBLE_PROBLEMS)
     assert detector.detect(TORSO_BRA_BAND).status == "region_not_visible"
@@ -323,10 +326,7 @@ TORSO_SKIN_COLOURED_BACKGROUND_DIMPLES = {"left": (242.33, 153.54), "right": (27
 
 def test_a_torso_before_a_skin_coloured_background_is_found_on_the_person(detector, monkeypatch):
     report = detector.detect(TORSO_SKIN_COLOURED_BACKGROUND)
-    assert report.status == "ok" and report.present and report.region.method == "fallback"
-    for dimple in report.dimples:
-        x, y = TORSO_SKIN_COLOURED_BACKGROUND_DIMPLES[dimple.side]
-        assert np.hypot(dimple.x - x, dimple.y - y) <= 0.15 * 30.69
+    _assert_found_by_the_fallback(report, TORSO_SKIN_COLOURED_BACKGROUND_DIMPLES, 30.69)
 
     # By its skin alone, the back merged with the background fits no torso, and the pose
     # model's skeleton on the upper back was judged instead (0.35).
