@@ -7,7 +7,9 @@ instead, on the assumption people make such photos upright or nearly so:
 1. skin: the largest skin-coloured component of the photo (YCrCb rule), at most 512 px wide,
    with bands across the back (a bra, straps) bridged so that they do not split it; where it
    runs into a side of the photo, the colours that fill the photo's side edges (unless they
-   are the skin colour of its middle) are left out as background (a beige wall);
+   are the skin colour of its middle) are left out as background (a beige wall); for a
+   headless torso whose skeleton the pose model misplaced, the skin on the person's
+   segmentation mask is taken where the skin alone fits no torso;
 2. the skin must form one solid shape (not, say, beige pavement around a crowd);
 3. the torso in each row: the skin run through the component's median column, which leaves
    out arms that hang apart from the body;
