@@ -15,7 +15,7 @@ from procedural import shaded_back
 
 from detector import anatomy, fallback, load_image, pipeline
 from detector.fallback import BackEstimate, find_back, gluteal_cleft_top
-from detector.pipeline import _beside_a_bare_back, _cut_at_shoulders, _legs_cut_off
+from detector.pipeline import _beside_a_bare_back, _cut_at_shoulders, _is_torso, _legs_cut_off
 from detector.pose import (
     LEFT_HIP,
     LEFT_SHOULDER,
@@ -336,3 +336,35 @@ def test_a_torso_before_a_skin_coloured_background_is_found_on_the_person(detect
     monkeypatch.setattr(pipeline, "find_back", skin_alone)
     report = detector.detect(TORSO_SKIN_COLOURED_BACKGROUND)
     assert report.region.method == "pose" and not report.present
+
+
+def _skeleton_at(x: float) -> np.ndarray:
+    """Landmarks of a skeleton on the upper back (where the pose model puts it in a photo
+    without head and legs), its midline at column ``x``."""
+    points = np.zeros((33, 2))
+    points[[LEFT_SHOULDER, RIGHT_SHOULDER]] = [[x - 40.0, 60.0], [x + 40.0, 60.0]]
+    points[[LEFT_HIP, RIGHT_HIP]] = [[x - 30.0, 150.0], [x + 30.0, 150.0]]
+    return points
+
+
+def test_a_torso_fits_a_mask_that_misses_part_of_the_body_by_the_skeleton():
+    # A torso from the shoulders to the thighs, 130 px wide at the waist, centred at column
+    # 450; the segmentation mask holds the shoulders and arms (columns 330-570, to row 150) but
+    # below them only the back's left side and the left arm (330-440), as it does in some
+    # headless photos: its median column lies 0.3 of the back's width to the left.
+    shape = (400, 900, 3)
+    frame = BodyFrame(
+        origin=np.array([450.0, 380.0]),
+        up=np.array([0.0, -1.0]),
+        left=np.array([-1.0, 0.0]),
+        hip_width=fallback.HIP_WIDTH_PER_BACK_WIDTH * 130.0,
+    )
+    back = BackEstimate(frame=frame, extent=RegionExtent(below=0.0, above=3.0), open_bottom=True)
+    mask = np.zeros(shape[:2], np.float32)
+    mask[:150, 330:570] = 1.0
+    mask[150:, 330:440] = 1.0
+    on_the_spine = Pose(points=_skeleton_at(450.0), mask=mask)
+    assert _is_torso(back, on_the_spine, shape)
+    # A "back" that neither the mask's middle nor the skeleton confirms is no torso.
+    beside = Pose(points=_skeleton_at(380.0), mask=mask)
+    assert not _is_torso(back, beside, shape)
