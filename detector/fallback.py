@@ -138,7 +138,8 @@ def find_back(
         small = area_resized(rgb, (ANALYSIS_WIDTH, max(1, round(rgb.shape[0] * scale))))
     skin = skin_pixels(small)
     if person_mask is not None:
-        on_person = cv2.resize(person_mask.astype(np.float32), small.shape[1::-1]) > 0.5
+        mask = person_mask.astype(np.float32, copy=False)
+        on_person = cv2.resize(mask, small.shape[1::-1]) > 0.5
         skin &= on_person
     torso = _torso(skin)
     if torso is not None and _meets_a_side(*torso[1:], width=skin.shape[1]):

@@ -354,11 +354,8 @@ def _judge_person(
     if problem not in HEADLESS_VERDICTS_KEPT and _cut_at_shoulders(person):
         # No head and (below) no legs: the pose model, which anchors on the face, then
         # places a skeleton on the upper back; the bare back itself is the better guide.
-        back = find_back(rgb, upright=True)
-        if back is None or not _is_torso(back, person, rgb.shape):
-            # A background of skin colour may have merged with the back: skin on the person.
-            back = find_back(rgb, upright=True, person_mask=person.mask)
-        if back is not None and _is_torso(back, person, rgb.shape):
+        back = _headless_torso(rgb, person)
+        if back is not None:
             return _judge_back(rgb, back, base)
     problem = problem or _quality_problem(rgb, frame, geometry)
     if problem is not None:
@@ -452,6 +449,18 @@ def _legs_cut_off(frame: BodyFrame, shape: tuple[int, ...]) -> bool:
     height, width = shape[:2]
     corners = np.array([[0, 0], [width, 0], [0, height], [width, height]], np.float64)
     return float(frame.to_body(corners)[:, 1].min()) > -LEGS_IN_FRAME_DEPTH
+
+
+def _headless_torso(rgb: np.ndarray, person: Pose) -> BackEstimate | None:
+    """The bare torso of a person cut at the shoulders (upright, see :func:`find_back`) that
+    fits the person (:func:`_is_torso`): found by its skin, or else by the skin on the
+    person's segmentation mask (a background of skin colour may have merged with the back);
+    None when neither fits."""
+    for person_mask in (None, person.mask):
+        back = find_back(rgb, upright=True, person_mask=person_mask)
+        if back is not None and _is_torso(back, person, rgb.shape):
+            return back
+    return None
 
 
 def _is_torso(back: BackEstimate, person: Pose, shape: tuple[int, ...]) -> bool:
