@@ -73,8 +73,20 @@ SAMPLE_JPEG_QUALITY = 85
 #:   azimuth within 10 of the camera's, instead of 20-70 degrees above the back), under which
 #:   dimples hardly shade;
 #: - ``elongated`` dimples: oval, the long axis (running down and towards the midline) 1.6-2.2
-#:   x the short one instead of 1.0-1.35.
-VARIANTS = ("soft", "wide", "small", "hires", "glossy", "looking_back", "flash", "elongated")
+#:   x the short one instead of 1.0-1.35;
+#: - ``clean`` photos, as a renderer without a camera model writes them: no blur, no sensor
+#:   noise, JPEG quality 98 (instead of blur up to 0.9 px, noise 0.5-4 levels, quality 70-95).
+VARIANTS = (
+    "soft",
+    "wide",
+    "small",
+    "hires",
+    "glossy",
+    "looking_back",
+    "flash",
+    "elongated",
+    "clean",
+)
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
 
@@ -154,6 +166,10 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             left=replace(scene.left, elongation=float(rng.uniform(1.6, 2.2))),
             right=replace(scene.right, elongation=float(rng.uniform(1.6, 2.2))),
         )
+    if variant == "clean":
+        # As a renderer without a camera model writes them: no blur, no sensor noise, JPEG at
+        # near-lossless quality.
+        return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98)
     if variant in ("wide", "small"):
         radius = float(rng.uniform(20, 26) if variant == "wide" else rng.uniform(7, 10))
         other = radius * float(rng.uniform(0.9, 1.1))

@@ -196,7 +196,8 @@ def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
 
 
 @pytest.mark.parametrize(
-    "variant", ["soft", "wide", "small", "hires", "glossy", "looking_back", "flash", "elongated"]
+    "variant",
+    ["soft", "wide", "small", "hires", "glossy", "looking_back", "flash", "elongated", "clean"],
 )
 def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
     import render
@@ -212,6 +213,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "looking_back": {"body"},
         "flash": {"light_azimuth_deg", "light_elevation_deg"},
         "elongated": {"left", "right"},
+        "clean": {"blur", "noise", "jpeg_quality"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -224,6 +226,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 0.25 <= after.specular <= 0.5 and 8.0 <= after.shininess <= 40.0
         elif variant == "flash":
             assert abs(after.light_azimuth_deg) <= 10.0 and 0.0 <= after.light_elevation_deg <= 10.0
+        elif variant == "clean":
+            assert (after.blur, after.noise, after.jpeg_quality) == (0.0, 0.0, 98)
         elif variant == "looking_back":
             assert replace(after.body, head_turn_deg=0.0, chest_turn_deg=0.0) == before.body
             assert 55.0 <= abs(after.body.head_turn_deg) <= 95.0
