@@ -167,8 +167,6 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             right=replace(scene.right, elongation=float(rng.uniform(1.6, 2.2))),
         )
     if variant == "clean":
-        # As a renderer without a camera model writes them: no blur, no sensor noise, JPEG at
-        # near-lossless quality.
         return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98)
     if variant in ("wide", "small"):
         radius = float(rng.uniform(20, 26) if variant == "wide" else rng.uniform(7, 10))

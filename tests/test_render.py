@@ -11,6 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from render import VARIANTS
 from rendering.mesh import Dimple, flatten_relief, refine_near, sculpt, vertex_normals
 from rendering.raster import interpolate, make_camera, project, render_camera
 from rendering.shading import Light, background, postprocess, shade
@@ -195,10 +196,7 @@ def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
         assert replace(dressed, wears_bottom=False, wears_top=False) == bare
 
 
-@pytest.mark.parametrize(
-    "variant",
-    ["soft", "wide", "small", "hires", "glossy", "looking_back", "flash", "elongated", "clean"],
-)
+@pytest.mark.parametrize("variant", VARIANTS)
 def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
     import render
 
