@@ -5,6 +5,7 @@ Usage::
     python scripts/evaluate.py FOLDER --labels LABELS.json [--out summary.json]
                                [--plot roc.png] [--worst N] [--degrade jpeg:50]
                                [--cut-above DISTANCES] [--cut-below DISTANCES]
+                               [--turn mirror|90|180|270]
 
 Two kinds of labels are understood, told apart by their ``schema`` key:
 
@@ -25,6 +26,10 @@ inter-dimple distances (2.5: at the upper thighs; 1.2: at the buttocks' crease),
 taken from the waist up are framed; ``--cut-above DISTANCES`` cuts it that far above its
 highest dimple (5: at the shoulders, no head). Reported positions are moved back into the
 uncut image's pixels before they are compared with the labels.
+``--turn`` mirrors every image left to right (``mirror``) or turns it clockwise by 90, 180 or
+270 degrees, as photos reach the tool from a selfie camera or without their EXIF orientation;
+reported positions are turned back (and, for a mirror, their sides swapped) before they are
+compared.
 
 The detector runs once per labelled image with one reused ``Detector``; every image gets a row
 (the report's ``to_dict()`` plus the label's ``file``), an exception becoming a row with status
@@ -784,14 +789,15 @@ def run_detector(
     progress: TextIO | None = None,
     degrade: str | None = None,
     cut: tuple[float | None, float | None] = (None, None),
+    turn: str | None = None,
 ) -> list[Row]:
     """Run ``detector`` on every labelled image; one row per entry, errors included.
 
     Each row is the report's ``to_dict()`` with the label's ``file`` added. Any exception
     becomes a row with status ``error``, so one bad image never stops the evaluation. A
     progress line goes to ``progress`` when given. ``cut`` (distances above and below the
-    dimples, see :func:`reframed`) and then ``degrade`` (see :func:`degraded`) are applied to
-    every image first.
+    dimples, see :func:`reframed`), ``turn`` (see :func:`turned`) and then ``degrade`` (see
+    :func:`degraded`) are applied to every image first.
     """
     rows = []
     start = time.perf_counter()
@@ -800,10 +806,15 @@ def run_detector(
         path = folder / entry["file"]
         try:
             image, top = reframed(path, entry, *cut)
+            shape = None
+            if turn is not None:
+                image, shape = turned(image, turn)
             if degrade is not None:
                 image = degraded(image, degrade, seed=i)
             row = detector.detect(image).to_dict()
             for dimple in row.get("dimples") or []:  # back into the uncut image's pixels
+                if shape is not None:
+                    turn_back(dimple, turn, shape)
                 dimple["y"] += top
         except Exception as exc:  # any failure is one image's "error" row
             row = error_row(entry["file"], str(path), exc)
@@ -839,6 +850,38 @@ def reframed(
     if top == 0 and bottom == rgb.shape[0]:
         return path, 0
     return rgb[top:bottom], top
+
+
+#: ``--turn``'s choices: a mirror left to right, or a clockwise turn by that many degrees.
+TURNS = ("mirror", "90", "180", "270")
+
+
+def turned(image: Path | np.ndarray, turn: str) -> tuple[np.ndarray, tuple[int, int]]:
+    """The image (a path, read by the detector's own loader, or an RGB array) mirrored left to
+    right (``turn`` ``"mirror"``) or turned clockwise by ``turn`` degrees (one of
+    :data:`TURNS`), and the height and width it had before."""
+    from detector.loading import load_image
+
+    rgb = load_image(image).rgb
+    out = rgb[:, ::-1] if turn == "mirror" else np.rot90(rgb, k=-(int(turn) // 90))
+    return np.ascontiguousarray(out), (rgb.shape[0], rgb.shape[1])
+
+
+def turn_back(dimple: dict[str, Any], turn: str, shape: tuple[int, int]) -> None:
+    """Move a dimple reported in an image :func:`turned` by ``turn`` back into the pixels of
+    the image before it (``shape``: its height and width), in place. In a mirrored photo the
+    person's left shows where the right was, so a mirror also swaps the side."""
+    height, width = shape
+    x, y = dimple["x"], dimple["y"]
+    if turn == "mirror":
+        dimple["x"] = width - 1 - x
+        dimple["side"] = {"left": "right", "right": "left"}.get(dimple["side"], dimple["side"])
+    elif turn == "90":
+        dimple["x"], dimple["y"] = y, height - 1 - x
+    elif turn == "180":
+        dimple["x"], dimple["y"] = width - 1 - x, height - 1 - y
+    else:
+        dimple["x"], dimple["y"] = width - 1 - y, x
 
 
 DEGRADATIONS = ("jpeg", "noise", "blur", "exposure")
@@ -921,6 +964,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "(px), exposure:GAIN (linear light)",
     )
     parser.add_argument(
+        "--turn",
+        choices=TURNS,
+        help="mirror every image left to right, or turn it clockwise by 90, 180 or 270 degrees",
+    )
+    parser.add_argument(
         "--cut-above",
         type=float,
         metavar="DISTANCES",
@@ -958,7 +1006,9 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         return 2
     cut = (args.cut_above, args.cut_below)
     with _open_detector() if detector is None else nullcontext(detector) as det:
-        rows = run_detector(det, args.folder, labels["images"], sys.stderr, args.degrade, cut)
+        rows = run_detector(
+            det, args.folder, labels["images"], sys.stderr, args.degrade, cut, args.turn
+        )
 
     summary = summarize(rows, labels, worst=args.worst)
     print(FORMATTERS[labels["schema"]](summary))
@@ -974,6 +1024,7 @@ def main(argv: Sequence[str] | None = None, detector: DetectorLike | None = None
         "degrade": args.degrade,
         "cut_above": args.cut_above,
         "cut_below": args.cut_below,
+        "turn": args.turn,
     } | summary
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(summary | {"rows": rows}, indent=1) + "\n")

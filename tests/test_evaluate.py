@@ -538,3 +538,46 @@ def test_positions_found_in_a_cut_photo_are_compared_in_the_uncut_one(tmp_path: 
     assert [d["y"] for d in rows[0]["dimples"]] == [150.0, 150.0]
     errors = evaluate.localization_errors(entry, rows[0])
     assert errors and all(e["error"] == pytest.approx(0.0) for e in errors)
+
+
+@pytest.mark.parametrize("turn", ["mirror", "90", "180", "270"])
+def test_positions_found_in_a_turned_photo_are_compared_in_the_upright_one(
+    tmp_path: Path, turn: str
+) -> None:
+    """A detector that reports each dimple where it sees it in the mirrored or turned photo
+    is scored as exact, on the right side: positions are turned back (after a cut's rows are
+    restored) and a mirror's sides swapped."""
+    import cv2
+    import numpy as np
+
+    image = np.zeros((300, 200, 3), np.uint8)  # BGR; left dimple red, right one green
+    image[150, 80] = (0, 0, 255)
+    image[154, 121] = (0, 255, 0)
+    cv2.imwrite(str(tmp_path / "a.png"), image)
+    entry = render("a.png", "full_body", True, (5, 5)) | {"inter_dimple_px": 40.0}
+    entry["dimples"] = [
+        {"side": s, "x": x, "y": y, "depth_mm": 5.0, "visible": True}
+        for s, x, y in (("left", 80.0, 150.0), ("right", 121.0, 154.0))
+    ]
+
+    class SeesTheTurn:
+        def detect(self, rgb: Any) -> SimpleNamespace:
+            assert rgb.shape[:2] == ((300 - 70, 200) if turn in ("mirror", "180") else (200, 230))
+            found = [
+                (float(x), float(y), "left" if rgb[y, x, 0] else "right")
+                for y, x in zip(*np.nonzero(rgb.max(axis=2)), strict=True)
+            ]
+            if turn == "mirror":  # as seen from behind: the one on the photo's left is "left"
+                sides = ("left", "right")
+                found = [(x, y, side) for (x, y, _), side in zip(sorted(found), sides, strict=True)]
+            dimples = [{"side": side, "x": x, "y": y} for x, y, side in found]
+            report = {"status": "ok", "score": 0.9, "present": True, "dimples": dimples}
+            return SimpleNamespace(to_dict=lambda: report)
+
+    rows = evaluate.run_detector(SeesTheTurn(), tmp_path, [entry], cut=(2.0, None), turn=turn)
+    reported = {d["side"]: (d["x"], d["y"]) for d in rows[0]["dimples"]}
+    assert reported == {"left": (80.0, 150.0), "right": (121.0, 154.0)}
+    errors = evaluate.localization_errors(entry, rows[0])
+    assert len(errors) == 2 and all(e["error"] == 0.0 and not e["side_swapped"] for e in errors)
+    with pytest.raises(SystemExit):
+        evaluate.parse_args([str(tmp_path), "--labels", "x.json", "--turn", "45"])
