@@ -327,7 +327,9 @@ def rgb_from_array(array: np.ndarray) -> np.ndarray:
     """Validate an image array and return it as contiguous RGB uint8.
 
     Accepts ``(H, W)``, ``(H, W, 1)``, ``(H, W, 3)`` (RGB) or ``(H, W, 4)`` (RGBA) arrays of
-    uint8, uint16 or floats in [0, 1]. Raises ImageLoadError with the reason otherwise.
+    uint8, uint16 or floats in [0, 1]; RGBA is composited over :data:`TRANSPARENT_GREY` by
+    its (straight) alpha, as a transparent PNG file is. Raises ImageLoadError with the reason
+    otherwise.
     """
     if array.size == 0 or array.ndim not in (2, 3) or min(array.shape[:2]) == 0:
         raise ImageLoadError(
@@ -353,6 +355,13 @@ def rgb_from_array(array: np.ndarray) -> np.ndarray:
         values = values[:, :, None]
     if values.shape[2] == 1:
         values = np.repeat(values, 3, axis=2)
+    if values.shape[2] == 4 and (values[:, :, 3] < 255).any():
+        # A renderer's transparent background holds any colour (often black): the same
+        # backdrop as a transparent file's, so that both give the same report.
+        alpha = values[:, :, 3:].astype(np.float32) / 255.0
+        backdrop = np.array(TRANSPARENT_GREY, np.float32)
+        blended = values[:, :, :3] * alpha + backdrop * (1.0 - alpha)
+        return np.round(blended).astype(np.uint8)
     return np.ascontiguousarray(values[:, :, :3])
 
 

@@ -74,6 +74,21 @@ def test_other_modes_become_rgb(mode):
     assert loaded.rgb.shape == (40, 60, 3) and loaded.rgb.dtype == np.uint8
 
 
+def test_a_transparent_array_is_composited_as_its_png_file_is():
+    """An RGBA array (a renderer's output, its background transparent and black) loads as
+    the same image saved as a transparent PNG: over the same grey backdrop."""
+    rgba = np.zeros((40, 60, 4), np.uint8)
+    rgba[10:30, 15:45] = (220, 170, 140, 255)  # an opaque patch of skin
+    rgba[10:30, 45:55] = (220, 170, 140, 100)  # a translucent edge
+    from_array = load_image(rgba).rgb
+    from_file = load_image(_encoded(Image.fromarray(rgba, "RGBA"), "PNG")).rgb
+    assert np.abs(from_array.astype(int) - from_file.astype(int)).max() <= 1
+    assert (from_array[0, 0] == 128).all() and (from_array[20, 20] == (220, 170, 140)).all()
+    opaque = rgba.copy()
+    opaque[..., 3] = 255
+    assert np.array_equal(load_image(opaque).rgb, opaque[..., :3])
+
+
 def test_arrays_of_every_supported_kind():
     grey = np.full((8, 9), 0.5, np.float32)
     assert load_image(grey).rgb.shape == (8, 9, 3)
