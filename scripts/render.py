@@ -75,7 +75,9 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``elongated`` dimples: oval, the long axis (running down and towards the midline) 1.6-2.2
 #:   x the short one instead of 1.0-1.35;
 #: - ``clean`` photos, as a renderer without a camera model writes them: no blur, no sensor
-#:   noise, JPEG quality 98 (instead of blur up to 0.9 px, noise 0.5-4 levels, quality 70-95).
+#:   noise, JPEG quality 98 (instead of blur up to 0.9 px, noise 0.5-4 levels, quality 70-95);
+#: - ``smooth``: ``clean`` photos of skin in one flat colour, without its mottled albedo, as a
+#:   renderer with a plain skin material writes them.
 VARIANTS = (
     "soft",
     "wide",
@@ -86,6 +88,7 @@ VARIANTS = (
     "flash",
     "elongated",
     "clean",
+    "smooth",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -166,8 +169,8 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             left=replace(scene.left, elongation=float(rng.uniform(1.6, 2.2))),
             right=replace(scene.right, elongation=float(rng.uniform(1.6, 2.2))),
         )
-    if variant == "clean":
-        return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98)
+    if variant in ("clean", "smooth"):
+        return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98, skin_texture=variant == "clean")
     if variant in ("wide", "small"):
         radius = float(rng.uniform(20, 26) if variant == "wide" else rng.uniform(7, 10))
         other = radius * float(rng.uniform(0.9, 1.1))

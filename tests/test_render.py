@@ -212,6 +212,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "flash": {"light_azimuth_deg", "light_elevation_deg"},
         "elongated": {"left", "right"},
         "clean": {"blur", "noise", "jpeg_quality"},
+        "smooth": {"blur", "noise", "jpeg_quality", "skin_texture"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -224,8 +225,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 0.25 <= after.specular <= 0.5 and 8.0 <= after.shininess <= 40.0
         elif variant == "flash":
             assert abs(after.light_azimuth_deg) <= 10.0 and 0.0 <= after.light_elevation_deg <= 10.0
-        elif variant == "clean":
+        elif variant in ("clean", "smooth"):
             assert (after.blur, after.noise, after.jpeg_quality) == (0.0, 0.0, 98)
+            assert after.skin_texture == (variant == "clean")
         elif variant == "looking_back":
             assert replace(after.body, head_turn_deg=0.0, chest_turn_deg=0.0) == before.body
             assert 55.0 <= abs(after.body.head_turn_deg) <= 95.0

@@ -116,6 +116,8 @@ class SceneParams:
     #: The skin's sheen: Blinn-Phong strength and exponent (see rendering.shading.shade).
     specular: float = SKIN_SPECULAR
     shininess: float = SKIN_SHININESS
+    #: False renders the skin in one flat colour, without its mottled albedo.
+    skin_texture: bool = True
 
     @property
     def view(self) -> str:
@@ -351,7 +353,10 @@ def _albedo(
     rng: np.random.Generator,
 ) -> np.ndarray:
     """Per-pixel linear albedo (N, 3): skin, hair cap on the scalp, garment over the pelvis."""
-    skin = srgb_to_linear(np.array(params.skin_srgb)) * _skin_texture(pts, rng)[:, None]
+    texture = _skin_texture(pts, rng)  # drawn either way: the later draws stay the same
+    if not params.skin_texture:
+        texture = np.ones_like(texture)
+    skin = srgb_to_linear(np.array(params.skin_srgb)) * texture[:, None]
     arm_w, head_w = attrs[:, 0], attrs[:, 1]
     head = db.body.joints["head"]
     # Hairline: low at the nape (lower for long hair), rising over the ears to the forehead.
