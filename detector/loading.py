@@ -311,16 +311,19 @@ def _strip_converter(image: Image.Image) -> Callable[[Image.Image], np.ndarray]:
 
         return grey
     if "A" in image.mode or image.mode == "P":
-
-        def composited(strip: Image.Image) -> np.ndarray:
-            backdrop = Image.new("RGB", strip.size, TRANSPARENT_GREY)
-            backdrop.paste(strip.convert("RGBA"), mask=strip.convert("RGBA"))
-            return np.asarray(backdrop)
-
-        return composited
+        return _over_grey
     if image.mode == "RGB":
         return np.asarray
     return lambda strip: np.asarray(strip.convert("RGB"))
+
+
+def _over_grey(image: Image.Image) -> np.ndarray:
+    """``image`` (any mode with transparency) composited over :data:`TRANSPARENT_GREY` by its
+    alpha, as RGB uint8."""
+    rgba = image.convert("RGBA")
+    backdrop = Image.new("RGB", image.size, TRANSPARENT_GREY)
+    backdrop.paste(rgba, mask=rgba)
+    return np.asarray(backdrop)
 
 
 def rgb_from_array(array: np.ndarray) -> np.ndarray:
@@ -356,12 +359,9 @@ def rgb_from_array(array: np.ndarray) -> np.ndarray:
     if values.shape[2] == 1:
         values = np.repeat(values, 3, axis=2)
     if values.shape[2] == 4 and (values[:, :, 3] < 255).any():
-        # A renderer's transparent background holds any colour (often black): the same
-        # backdrop as a transparent file's, so that both give the same report.
-        alpha = values[:, :, 3:].astype(np.float32) / 255.0
-        backdrop = np.array(TRANSPARENT_GREY, np.float32)
-        blended = values[:, :, :3] * alpha + backdrop * (1.0 - alpha)
-        return np.round(blended).astype(np.uint8)
+        # A renderer's transparent background holds any colour (often black): composited as
+        # a transparent file is, so that both give the same report.
+        return _over_grey(Image.fromarray(np.ascontiguousarray(values), "RGBA")).copy()
     return np.ascontiguousarray(values[:, :, :3])
 
 
