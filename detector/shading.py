@@ -6,7 +6,9 @@ the same few filter scales. In that crop:
 
 1. bare skin is found by colour, referenced to the back above the dimples (skin-toned
    clothing is left out); only its shading is read, and not where its chromaticity changes
-   more than light can change it (tattoo ink, moles: :func:`skin_marks`);
+   more than light can change it (tattoo ink, moles: :func:`skin_marks`); over thin, long dark
+   lines (a tattoo's strokes, whose colour JPEG blurs away: :func:`ink_lines`) it is filled
+   in from the skin around them;
 2. illumination is normalised: log luminance (albedo and light intensity become additive)
    minus its large-scale trend over skin (body curvature, uneven light), leaving relative
    shading;
@@ -127,6 +129,25 @@ TINT_CHROMA_PER_SHADING = 0.05
 #: summed over R, G and B) that moves a dark pixel's shares more.
 CHROMA_NOISE_FLOOR = 0.02
 CHROMA_NOISE_LEVELS = 9.0
+#: Ink lines: skin darker than the skin around it, within FINE_LINE_WIDTH_MM, by more than
+#: FINE_LINE_DARKENING in log luminance (or FINE_LINE_NOISE times that measure's mean over the
+#: region where the photo is noisier: in 1 % of crops), in connected lines at least
+#: FINE_LINE_LENGTH_MM long. A tattoo's strokes are that thin and long, and JPEG's coarse
+#: chroma blurs their colour into the skin's, so the colour test misses them; no dimple shades
+#: that narrowly (the measure keeps a tenth to a quarter of a pit's shading), and pores, hairs,
+#: moles and the letters of a watermark are shorter. Their shading is filled in from the skin
+#: around them (a Gaussian of FINE_LINE_FILL_MM over unmarked skin): left at 0, as other marks
+#: are, the strokes' outlines cut the shading into shapes that pass for pits. On renders with
+#: a symmetric tattoo across the lower back (``scripts/render.py --variant tattoo``, seeds 29
+#: and 30) backs without dimples claimed went from 10 and 7 of 17 to 7 and 1, the AUC from
+#: 0.706 and 0.797 to 0.727 and 0.850; the benchmark, the held-out set, the other variants and
+#: the real photos read the same (a watermarked real back 0.17 -> 0.20; with lines of 15 mm
+#: counted, 0.69).
+FINE_LINE_WIDTH_MM = 8.0
+FINE_LINE_DARKENING = 0.08
+FINE_LINE_NOISE = 4.0
+FINE_LINE_LENGTH_MM = 40.0
+FINE_LINE_FILL_MM = 8.0
 #: Width (photo pixels) of a mark's blurred rim.
 MARK_RIM_PHOTO_PX = 2.0
 #: Largest share of a pit's middle (2 sigma around it) that marks may cover.
@@ -498,6 +519,42 @@ def skin_marks(
     return cv2.dilate(marks.astype(np.uint8), kernel).astype(bool) & usable
 
 
+def ink_lines(log_lum: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
+    """Thin, long dark lines on the skin (tattoo strokes, see :data:`FINE_LINE_WIDTH_MM`) in a
+    crop of ``scale`` pixels per hip width. Measured by the black top-hat (the closing less the
+    image), which fills dark lines and spots narrower than its disc but not the dark side of a
+    step such as a cast shadow's edge; only where the disc lies on skin inside the crop, since
+    pixels that mix skin with a darker garment at the skin's edge pass for a dark line."""
+    mm_per_pixel = anatomy.HIP_WIDTH_MM / scale
+    diameter = max(3, 2 * round(FINE_LINE_WIDTH_MM / mm_per_pixel / 2) + 1)
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (diameter, diameter))
+    inland = cv2.erode(
+        usable.astype(np.uint8), disc, borderType=cv2.BORDER_CONSTANT, borderValue=0
+    ).astype(bool)
+    if not inland.any():
+        return inland
+    # Off skin the values are too low to count in the closing's dilation.
+    floor = float(log_lum[usable].min()) - 1.0
+    values = np.where(usable, log_lum, floor).astype(np.float32)
+    darker = cv2.morphologyEx(values, cv2.MORPH_CLOSE, disc) - values
+    # Its mean over the skin grows with the photo's noise (a robust spread is no measure
+    # here: most skin is no darker than its surroundings, and so it is 0).
+    level = max(FINE_LINE_DARKENING, FINE_LINE_NOISE * float(darker[inland].mean()))
+    dark = ((darker > level) & inland).astype(np.uint8)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=8)
+    extent = np.hypot(stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]) * mm_per_pixel
+    long_enough = extent >= FINE_LINE_LENGTH_MM
+    long_enough[0] = False  # the background
+    return long_enough[labels]
+
+
+def filled_in(values: np.ndarray, holes: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
+    """``values`` with the ``holes`` filled by the mean of the ``known`` pixels around them (a
+    Gaussian of ``sigma`` pixels); holes too far from any known pixel keep their value."""
+    mean, weight = weighted_blur(values, known, sigma)
+    return np.where(holes & (weight > 0.05), mean, values).astype(values.dtype)
+
+
 def colour_trend(
     chroma: np.ndarray, log_lum: np.ndarray, usable: np.ndarray, scale: float
 ) -> np.ndarray:
@@ -510,13 +567,21 @@ def skin_trend(values: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarr
     """The large-scale trend of ``values`` over usable skin (Gaussian of
     :data:`TREND_SIGMA_MM`): a normalised convolution, so clothing, background and the photo's
     border neither leak into it nor create edges."""
-    weight = usable.astype(np.float32)
-    sigma = TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale
-    # The values (one or more channels) and the weight blurred in one pass.
-    channels = values.reshape(*usable.shape, -1).astype(np.float32) * weight[..., None]
+    return weighted_blur(values, usable, TREND_SIGMA_MM / anatomy.HIP_WIDTH_MM * scale)[0]
+
+
+def weighted_blur(
+    values: np.ndarray, mask: np.ndarray, sigma: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of ``values`` (one or more channels) over the ``mask`` pixels around each
+    pixel, weighted by a Gaussian of ``sigma`` pixels (:func:`wide_blur`), and the blurred
+    mask itself (how much of that Gaussian the mask fills)."""
+    weight = mask.astype(np.float32)
+    # The values and the weight blurred in one pass.
+    channels = values.reshape(*mask.shape, -1).astype(np.float32) * weight[..., None]
     blurred = wide_blur(np.dstack([channels, weight]), sigma)
-    trend = blurred[..., :-1] / np.maximum(blurred[..., -1:], 1e-3)
-    return trend.reshape(values.shape)
+    mean = blurred[..., :-1] / np.maximum(blurred[..., -1:], 1e-3)
+    return mean.reshape(values.shape), blurred[..., -1]
 
 
 def wide_blur(image: np.ndarray, sigma: float) -> np.ndarray:
@@ -847,7 +912,8 @@ def local_maxima(
 
 def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
     """Normalise the region's shading and find indentation candidates under every light;
-    marks on the skin carry no shading."""
+    marks on the skin carry no shading, and ink lines are filled in from the skin around
+    them."""
     log_lum = log_luminance(crop.grey)
     usable = above_garment_edge(log_lum, crop.usable)
     # The rim: about 2 photo pixels (optics, JPEG's half-resolution chroma), in crop pixels.
@@ -861,12 +927,18 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
         chroma_trend = skin_trend(crop.chroma, unclipped, crop.scale)
         trend = np.dstack([chroma_trend, trend[..., 2]])
     marks = skin_marks(crop.chroma, crop.grey, unclipped, trend, margin)
-    unmarked = usable & ~marks
+    rim = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
+    lines = cv2.dilate(ink_lines(log_lum, usable, crop.scale).astype(np.uint8), rim) > 0
+    lines &= usable & ~marks
+    unmarked = usable & ~marks & ~lines
     # Shading relative to the local skin brightness: log luminance minus its trend over
-    # unmarked skin, 0 where there is no shading to read. Most backs have no marks, and then
-    # that trend is the one already at hand.
-    lum_trend = skin_trend(log_lum, unmarked, crop.scale) if marks.any() else trend[..., 2]
+    # unmarked skin, 0 where there is no shading to read, and filled in from around them over
+    # ink lines. Most backs have no marks, and then that trend is the one already at hand.
+    marked = marks | lines
+    lum_trend = skin_trend(log_lum, unmarked, crop.scale) if marked.any() else trend[..., 2]
     shading = np.where(unmarked, log_lum - lum_trend, 0.0).astype(np.float32)
+    if lines.any():
+        shading = filled_in(shading, lines, unmarked, FINE_LINE_FILL_MM / crop.mm_per_pixel)
     return find_candidates(crop, shading, marks)
 
 

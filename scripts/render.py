@@ -35,7 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from rendering.scene import FRAMINGS, SceneParams, render_image, sample_scene
+from rendering.scene import FRAMINGS, SceneParams, TattooStroke, render_image, sample_scene
 
 SCHEMA = "dimples-renders/1"
 FRAMING_SHARE = {"full_body": 0.60, "closeup": 0.25, "front": 0.15}
@@ -77,7 +77,11 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``clean`` photos, as a renderer without a camera model writes them: no blur, no sensor
 #:   noise, JPEG quality 98 (instead of blur up to 0.9 px, noise 0.5-4 levels, quality 70-95);
 #: - ``smooth``: ``clean`` photos of skin in one flat colour, without its mottled albedo, as a
-#:   renderer with a plain skin material writes them.
+#:   renderer with a plain skin material writes them;
+#: - ``tattoo``: a mirror-symmetric ink design across the lower back (2-4 tapering strokes,
+#:   2-7 mm wide, from the midline out to 5-13 cm, within 3 cm below to 10 cm above the
+#:   dimples, often over them; ink replacing 55-90 % of the skin's colour), the "tribal" kind
+#:   that real lower backs often carry: symmetric dark shapes where the pair is sought.
 VARIANTS = (
     "soft",
     "wide",
@@ -89,6 +93,7 @@ VARIANTS = (
     "elongated",
     "clean",
     "smooth",
+    "tattoo",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -169,6 +174,10 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             left=replace(scene.left, elongation=float(rng.uniform(1.6, 2.2))),
             right=replace(scene.right, elongation=float(rng.uniform(1.6, 2.2))),
         )
+    if variant == "tattoo":
+        return replace(
+            scene, tattoo=tattoo_design(rng), tattoo_density=float(rng.uniform(0.55, 0.9))
+        )
     if variant in ("clean", "smooth"):
         return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98, skin_texture=variant == "clean")
     if variant in ("wide", "small"):
@@ -180,6 +189,18 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             right=replace(scene.right, radius_mm=other),
         )
     raise ValueError(f"unknown variant {variant!r} (one of {', '.join(VARIANTS)})")
+
+
+def tattoo_design(rng: np.random.Generator) -> tuple[TattooStroke, ...]:
+    """A random lower-back tattoo (see the ``tattoo`` variant): its strokes, each drawn on both
+    sides of the spine."""
+    strokes = []
+    for _ in range(int(rng.integers(2, 5))):
+        start = (float(rng.uniform(0.005, 0.03)), float(rng.uniform(-0.03, 0.05)))
+        end = (float(rng.uniform(0.05, 0.13)), start[1] + float(rng.uniform(-0.05, 0.05)))
+        bow, width = float(rng.uniform(-0.025, 0.025)), float(rng.uniform(0.002, 0.007))
+        strokes.append(TattooStroke(start, end, bow, width))
+    return tuple(strokes)
 
 
 def sample_jobs() -> list[tuple[str, SceneParams]]:

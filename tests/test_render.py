@@ -183,6 +183,48 @@ def test_a_nude_render_shows_skin_where_the_clothed_one_shows_its_briefs() -> No
         assert (distance < 0.05) == is_skin
 
 
+def test_a_tattoo_darkens_the_lower_back_on_both_sides_and_nothing_else() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("anny")
+    import io
+
+    from PIL import Image
+    from rendering.scene import TattooStroke, render_image, sample_scene
+
+    plain = replace(sample_scene(12, "closeup", 4.0), width=200, height=200, noise=0.0)
+    # One level stroke 1 cm above the dimples, from 1 to 6 cm either side of the midline.
+    stroke = TattooStroke(start=(0.01, 0.01), end=(0.06, 0.01), bow=0.0, width_m=0.006)
+    inked = replace(plain, tattoo=(stroke,), tattoo_density=0.9)
+    (jpeg_plain, label), (jpeg_inked, _) = map(render_image, (plain, inked))
+    grey_plain, grey_inked = (
+        np.asarray(Image.open(io.BytesIO(jpeg)).convert("L"), np.float64)
+        for jpeg in (jpeg_plain, jpeg_inked)
+    )
+    darker = grey_plain - grey_inked > 40
+    left, right = label["dimples"]
+    mm_per_px = label["inter_dimple_mm"] / label["inter_dimple_px"]
+    rows, cols = np.nonzero(darker)
+    assert rows.size > 0
+    # The ink lies a centimetre above the dimples (the image's y points down), across them.
+    level = (left["y"] + right["y"]) / 2 - 10.0 / mm_per_px
+    assert np.all(np.abs(rows - level) <= 8.0 / mm_per_px)
+    midline = (left["x"] + right["x"]) / 2
+    for side in (cols < midline, cols > midline):
+        spread = np.abs(cols[side] - midline) * mm_per_px
+        assert side.sum() > 0 and spread.min() < 20.0 and 45.0 < spread.max() < 75.0
+    # Away from the tattoo the two renders agree (JPEG's blocks aside).
+    far = ~cv2_dilated(darker, 8)
+    assert np.abs(grey_plain - grey_inked)[far].mean() < 1.0
+
+
+def cv2_dilated(mask: np.ndarray, radius: int) -> np.ndarray:
+    """``mask`` grown by ``radius`` pixels."""
+    import cv2
+
+    side = 2 * radius + 1
+    return cv2.dilate(mask.astype(np.uint8), np.ones((side, side), np.uint8)).astype(bool)
+
+
 def test_the_nude_plan_is_the_clothed_plan_without_clothes() -> None:
     from dataclasses import replace
 
@@ -213,6 +255,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "elongated": {"left", "right"},
         "clean": {"blur", "noise", "jpeg_quality"},
         "smooth": {"blur", "noise", "jpeg_quality", "skin_texture"},
+        "tattoo": {"tattoo", "tattoo_density"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -225,6 +268,11 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 0.25 <= after.specular <= 0.5 and 8.0 <= after.shininess <= 40.0
         elif variant == "flash":
             assert abs(after.light_azimuth_deg) <= 10.0 and 0.0 <= after.light_elevation_deg <= 10.0
+        elif variant == "tattoo":
+            assert 2 <= len(after.tattoo) <= 4 and 0.55 <= after.tattoo_density <= 0.9
+            for stroke in after.tattoo:
+                assert 0.0 < stroke.start[0] < stroke.end[0] <= 0.13
+                assert 0.002 <= stroke.width_m <= 0.007
         elif variant in ("clean", "smooth"):
             assert (after.blur, after.noise, after.jpeg_quality) == (0.0, 0.0, 98)
             assert after.skin_texture == (variant == "clean")

@@ -558,3 +558,84 @@ def test_dimples_below_a_shadow_across_the_back_are_found():
     crop, pair = _judge(back)
     assert crop.usable[-round(0.6 * crop.scale) :].mean() > 0.9
     _assert_found_near_truth(back, crop, pair, tolerance=0.1)
+
+
+def test_ink_lines_are_a_thin_long_line_not_a_dimple_a_spot_or_a_shadow_edge():
+    """On a crop's log luminance (96 px per hip width, 1.8 mm a pixel) with known features:
+    a line 4 mm wide and 73 mm long is an ink line; a dimple's shading (7 mm template, deep,
+    under light from above), a 7 mm dark spot (a mole) and the edge of a cast shadow are not."""
+    from detector.shading import LIGHT_HYPOTHESES, dimple_basis, ink_lines
+
+    rng = np.random.default_rng(0)
+    log_lum = rng.normal(0.0, 0.005, (120, 140)).astype(np.float32)
+    log_lum[40:42, 20:60] -= 0.3  # the line
+    log_lum[80:84, 80:84] -= 0.4  # the spot
+    log_lum[:, 120:] -= 0.4  # in the shadow
+    basis = dimple_basis(3.84)[0]
+    from_above = LIGHT_HYPOTHESES[4].vector()
+    pit = np.tensordot([*from_above[:2] / from_above[2], 1.0], basis, axes=1)
+    side = pit.shape[0]
+    log_lum[70 : 70 + side, 20 : 20 + side] += pit
+    assert pit.min() < -0.2  # as dark as the line, but spread over centimetres
+    lines = ink_lines(log_lum, np.ones(log_lum.shape, bool), scale=96.0)
+    assert lines[40:42, 20:60].mean() > 0.8
+    assert not lines[70 : 70 + side, 20 : 20 + side].any()
+    assert not lines[75:90, 75:90].any()
+    assert not lines[:, 110:].any()
+    assert lines.sum() <= 1.5 * 80
+
+
+def _tattooed(rgb: np.ndarray, centre: np.ndarray, hip_width: float, design: str) -> np.ndarray:
+    """``rgb`` with a symmetric tattoo of 5 mm strokes of blue-black ink drawn about
+    ``centre`` (the dimples' midpoint, upright back): "wings" across the dimples' level and
+    between them, "high" above them."""
+    import cv2
+
+    strokes = {
+        "wings": [((8, 25), (100, 45), 10), ((10, -5), (95, -30), -8), ((5, 10), (60, 5), 6)],
+        "high": [((8, 45), (100, 70), 10), ((10, 35), (80, 40), -6)],
+    }[design]
+    mm = anatomy.HIP_WIDTH_MM / hip_width
+    ink = np.zeros(rgb.shape[:2], np.float32)
+    t = np.linspace(0.0, 1.0, 40)
+    for (u0, v0), (u1, v1), bow in strokes:
+        lateral, height = u0 + (u1 - u0) * t, v0 + (v1 - v0) * t + bow * np.sin(np.pi * t)
+        for sign in (1.0, -1.0):
+            path = np.column_stack([centre[0] - sign * lateral / mm, centre[1] - height / mm])
+            cv2.polylines(
+                ink, [np.round(path * 16).astype(np.int32)], False, 1.0,
+                thickness=max(1, round(5 / mm)), lineType=cv2.LINE_AA, shift=4,
+            )  # fmt: skip
+    cover = 0.75 * ink[..., None]
+    return (rgb * (1.0 - cover) + np.array([26.0, 28.0, 41.0]) * cover).astype(np.uint8)
+
+
+@pytest.mark.parametrize(
+    ("sample", "design", "present"),
+    [
+        ("back_none.jpg", "wings", False),
+        ("back_pronounced.jpg", "wings", True),
+        ("back_moderate.jpg", "high", True),
+        ("back_subtle.jpg", "high", True),
+    ],
+)
+def test_a_tattoo_on_the_lower_back_is_no_pair_of_dimples(detector, sample, design, present):
+    """A symmetric "tribal" tattoo drawn on the sample renders' lower backs: its strokes are
+    no dimples (before ink lines were filled in, the wings on the back without dimples scored
+    0.94), and the dimples beside or below them are still found (the strokes above them hid
+    the moderate and subtle pairs: 0.30, 0.22)."""
+    from pathlib import Path
+
+    from detector.loading import load_image
+
+    rgb = load_image(Path(__file__).parents[1] / "sample_images" / sample).rgb
+    plain = detector.detect(rgb)
+    (bottom, top) = plain.geometry.midline
+    hip_width = float(np.linalg.norm(top - bottom)) / (
+        anatomy.REGION_BELOW_HIPS + anatomy.REGION_ABOVE_HIPS
+    )
+    up = (top - bottom) / np.linalg.norm(top - bottom)
+    centre = bottom + (anatomy.REGION_BELOW_HIPS + anatomy.DIMPLE_HEIGHT) * hip_width * up
+    report = detector.detect(_tattooed(rgb, centre, hip_width, design))
+    assert report.status == "ok"
+    assert report.present is present

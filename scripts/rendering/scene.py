@@ -65,6 +65,12 @@ HAIR_SRGB = np.array(
     ]
 )
 FRAMINGS = ("full_body", "closeup", "front")
+#: Tattoo ink, blue-black as it looks under the skin.
+TATTOO_INK_SRGB = (0.10, 0.11, 0.16)
+#: Points along each tattoo stroke where its distance to the skin is measured.
+TATTOO_STROKE_SAMPLES = 48
+#: How far in front of the dimples the skin still counts as the back for a tattoo, in metres.
+TATTOO_DEPTH_M = 0.08
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,19 @@ class DimpleSpec:
     dx_mm: float
     dz_mm: float
     elongation: float
+
+
+@dataclass(frozen=True)
+class TattooStroke:
+    """One stroke of a tattoo drawn on both sides of the spine (mirrored), in metres on the
+    back relative to the midpoint of the two dimples' centres: from ``start`` to ``end``
+    (lateral distance from the midline, height), bowed by ``bow`` at its middle, ``width_m``
+    wide at the start and tapering to a third of that at the end."""
+
+    start: tuple[float, float]
+    end: tuple[float, float]
+    bow: float
+    width_m: float
 
 
 @dataclass(frozen=True)
@@ -118,6 +137,10 @@ class SceneParams:
     shininess: float = SKIN_SHININESS
     #: False renders the skin in one flat colour, without its mottled albedo.
     skin_texture: bool = True
+    #: A tattoo on the lower back: its strokes, and how much of the skin's colour the ink
+    #: replaces (0..1) by :data:`TATTOO_INK_SRGB`.
+    tattoo: tuple[TattooStroke, ...] = ()
+    tattoo_density: float = 0.0
 
     @property
     def view(self) -> str:
@@ -388,7 +411,45 @@ def _albedo(
         * (0.8 + 0.4 * _skin_texture(pts[hair] * 6, rng))[:, None]
     )
     albedo[garment] = srgb_to_linear(np.array(params.garment_srgb))
+    if params.tattoo:
+        centre = 0.5 * (db.dimples[0].center + db.dimples[1].center)
+        # The back half of the torso: within TATTOO_DEPTH_M of the dimples' depth (the spine's
+        # joints lie deeper in the lumbar curve than the skin there, so they cannot tell).
+        back = (pts[:, 1] > centre[1] - TATTOO_DEPTH_M) & (arm_w < 0.5) & ~garment & ~hair
+        ink = np.zeros(len(pts))
+        ink[back] = params.tattoo_density * _tattoo_ink(
+            np.abs(pts[back, 0] - centre[0]), pts[back, 2] - centre[2], params.tattoo
+        )
+        colour = srgb_to_linear(np.array(TATTOO_INK_SRGB))
+        albedo = albedo * (1.0 - ink[:, None]) + colour * ink[:, None]
     return albedo
+
+
+def _tattoo_ink(lateral: np.ndarray, height: np.ndarray, strokes: tuple) -> np.ndarray:
+    """How much ink (0..1) lies at back points ``lateral`` (distance from the midline) and
+    ``height`` (metres, relative to the dimples' midpoint): 1 inside a stroke, falling to 0
+    over half a millimetre at its edge."""
+    ink = np.zeros(lateral.shape)
+    t = np.linspace(0.0, 1.0, TATTOO_STROKE_SAMPLES)
+    for stroke in strokes:
+        (u0, v0), (u1, v1) = stroke.start, stroke.end
+        path_u = u0 + (u1 - u0) * t
+        path_v = v0 + (v1 - v0) * t + stroke.bow * np.sin(np.pi * t)
+        half_width = 0.5 * stroke.width_m * (1.0 - 2.0 / 3.0 * t)
+        reach = float(half_width.max()) + 0.001
+        near = (
+            (lateral > path_u.min() - reach)
+            & (lateral < path_u.max() + reach)
+            & (height > path_v.min() - reach)
+            & (height < path_v.max() + reach)
+        )
+        if not near.any():
+            continue
+        du = lateral[near, None] - path_u[None, :]
+        dv = height[near, None] - path_v[None, :]
+        inside = half_width[None, :] - np.sqrt(du * du + dv * dv)
+        ink[near] = np.maximum(ink[near], np.clip(inside.max(axis=1) / 0.0005 + 0.5, 0.0, 1.0))
+    return ink
 
 
 def _light(params: SceneParams) -> Light:
