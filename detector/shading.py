@@ -134,8 +134,9 @@ CHROMA_NOISE_LEVELS = 9.0
 #: region where the photo is noisier: in 1 % of crops), in connected lines at least
 #: FINE_LINE_LENGTH_MM long. A tattoo's strokes are that thin and long, and JPEG's coarse
 #: chroma blurs their colour into the skin's, so the colour test misses them; no dimple shades
-#: that narrowly (the measure keeps a tenth to a quarter of a pit's shading), and pores, hairs,
-#: moles and the letters of a watermark are shorter. Their shading is filled in from the skin
+#: that narrowly (the measure keeps a tenth to a third of a steep pit's darkest shading under
+#: a directional light, over less than 2 cm), and pores, hairs, moles and the letters of a
+#: watermark are shorter. Their shading is filled in from the skin
 #: around them (a Gaussian of FINE_LINE_FILL_MM over unmarked skin): left at 0, as other marks
 #: are, the strokes' outlines cut the shading into shapes that pass for pits. On renders with
 #: a symmetric tattoo across the lower back (``scripts/render.py --variant tattoo``, seeds 29
