@@ -639,3 +639,22 @@ def test_a_tattoo_on_the_lower_back_is_no_pair_of_dimples(detector, sample, desi
     report = detector.detect(_tattooed(rgb, centre, hip_width, design))
     assert report.status == "ok"
     assert report.present is present
+
+
+def test_filled_in_takes_the_mean_of_the_known_pixels_around_each_hole():
+    """Holes in a smooth ramp are filled with the ramp's values; a hole too far from any known
+    pixel keeps its own value."""
+    from detector.shading import filled_in
+
+    ramp = np.tile(np.linspace(-0.1, 0.1, 90, dtype=np.float32), (40, 1))
+    holes = np.zeros(ramp.shape, bool)
+    holes[18:22, 10:50] = True  # a stroke across the ramp
+    known = ~holes
+    known[:, 60:] = False  # no skin there...
+    holes[:, 75:] = True  # ...so a hole in it is too far from any (15 px, 5 sigma)
+    values = np.where(holes, -1.0, ramp).astype(np.float32)
+    filled = filled_in(values, holes, known, sigma=3.0)
+    assert filled.dtype == np.float32
+    assert np.abs(filled[18:22, 10:50] - ramp[18:22, 10:50]).max() < 0.005
+    assert np.all(filled[:, 75:] == -1.0)
+    assert np.array_equal(filled[known], values[known])
