@@ -81,7 +81,10 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``tattoo``: a mirror-symmetric ink design across the lower back (2-4 tapering strokes,
 #:   2-7 mm wide, from the midline out to 5-13 cm, within 3 cm below to 10 cm above the
 #:   dimples, often over them; ink replacing 55-90 % of the skin's colour), the "tribal" kind
-#:   that real lower backs often carry: symmetric dark shapes where the pair is sought.
+#:   that real lower backs often carry: symmetric dark shapes where the pair is sought;
+#: - ``moles``: 15-40 moles 2-6 mm across scattered over the lower back (within 15 cm of the
+#:   spine, from 8 cm below the dimples to 20 cm above), brown, at a third to two fifths of
+#:   the skin's brightness: dark spots that frontal light's pits resemble.
 VARIANTS = (
     "soft",
     "wide",
@@ -94,6 +97,7 @@ VARIANTS = (
     "clean",
     "smooth",
     "tattoo",
+    "moles",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -178,6 +182,15 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         return replace(
             scene, tattoo=tattoo_design(rng), tattoo_density=float(rng.uniform(0.55, 0.9))
         )
+    if variant == "moles":
+        count = int(rng.integers(15, 41))
+        moles = zip(
+            rng.uniform(-0.15, 0.15, count),
+            rng.uniform(-0.08, 0.2, count),
+            rng.uniform(0.001, 0.003, count),
+            strict=True,
+        )
+        return replace(scene, moles=tuple((float(x), float(y), float(r)) for x, y, r in moles))
     if variant in ("clean", "smooth"):
         return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98, skin_texture=variant == "clean")
     if variant in ("wide", "small"):

@@ -183,38 +183,59 @@ def test_a_nude_render_shows_skin_where_the_clothed_one_shows_its_briefs() -> No
         assert (distance < 0.05) == is_skin
 
 
-def test_a_tattoo_darkens_the_lower_back_on_both_sides_and_nothing_else() -> None:
+def _changed_on_the_back(**changes: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """A close-up render (without noise) and the same scene with ``changes``: both in grey,
+    the dimples' midpoint (x, y) and the millimetres a pixel there."""
     pytest.importorskip("torch")
     pytest.importorskip("anny")
     import io
 
     from PIL import Image
-    from rendering.scene import TattooStroke, render_image, sample_scene
+    from rendering.scene import render_image, sample_scene
 
     plain = replace(sample_scene(12, "closeup", 4.0), width=200, height=200, noise=0.0)
+    (jpeg_plain, label), (jpeg_changed, _) = map(render_image, (plain, replace(plain, **changes)))
+    grey_plain, grey_changed = (
+        np.asarray(Image.open(io.BytesIO(jpeg)).convert("L"), np.float64)
+        for jpeg in (jpeg_plain, jpeg_changed)
+    )
+    left, right = label["dimples"]
+    midpoint = np.array([(left["x"] + right["x"]) / 2, (left["y"] + right["y"]) / 2])
+    return grey_plain, grey_changed, midpoint, label["inter_dimple_mm"] / label["inter_dimple_px"]
+
+
+def test_a_tattoo_darkens_the_lower_back_on_both_sides_and_nothing_else() -> None:
+    from rendering.scene import TattooStroke
+
     # One level stroke 1 cm above the dimples, from 1 to 6 cm either side of the midline.
     stroke = TattooStroke(start=(0.01, 0.01), end=(0.06, 0.01), bow=0.0, width_m=0.006)
-    inked = replace(plain, tattoo=(stroke,), tattoo_density=0.9)
-    (jpeg_plain, label), (jpeg_inked, _) = map(render_image, (plain, inked))
-    grey_plain, grey_inked = (
-        np.asarray(Image.open(io.BytesIO(jpeg)).convert("L"), np.float64)
-        for jpeg in (jpeg_plain, jpeg_inked)
+    grey_plain, grey_inked, (midline, level), mm_per_px = _changed_on_the_back(
+        tattoo=(stroke,), tattoo_density=0.9
     )
     darker = grey_plain - grey_inked > 40
-    left, right = label["dimples"]
-    mm_per_px = label["inter_dimple_mm"] / label["inter_dimple_px"]
     rows, cols = np.nonzero(darker)
     assert rows.size > 0
     # The ink lies a centimetre above the dimples (the image's y points down), across them.
-    level = (left["y"] + right["y"]) / 2 - 10.0 / mm_per_px
-    assert np.all(np.abs(rows - level) <= 8.0 / mm_per_px)
-    midline = (left["x"] + right["x"]) / 2
+    assert np.all(np.abs(rows - (level - 10.0 / mm_per_px)) <= 8.0 / mm_per_px)
     for side in (cols < midline, cols > midline):
         spread = np.abs(cols[side] - midline) * mm_per_px
         assert side.sum() > 0 and spread.min() < 20.0 and 45.0 < spread.max() < 75.0
     # Away from the tattoo the two renders agree (JPEG's blocks aside).
     far = ~cv2_dilated(darker, 8)
     assert np.abs(grey_plain - grey_inked)[far].mean() < 1.0
+
+
+def test_a_mole_darkens_the_back_where_it_lies_and_nothing_else() -> None:
+    # A mole 8 mm across, 3 cm above the dimples' midpoint and 4 cm to the image's left.
+    grey_plain, grey_spotted, midpoint, mm_per_px = _changed_on_the_back(
+        moles=((0.04, 0.03, 0.004),)
+    )
+    darker = grey_plain - grey_spotted > 30
+    rows, cols = np.nonzero(darker)
+    assert rows.size > 0
+    centre = midpoint - np.array([40.0, 30.0]) / mm_per_px
+    assert np.all(np.hypot(cols - centre[0], rows - centre[1]) * mm_per_px <= 8.0)
+    assert np.abs(grey_plain - grey_spotted)[~cv2_dilated(darker, 8)].mean() < 1.0
 
 
 def cv2_dilated(mask: np.ndarray, radius: int) -> np.ndarray:
@@ -256,6 +277,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "clean": {"blur", "noise", "jpeg_quality"},
         "smooth": {"blur", "noise", "jpeg_quality", "skin_texture"},
         "tattoo": {"tattoo", "tattoo_density"},
+        "moles": {"moles"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -273,6 +295,10 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             for stroke in after.tattoo:
                 assert 0.0 < stroke.start[0] < stroke.end[0] <= 0.13
                 assert 0.002 <= stroke.width_m <= 0.007
+        elif variant == "moles":
+            assert 15 <= len(after.moles) <= 40
+            for lateral, height, radius in after.moles:
+                assert abs(lateral) <= 0.15 and -0.08 <= height <= 0.2 and 0.001 <= radius <= 0.003
         elif variant in ("clean", "smooth"):
             assert (after.blur, after.noise, after.jpeg_quality) == (0.0, 0.0, 98)
             assert after.skin_texture == (variant == "clean")

@@ -69,8 +69,11 @@ FRAMINGS = ("full_body", "closeup", "front")
 TATTOO_INK_SRGB = (0.10, 0.11, 0.16)
 #: Points along each tattoo stroke where its distance to the skin is measured.
 TATTOO_STROKE_SAMPLES = 48
-#: How far in front of the dimples the skin still counts as the back for a tattoo, in metres.
+#: How far in front of the dimples the skin still counts as the back for a tattoo or moles,
+#: in metres.
 TATTOO_DEPTH_M = 0.08
+#: A mole's colour as a fraction of the skin's (linear RGB): darker and browner.
+MOLE_SHADE = (0.42, 0.33, 0.28)
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,9 @@ class SceneParams:
     #: replaces (0..1) by :data:`TATTOO_INK_SRGB`.
     tattoo: tuple[TattooStroke, ...] = ()
     tattoo_density: float = 0.0
+    #: Moles on the back: (lateral, height, radius) in metres, the first two relative to the
+    #: dimples' midpoint (lateral + towards the image's left in a back view).
+    moles: tuple[tuple[float, float, float], ...] = ()
 
     @property
     def view(self) -> str:
@@ -411,11 +417,16 @@ def _albedo(
         * (0.8 + 0.4 * _skin_texture(pts[hair] * 6, rng))[:, None]
     )
     albedo[garment] = srgb_to_linear(np.array(params.garment_srgb))
+    centre = 0.5 * (db.dimples[0].center + db.dimples[1].center)
+    # The back half of the torso: within TATTOO_DEPTH_M of the dimples' depth (the spine's
+    # joints lie deeper in the lumbar curve than the skin there, so they cannot tell).
+    back = (pts[:, 1] > centre[1] - TATTOO_DEPTH_M) & (arm_w < 0.5) & ~garment & ~hair
+    for lateral, height, radius in params.moles:
+        offset = np.hypot(pts[back, 0] - centre[0] - lateral, pts[back, 2] - centre[2] - height)
+        # Soft-edged over a quarter of a millimetre.
+        cover = np.clip((radius - offset) / 0.00025 + 0.5, 0.0, 1.0)[:, None]
+        albedo[back] = albedo[back] * (1.0 - cover * (1.0 - np.array(MOLE_SHADE)))
     if params.tattoo:
-        centre = 0.5 * (db.dimples[0].center + db.dimples[1].center)
-        # The back half of the torso: within TATTOO_DEPTH_M of the dimples' depth (the spine's
-        # joints lie deeper in the lumbar curve than the skin there, so they cannot tell).
-        back = (pts[:, 1] > centre[1] - TATTOO_DEPTH_M) & (arm_w < 0.5) & ~garment & ~hair
         ink = np.zeros(len(pts))
         ink[back] = params.tattoo_density * _tattoo_ink(
             np.abs(pts[back, 0] - centre[0]), pts[back, 2] - centre[2], params.tattoo
