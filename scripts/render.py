@@ -36,6 +36,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from rendering.scene import FRAMINGS, SceneParams, TattooStroke, render_image, sample_scene
+from rendering.shading import WORLD_SRGB
 
 SCHEMA = "dimples-renders/1"
 FRAMING_SHARE = {"full_body": 0.60, "closeup": 0.25, "front": 0.15}
@@ -84,7 +85,9 @@ SAMPLE_JPEG_QUALITY = 85
 #:   that real lower backs often carry: symmetric dark shapes where the pair is sought;
 #: - ``moles``: 15-40 moles 2-6 mm across scattered over the lower back (within 15 cm of the
 #:   spine, from 8 cm below the dimples to 20 cm above), brown, at a third to two fifths of
-#:   the skin's brightness: dark spots that frontal light's pits resemble.
+#:   the skin's brightness: dark spots that frontal light's pits resemble;
+#: - ``world``: the uniform black, white or mid-grey background of a renderer's empty world
+#:   (instead of colours of 0.25-0.95, gradients, noise or stripes).
 VARIANTS = (
     "soft",
     "wide",
@@ -98,6 +101,7 @@ VARIANTS = (
     "smooth",
     "tattoo",
     "moles",
+    "world",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -182,6 +186,8 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         return replace(
             scene, tattoo=tattoo_design(rng), tattoo_density=float(rng.uniform(0.55, 0.9))
         )
+    if variant == "world":
+        return replace(scene, background=str(rng.choice(sorted(WORLD_SRGB))))
     if variant == "moles":
         count = int(rng.integers(15, 41))
         moles = zip(

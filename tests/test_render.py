@@ -278,6 +278,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "smooth": {"blur", "noise", "jpeg_quality", "skin_texture"},
         "tattoo": {"tattoo", "tattoo_density"},
         "moles": {"moles"},
+        "world": {"background"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -295,6 +296,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             for stroke in after.tattoo:
                 assert 0.0 < stroke.start[0] < stroke.end[0] <= 0.13
                 assert 0.002 <= stroke.width_m <= 0.007
+        elif variant == "world":
+            assert after.background in ("black", "white", "grey")
         elif variant == "moles":
             assert 15 <= len(after.moles) <= 40
             for lateral, height, radius in after.moles:

@@ -136,10 +136,17 @@ def value_noise(rng: np.random.Generator, height: int, width: int, cells: int) -
     return np.clip(np.asarray(img, float), 0.0, 1.0)
 
 
+#: The uniform backgrounds of a renderer's empty world (sRGB grey levels).
+WORLD_SRGB = {"black": 0.02, "white": 0.98, "grey": 0.5}
+
+
 def background(rng: np.random.Generator, height: int, width: int, kind: str) -> np.ndarray:
-    """Linear RGB background (H, W, 3): 'plain', 'gradient', 'noise' or 'stripes'."""
+    """Linear RGB background (H, W, 3): 'plain', 'gradient', 'noise' or 'stripes', or a
+    renderer's empty world: 'black' (sRGB 0.02), 'white' (0.98) or 'grey' (0.5)."""
     c1 = srgb_to_linear(rng.uniform(0.25, 0.95, 3))
     c2 = srgb_to_linear(rng.uniform(0.1, 0.9, 3))
+    if kind in WORLD_SRGB:
+        return np.full((height, width, 3), srgb_to_linear(np.array(WORLD_SRGB[kind])))
     if kind == "plain":
         t = np.zeros((height, width))
     elif kind == "gradient":
