@@ -80,9 +80,10 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``smooth``: ``clean`` photos of skin in one flat colour, without its mottled albedo, as a
 #:   renderer with a plain skin material writes them;
 #: - ``tattoo``: a mirror-symmetric ink design across the lower back (2-4 tapering strokes,
-#:   2-7 mm wide, from the midline out to 5-13 cm, within 3 cm below to 10 cm above the
-#:   dimples, often over them; ink replacing 55-90 % of the skin's colour), the "tribal" kind
-#:   that real lower backs often carry: symmetric dark shapes where the pair is sought;
+#:   2-7 mm wide, from the midline out to 5-13 cm, each starting 3 cm below to 5 cm above the
+#:   dimples and rising or falling up to 5 cm, often over them; ink replacing 55-90 % of the
+#:   skin's colour), the "tribal" kind that real lower backs often carry: symmetric dark shapes
+#:   where the pair is sought;
 #: - ``moles``: 15-40 moles 2-6 mm across scattered over the lower back (within 15 cm of the
 #:   spine, from 8 cm below the dimples to 20 cm above), brown, at a third to two fifths of
 #:   the skin's brightness: dark spots that frontal light's pits resemble;
