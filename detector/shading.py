@@ -149,6 +149,8 @@ FINE_LINE_DARKENING = 0.08
 FINE_LINE_NOISE = 4.0
 FINE_LINE_LENGTH_MM = 40.0
 FINE_LINE_FILL_MM = 8.0
+#: Least share of the filling Gaussian that known pixels must fill for a hole to be filled.
+MIN_FILL_WEIGHT = 0.05
 #: Width (photo pixels) of a mark's blurred rim.
 MARK_RIM_PHOTO_PX = 2.0
 #: Largest share of a pit's middle (2 sigma around it) that marks may cover.
@@ -551,9 +553,11 @@ def ink_lines(log_lum: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarr
 
 def filled_in(values: np.ndarray, holes: np.ndarray, known: np.ndarray, sigma: float) -> np.ndarray:
     """``values`` with the ``holes`` filled by the mean of the ``known`` pixels around them (a
-    Gaussian of ``sigma`` pixels); holes too far from any known pixel keep their value."""
+    Gaussian of ``sigma`` pixels); holes too far from any known pixel (where they fill less
+    than :data:`MIN_FILL_WEIGHT` of the Gaussian: 1.6 sigma beyond a straight edge of them) keep
+    their value."""
     mean, weight = weighted_blur(values, known, sigma)
-    return np.where(holes & (weight > 0.05), mean, values).astype(values.dtype)
+    return np.where(holes & (weight > MIN_FILL_WEIGHT), mean, values).astype(values.dtype)
 
 
 def colour_trend(
