@@ -136,14 +136,13 @@ CHROMA_NOISE_LEVELS = 9.0
 #: chroma blurs their colour into the skin's, so the colour test misses them; no dimple shades
 #: that narrowly (the measure keeps a tenth to a third of a steep pit's darkest shading under
 #: a directional light, over less than 2 cm), and pores, hairs, moles and the letters of a
-#: watermark are shorter. Their shading is filled in from the skin
-#: around them (a Gaussian of FINE_LINE_FILL_MM over unmarked skin): left at 0, as other marks
-#: are, the strokes' outlines cut the shading into shapes that pass for pits. On renders with
-#: a symmetric tattoo across the lower back (``scripts/render.py --variant tattoo``, seeds 29
-#: and 30) backs without dimples claimed went from 10 and 7 of 17 to 7 and 1, the AUC from
-#: 0.706 and 0.797 to 0.727 and 0.850; the benchmark, the held-out set, the other variants and
-#: the real photos read the same (a watermarked real back 0.17 -> 0.20; with lines of 15 mm
-#: counted, 0.69).
+#: watermark are shorter. Their shading is filled in from the skin around them (a Gaussian of
+#: FINE_LINE_FILL_MM over unmarked skin): left at 0, as other marks are, the strokes' outlines
+#: cut the shading into shapes that pass for pits. On renders with a symmetric tattoo across
+#: the lower back (``scripts/render.py --variant tattoo``, seeds 29 and 30) backs without
+#: dimples claimed went from 10 and 7 of 17 to 7 and 1, the AUC from 0.706 and 0.797 to 0.727
+#: and 0.850; the benchmark, the held-out set, the other variants and the real photos read the
+#: same (a watermarked real back 0.17 -> 0.20; with lines of 15 mm counted, 0.69).
 FINE_LINE_WIDTH_MM = 8.0
 FINE_LINE_DARKENING = 0.08
 FINE_LINE_NOISE = 4.0
@@ -517,9 +516,14 @@ def skin_marks(
     shading = np.abs(log_lum - trend[..., 2])
     noise = CHROMA_NOISE_FLOOR + CHROMA_NOISE_LEVELS / np.maximum(765.0 * grey, 1.0)
     marks = (deviation > np.maximum(noise, TINT_CHROMA_PER_SHADING * shading)) & usable
+    return widened(marks, margin_px) & usable
+
+
+def widened(mask: np.ndarray, margin_px: int) -> np.ndarray:
+    """``mask`` grown by ``margin_px`` pixels (a disc): over a mark's blurred rim."""
     side = 2 * margin_px + 1
-    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
-    return cv2.dilate(marks.astype(np.uint8), kernel).astype(bool) & usable
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (side, side))
+    return cv2.dilate(mask.astype(np.uint8), disc).astype(bool)
 
 
 def ink_lines(log_lum: np.ndarray, usable: np.ndarray, scale: float) -> np.ndarray:
@@ -932,14 +936,12 @@ def indentation_candidates(crop: RegionCrop) -> list[Candidate]:
         chroma_trend = skin_trend(crop.chroma, unclipped, crop.scale)
         trend = np.dstack([chroma_trend, trend[..., 2]])
     marks = skin_marks(crop.chroma, crop.grey, unclipped, trend, margin)
-    rim = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * margin + 1,) * 2)
-    lines = cv2.dilate(ink_lines(log_lum, usable, crop.scale).astype(np.uint8), rim) > 0
-    lines &= usable & ~marks
-    unmarked = usable & ~marks & ~lines
+    lines = widened(ink_lines(log_lum, usable, crop.scale), margin) & usable & ~marks
+    marked = marks | lines
+    unmarked = usable & ~marked
     # Shading relative to the local skin brightness: log luminance minus its trend over
     # unmarked skin, 0 where there is no shading to read, and filled in from around them over
     # ink lines. Most backs have no marks, and then that trend is the one already at hand.
-    marked = marks | lines
     lum_trend = skin_trend(log_lum, unmarked, crop.scale) if marked.any() else trend[..., 2]
     shading = np.where(unmarked, log_lum - lum_trend, 0.0).astype(np.float32)
     if lines.any():

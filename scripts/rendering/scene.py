@@ -71,9 +71,12 @@ TATTOO_INK_SRGB = (0.10, 0.11, 0.16)
 TATTOO_STROKE_SAMPLES = 48
 #: How far in front of the dimples the skin still counts as the back for a tattoo or moles,
 #: in metres.
-TATTOO_DEPTH_M = 0.08
+BACK_DEPTH_M = 0.08
 #: A mole's colour as a fraction of the skin's (linear RGB): darker and browner.
 MOLE_SHADE = (0.42, 0.33, 0.28)
+#: Width of the soft edge of a mole and of a tattoo's stroke, in metres.
+MOLE_EDGE_M = 0.00025
+TATTOO_EDGE_M = 0.0005
 
 
 @dataclass(frozen=True)
@@ -418,14 +421,16 @@ def _albedo(
     )
     albedo[garment] = srgb_to_linear(np.array(params.garment_srgb))
     centre = 0.5 * (db.dimples[0].center + db.dimples[1].center)
-    # The back half of the torso: within TATTOO_DEPTH_M of the dimples' depth (the spine's
+    # The back half of the torso: within BACK_DEPTH_M of the dimples' depth (the spine's
     # joints lie deeper in the lumbar curve than the skin there, so they cannot tell).
-    back = (pts[:, 1] > centre[1] - TATTOO_DEPTH_M) & (arm_w < 0.5) & ~garment & ~hair
-    for lateral, height, radius in params.moles:
-        offset = np.hypot(pts[back, 0] - centre[0] - lateral, pts[back, 2] - centre[2] - height)
-        # Soft-edged over a quarter of a millimetre.
-        cover = np.clip((radius - offset) / 0.00025 + 0.5, 0.0, 1.0)[:, None]
-        albedo[back] = albedo[back] * (1.0 - cover * (1.0 - np.array(MOLE_SHADE)))
+    back = (pts[:, 1] > centre[1] - BACK_DEPTH_M) & (arm_w < 0.5) & ~garment & ~hair
+    if params.moles:
+        shade = np.ones((int(back.sum()), 3))
+        for lateral, height, radius in params.moles:
+            offset = np.hypot(pts[back, 0] - centre[0] - lateral, pts[back, 2] - centre[2] - height)
+            cover = _soft_cover(radius - offset, MOLE_EDGE_M)[:, None]
+            shade *= 1.0 - cover * (1.0 - np.array(MOLE_SHADE))
+        albedo[back] *= shade
     if params.tattoo:
         ink = np.zeros(len(pts))
         ink[back] = params.tattoo_density * _tattoo_ink(
@@ -459,8 +464,14 @@ def _tattoo_ink(lateral: np.ndarray, height: np.ndarray, strokes: tuple) -> np.n
         du = lateral[near, None] - path_u[None, :]
         dv = height[near, None] - path_v[None, :]
         inside = half_width[None, :] - np.sqrt(du * du + dv * dv)
-        ink[near] = np.maximum(ink[near], np.clip(inside.max(axis=1) / 0.0005 + 0.5, 0.0, 1.0))
+        ink[near] = np.maximum(ink[near], _soft_cover(inside.max(axis=1), TATTOO_EDGE_M))
     return ink
+
+
+def _soft_cover(inside_m: np.ndarray, edge_m: float) -> np.ndarray:
+    """How much (0..1) of a shape covers points ``inside_m`` metres inside its outline
+    (negative outside): 1 and 0 beyond half of ``edge_m`` either side of it."""
+    return np.clip(inside_m / edge_m + 0.5, 0.0, 1.0)
 
 
 def _light(params: SceneParams) -> Light:
