@@ -20,7 +20,8 @@ Two kinds of labels are understood, told apart by their ``schema`` key:
 ``--degrade`` degrades every image the way real photos are degraded before the detector sees
 it (``jpeg:QUALITY`` recompression, ``noise:SIGMA`` Gaussian noise in grey levels,
 ``blur:SIGMA`` Gaussian blur in pixels, ``exposure:GAIN`` the light multiplied by GAIN and
-clipped at white), to measure how robust the figures are.
+clipped at white, ``scale:FACTOR`` resized by FACTOR, as smaller photos and renders are made;
+reported positions are scaled back), to measure how robust the figures are.
 ``--cut-below DISTANCES`` cuts every labelled back view that far below its lowest dimple, in
 inter-dimple distances (2.5: at the upper thighs; 1.2: at the buttocks' crease), as photos
 taken from the waist up are framed; ``--cut-above DISTANCES`` cuts it that far above its
@@ -813,6 +814,8 @@ def run_detector(
                 image = degraded(image, degrade, seed=i)
             row = detector.detect(image).to_dict()
             for dimple in row.get("dimples") or []:  # back into the uncut image's pixels
+                if degrade is not None:
+                    scale_back(dimple, degrade)
                 if shape is not None:
                     turn_back(dimple, turn, shape)
                 dimple["y"] += top
@@ -884,7 +887,7 @@ def turn_back(dimple: dict[str, Any], turn: str, shape: tuple[int, int]) -> None
         dimple["x"], dimple["y"] = width - 1 - y, x
 
 
-DEGRADATIONS = ("jpeg", "noise", "blur", "exposure")
+DEGRADATIONS = ("jpeg", "noise", "blur", "exposure", "scale")
 #: The power law ``--degrade exposure`` linearises sRGB values with (near enough for a gain).
 DISPLAY_GAMMA = 2.2
 
@@ -893,9 +896,9 @@ def degraded(path: Path | np.ndarray, spec: str, seed: int = 0) -> bytes | np.nd
     """The image at ``path`` (read by the detector's own loader; or an RGB array) degraded by
     ``spec``:
     ``jpeg:QUALITY`` (re-encoded, as bytes), ``noise:SIGMA`` (Gaussian noise of SIGMA grey
-    levels, seeded), ``blur:SIGMA`` (Gaussian blur of SIGMA pixels) or ``exposure:GAIN`` (the
-    light multiplied by GAIN, clipped at white as a camera clips it), as an RGB array
-    otherwise."""
+    levels, seeded), ``blur:SIGMA`` (Gaussian blur of SIGMA pixels), ``exposure:GAIN`` (the
+    light multiplied by GAIN, clipped at white as a camera clips it) or ``scale:FACTOR`` (each
+    side resized by FACTOR: pixel areas averaged when shrinking), as an RGB array otherwise."""
     import cv2
 
     from detector.loading import load_image
@@ -912,7 +915,22 @@ def degraded(path: Path | np.ndarray, spec: str, seed: int = 0) -> bytes | np.nd
     if kind == "exposure":
         light = (rgb / 255.0) ** DISPLAY_GAMMA * value
         return np.round(255.0 * np.clip(light, 0.0, 1.0) ** (1.0 / DISPLAY_GAMMA)).astype(np.uint8)
+    if kind == "scale":
+        size = (max(1, round(rgb.shape[1] * value)), max(1, round(rgb.shape[0] * value)))
+        shrinking = cv2.INTER_AREA if value < 1 else cv2.INTER_LINEAR
+        return cv2.resize(rgb, size, interpolation=shrinking)
     return cv2.GaussianBlur(rgb, (0, 0), value)
+
+
+def scale_back(dimple: dict[str, Any], spec: str) -> None:
+    """Move a dimple reported in an image :func:`degraded` by ``spec`` back into the pixels of
+    the image before it, in place (only ``scale:FACTOR`` moves pixels; pixel centres map to
+    pixel centres)."""
+    kind, factor = parse_degradation(spec)
+    if kind == "scale":
+        dimple["x"] = (dimple["x"] + 0.5) / factor - 0.5
+        dimple["y"] = (dimple["y"] + 0.5) / factor - 0.5
+        dimple["radius"] = dimple["radius"] / factor
 
 
 def parse_degradation(spec: str) -> tuple[str, float]:
@@ -924,8 +942,8 @@ def parse_degradation(spec: str) -> tuple[str, float]:
         number = math.nan
     if kind not in DEGRADATIONS or not number > 0:
         raise ValueError(
-            f"unknown degradation {spec!r}: use jpeg:QUALITY, noise:SIGMA, blur:SIGMA or "
-            "exposure:GAIN"
+            f"unknown degradation {spec!r}: use jpeg:QUALITY, noise:SIGMA, blur:SIGMA, "
+            "exposure:GAIN or scale:FACTOR"
         )
     return kind, number
 
@@ -961,7 +979,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--degrade",
         metavar="KIND:VALUE",
         help="degrade every image first: jpeg:QUALITY, noise:SIGMA (grey levels), blur:SIGMA "
-        "(px), exposure:GAIN (linear light)",
+        "(px), exposure:GAIN (linear light), scale:FACTOR (each side)",
     )
     parser.add_argument(
         "--turn",

@@ -485,9 +485,59 @@ def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
     assert darker.mean() < original.mean() < brighter.mean()
     assert np.abs(evaluate.degraded(path, "exposure:1") - original).max() <= 1
     assert (evaluate.degraded(path, "exposure:8") == 255).mean() > 0.5  # highlights clip
+    halved = evaluate.degraded(path, "scale:0.5")
+    assert halved.shape == (60, 80, 3)
+    # Area averaging: each pixel is the mean of the 2 x 2 block it stands for.
+    block_means = original.reshape(60, 2, 80, 2, 3).mean(axis=(1, 3))
+    assert np.abs(halved - block_means).max() <= 1
     for bad in ("jpeg", "noise:-1", "sharpen:2", "blur:x"):
         with pytest.raises(ValueError, match="unknown degradation"):
             evaluate.parse_degradation(bad)
+
+
+def test_positions_in_a_scaled_photo_are_scaled_back() -> None:
+    # Pixel 10 of a photo halved covers pixels 20 and 21 of the original: centre 20.5.
+    dimple = {"side": "left", "x": 10.0, "y": 4.0, "radius": 3.0}
+    evaluate.scale_back(dimple, "scale:0.5")
+    assert dimple == {"side": "left", "x": 20.5, "y": 8.5, "radius": 6.0}
+    unmoved = {"side": "right", "x": 10.0, "y": 4.0, "radius": 3.0}
+    evaluate.scale_back(unmoved, "jpeg:50")
+    assert unmoved == {"side": "right", "x": 10.0, "y": 4.0, "radius": 3.0}
+
+
+def test_dimples_seen_in_a_turned_and_shrunk_photo_are_scored_where_they_are(
+    tmp_path: Path,
+) -> None:
+    """The photo is turned, then shrunk; a dimple reported in the shrunk turned photo is
+    scaled back first and turned back second, onto the centre of the 2 x 2 blob it was."""
+    import cv2
+    import numpy as np
+
+    image = np.zeros((300, 200, 3), np.uint8)  # BGR; left dimple red, right one green
+    image[150:152, 80:82] = (0, 0, 255)
+    image[154:156, 120:122] = (0, 255, 0)
+    cv2.imwrite(str(tmp_path / "a.png"), image)
+    entry = render("a.png", "full_body", True, (5, 5)) | {"inter_dimple_px": 40.0}
+    entry["dimples"] = [
+        {"side": s, "x": x, "y": y, "depth_mm": 5.0, "visible": True}
+        for s, x, y in (("left", 80.5, 150.5), ("right", 120.5, 154.5))
+    ]
+
+    class SeesTheBlobs:
+        def detect(self, rgb: Any) -> SimpleNamespace:
+            assert rgb.shape[:2] == (100, 150)  # turned to 200 x 300, then halved
+            dimples = [
+                {"side": "left" if rgb[y, x, 0] else "right", "x": x, "y": y, "radius": 1.0}
+                for y, x in np.argwhere(rgb.max(axis=2)).tolist()
+            ]
+            report = {"status": "ok", "score": 0.9, "present": True, "dimples": dimples}
+            return SimpleNamespace(to_dict=lambda: report)
+
+    rows = evaluate.run_detector(SeesTheBlobs(), tmp_path, [entry], degrade="scale:0.5", turn="90")
+    reported = {d["side"]: (d["x"], d["y"]) for d in rows[0]["dimples"]}
+    assert reported == {"left": (80.5, 150.5), "right": (120.5, 154.5)}
+    assert [d["radius"] for d in rows[0]["dimples"]] == [2.0, 2.0]
+    assert all(e["error"] == 0.0 for e in evaluate.localization_errors(entry, rows[0]))
 
 
 def test_reframing_cuts_the_photo_around_the_labelled_dimples(tmp_path: Path) -> None:
