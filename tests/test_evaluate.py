@@ -505,23 +505,34 @@ def test_positions_in_a_scaled_photo_are_scaled_back() -> None:
     assert unmoved == {"side": "right", "x": 10.0, "y": 4.0, "radius": 3.0}
 
 
+def _photo_with_two_dimples(folder: Path, block: int) -> dict[str, Any]:
+    """A 300 x 200 black "a.png" in ``folder`` with a red (left) and a green (right) square of
+    ``block`` pixels standing for the dimples, and its label: the squares' centres."""
+    import cv2
+    import numpy as np
+
+    image = np.zeros((300, 200, 3), np.uint8)  # BGR
+    corners = (("left", 80, 150, (0, 0, 255)), ("right", 120, 154, (0, 255, 0)))
+    for _, x, y, colour in corners:
+        image[y : y + block, x : x + block] = colour
+    cv2.imwrite(str(folder / "a.png"), image)
+    entry = render("a.png", "full_body", True, (5, 5)) | {"inter_dimple_px": 40.0}
+    centre = (block - 1) / 2
+    entry["dimples"] = [
+        {"side": side, "x": x + centre, "y": y + centre, "depth_mm": 5.0, "visible": True}
+        for side, x, y, _ in corners
+    ]
+    return entry
+
+
 def test_dimples_seen_in_a_turned_and_shrunk_photo_are_scored_where_they_are(
     tmp_path: Path,
 ) -> None:
     """The photo is turned, then shrunk; a dimple reported in the shrunk turned photo is
-    scaled back first and turned back second, onto the centre of the 2 x 2 blob it was."""
-    import cv2
+    scaled back first and turned back second, onto the centre of the 2 x 2 square it was."""
     import numpy as np
 
-    image = np.zeros((300, 200, 3), np.uint8)  # BGR; left dimple red, right one green
-    image[150:152, 80:82] = (0, 0, 255)
-    image[154:156, 120:122] = (0, 255, 0)
-    cv2.imwrite(str(tmp_path / "a.png"), image)
-    entry = render("a.png", "full_body", True, (5, 5)) | {"inter_dimple_px": 40.0}
-    entry["dimples"] = [
-        {"side": s, "x": x, "y": y, "depth_mm": 5.0, "visible": True}
-        for s, x, y in (("left", 80.5, 150.5), ("right", 120.5, 154.5))
-    ]
+    entry = _photo_with_two_dimples(tmp_path, block=2)
 
     class SeesTheBlobs:
         def detect(self, rgb: Any) -> SimpleNamespace:
@@ -597,18 +608,9 @@ def test_positions_found_in_a_turned_photo_are_compared_in_the_upright_one(
     """A detector that reports each dimple where it sees it in the mirrored or turned photo
     is scored as exact, on the right side: positions are turned back (after a cut's rows are
     restored) and a mirror's sides swapped."""
-    import cv2
     import numpy as np
 
-    image = np.zeros((300, 200, 3), np.uint8)  # BGR; left dimple red, right one green
-    image[150, 80] = (0, 0, 255)
-    image[154, 121] = (0, 255, 0)
-    cv2.imwrite(str(tmp_path / "a.png"), image)
-    entry = render("a.png", "full_body", True, (5, 5)) | {"inter_dimple_px": 40.0}
-    entry["dimples"] = [
-        {"side": s, "x": x, "y": y, "depth_mm": 5.0, "visible": True}
-        for s, x, y in (("left", 80.0, 150.0), ("right", 121.0, 154.0))
-    ]
+    entry = _photo_with_two_dimples(tmp_path, block=1)
 
     class SeesTheTurn:
         def detect(self, rgb: Any) -> SimpleNamespace:
@@ -626,7 +628,7 @@ def test_positions_found_in_a_turned_photo_are_compared_in_the_upright_one(
 
     rows = evaluate.run_detector(SeesTheTurn(), tmp_path, [entry], cut=(2.0, None), turn=turn)
     reported = {d["side"]: (d["x"], d["y"]) for d in rows[0]["dimples"]}
-    assert reported == {"left": (80.0, 150.0), "right": (121.0, 154.0)}
+    assert reported == {"left": (80.0, 150.0), "right": (120.0, 154.0)}
     errors = evaluate.localization_errors(entry, rows[0])
     assert len(errors) == 2 and all(e["error"] == 0.0 and not e["side_swapped"] for e in errors)
     with pytest.raises(SystemExit):
