@@ -39,6 +39,7 @@ from detector.pose import (
     PoseEstimator,
     body_frame,
     main_person,
+    spine_shift,
 )
 from detector.quality import blur_sigma_px, is_monochrome, is_nearly_colourless
 from detector.report import (
@@ -336,11 +337,14 @@ def _judge_person(
         return _problem_report("monochrome", base), None
     frame = body_frame(person.points)
     # Without the legs the hip line is a guess: search further down, expect the pair loosely.
-    extent, prior = (
-        (LEGS_CUT_EXTENT, LEGS_CUT_HEIGHT_PRIOR)
-        if _legs_cut_off(frame, rgb.shape)
-        else (POSE_EXTENT, HIPS_HEIGHT_PRIOR)
-    )
+    # With them, the region is centred on the spine, which a turned body moves away from the
+    # hip joints' midpoint (the model's depths of a body without legs are guesses too: on the
+    # renders cut at the buttocks' crease, so moved, the AUC fell from 0.868 to 0.837).
+    if _legs_cut_off(frame, rgb.shape):
+        extent, prior = LEGS_CUT_EXTENT, LEGS_CUT_HEIGHT_PRIOR
+    else:
+        extent, prior = POSE_EXTENT, HIPS_HEIGHT_PRIOR
+        frame = frame.shifted(spine_shift(person, frame))
     geometry = _geometry(frame, extent)
     base |= {
         "geometry": geometry,

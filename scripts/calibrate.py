@@ -1,9 +1,10 @@
 """Fit the score's logistic calibration and the depth scale on labelled renders.
 
     python scripts/calibrate.py bench/renders --labels bench/renders/labels.json
+    python scripts/calibrate.py bench/renders bench/st_turned   # each FOLDER/labels.json
 
-Runs the detector on the full-body back renders, takes the pairing stage's raw evidence and
-depth estimates, and prints the constants to put into ``detector/pairing.py``:
+Runs the detector on the full-body back renders of every folder, takes the pairing stage's raw
+evidence and depth estimates, and prints the constants to put into ``detector/pairing.py``:
 
 - ``EVIDENCE_AT_HALF`` and ``EVIDENCE_SLOPE``: a logistic regression of ``present`` on the pair
   evidence (maximum likelihood), so that ``score`` reads as a probability on renders;
@@ -14,7 +15,15 @@ depth estimates, and prints the constants to put into ``detector/pairing.py``:
 and those for ``detector/shading.py``:
 
 - ``SIDE_PER_LATERAL_SLOPE``, ``UP_AT_LEVEL`` and ``UP_PER_HEIGHT_SLOPE``: least-squares fits
-  of the key light's sideways and upward components on the back's shading gradients.
+  of the key light's sideways and upward components on the back's shading gradients;
+
+and those for ``detector/pose.py``:
+
+- ``SPINE_SHIFT_PER_TURN`` and ``TURN_WHEN_SQUARE``: a least-squares line of the labelled
+  dimples' midpoint across the pose's frame (hip widths, + left) on how far the pose model's
+  3D landmarks say the body is turned (:func:`detector.pose.turned_away`). The benchmark's
+  cameras turn up to 15 degrees round the person; add a folder rendered with ``--variant
+  turned`` (20-35 degrees) for the slope.
 """
 
 from __future__ import annotations
@@ -36,6 +45,7 @@ from detector.pairing import (
     depth_estimate_mm,
     reported_depth_mm,
 )
+from detector.pose import PoseEstimator, body_frame, main_person, turned_away
 
 
 def fit_logistic(evidence: np.ndarray, present: np.ndarray) -> tuple[float, float]:
@@ -54,17 +64,24 @@ def fit_logistic(evidence: np.ndarray, present: np.ndarray) -> tuple[float, floa
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--labels", type=Path, required=True)
+    parser.add_argument("folders", type=Path, nargs="+", metavar="FOLDER")
+    parser.add_argument(
+        "--labels", type=Path, help="labels of a single FOLDER (default: FOLDER/labels.json)"
+    )
     args = parser.parse_args(argv)
+    if args.labels is not None and len(args.folders) > 1:
+        parser.error("--labels goes with a single FOLDER")
     entries = [
-        e for e in json.loads(args.labels.read_text())["images"] if e["framing"] == "full_body"
+        (folder, e)
+        for folder in args.folders
+        for e in json.loads((args.labels or folder / "labels.json").read_text())["images"]
+        if e["framing"] == "full_body"
     ]
     evidence, present, depth_true, contrast, relief = [], [], [], [], []
     gradients, key_lights = [], []
     with Detector() as detector:
-        for entry in entries:
-            image = load_image(args.folder / entry["file"], max_side=detector.max_side)
+        for folder, entry in entries:
+            image = load_image(folder / entry["file"], max_side=detector.max_side)
             report, pair = detector.examine(image)
             if report.light is not None:
                 gradients.append(report.light.gradients)
@@ -79,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
             contrast.append(np.mean([depth_estimate_mm(c, mm) for c in found] or [0.0]))
             relief.append(np.mean([reported_depth_mm(c) for c in found] or [0.0]))
     print_light_fit(gradients, key_lights)
+    print_spine_shift_fit(entries)
     evidence_array, present_array = np.array(evidence), np.array(present)
     at_half, slope = fit_logistic(evidence_array, present_array)
     detected = present_array & (evidence_array >= at_half)
@@ -110,6 +128,31 @@ def print_light_fit(gradients: list[tuple[float, float]], key_lights: list[dict]
     print(f"SIDE_PER_LATERAL_SLOPE = {side_per_slope:.3f}  (from {len(gradients)} renders)")
     print(f"UP_AT_LEVEL = {up_at_level:.3f}")
     print(f"UP_PER_HEIGHT_SLOPE = {up_per_slope:.3f}")
+
+
+def print_spine_shift_fit(entries: list[tuple[Path, dict]]) -> None:
+    """Fit and print the spine shift's constants of ``detector/pose.py`` on the full-body
+    renders ``(folder, label)`` where the pose model finds someone."""
+    turns, midpoints = [], []
+    with PoseEstimator() as pose:
+        for folder, entry in entries:
+            rgb = load_image(folder / entry["file"], max_side=None).rgb
+            people = pose.find_people(rgb)
+            if not people or not entry["dimples"]:
+                continue
+            person = main_person(people, rgb.shape)
+            frame = body_frame(person.points)
+            turn = turned_away(person, frame)
+            if turn is None:
+                continue
+            dimples = np.array([[d["x"], d["y"]] for d in entry["dimples"]])
+            turns.append(turn)
+            midpoints.append(float(frame.to_body(dimples)[:, 0].mean()))
+    slope, intercept = np.polyfit(turns, midpoints, 1)
+    residual = np.array(midpoints) - (slope * np.array(turns) + intercept)
+    print(f"SPINE_SHIFT_PER_TURN = {slope:.3f}  (from {len(turns)} renders)")
+    print(f"TURN_WHEN_SQUARE = {-intercept / slope:.3f}")
+    print(f"  residual spread {residual.std():.3f} hip widths (SPINE_SHIFT_SPREAD)")
 
 
 if __name__ == "__main__":

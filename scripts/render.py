@@ -56,6 +56,7 @@ SAMPLES: list[tuple[str, str, float, int, dict]] = [
     ("front_view", "front", 0.0, 9108, {}),
     ("closeup_nude_moderate", "closeup", 4.5, 9119, {"wears_bottom": False, "wears_top": False}),
     ("closeup_nude_none", "closeup", 0.0, 9110, {"wears_bottom": False, "wears_top": False}),
+    ("back_turned_moderate", "full_body", 4.5, 9111, {"camera_yaw_deg": 30.0}),
 ]
 SAMPLE_HEIGHT = {"full_body": 800, "front": 800, "closeup": 640}
 SAMPLE_JPEG_QUALITY = 85
@@ -88,7 +89,9 @@ SAMPLE_JPEG_QUALITY = 85
 #:   spine, from 8 cm below the dimples to 20 cm above), brown, at a third to two fifths of
 #:   the skin's brightness: dark spots that frontal light's pits resemble;
 #: - ``world``: the uniform black, white or mid-grey background of a renderer's empty world
-#:   (instead of colours of 0.25-0.95, gradients, noise or stripes).
+#:   (instead of colours of 0.25-0.95, gradients, noise or stripes);
+#: - ``turned``: the camera 20-35 degrees round the person to either side (instead of up to
+#:   15), as a back is often photographed a little from the side.
 VARIANTS = (
     "soft",
     "wide",
@@ -103,6 +106,7 @@ VARIANTS = (
     "tattoo",
     "moles",
     "world",
+    "turned",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -189,6 +193,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         )
     if variant == "world":
         return replace(scene, background=str(rng.choice(sorted(WORLD_SRGB))))
+    if variant == "turned":
+        side = float(rng.choice([-1.0, 1.0]))
+        return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
     if variant == "moles":
         count = int(rng.integers(15, 41))
         moles = zip(

@@ -13,7 +13,7 @@ from conftest import SAMPLES
 
 import detector.pipeline as detector_pipeline
 from detector.loading import load_image
-from detector.pose import PoseEstimator
+from detector.pose import LEFT_HIP, LEFT_SHOULDER, RIGHT_HIP, RIGHT_SHOULDER, Pose, PoseEstimator
 from detector.view import head_crop
 
 
@@ -109,3 +109,65 @@ assert drawing_utils.plt.figure is plt.figure
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stderr
+
+
+def _turned_skeleton(turn_deg: float, quarter_turns: int = 0) -> Pose:
+    """A back view's shoulders and hips (the person's left on the image's left), with the
+    model's 3D landmarks of a body turned ``turn_deg`` so that its side on the image's right
+    lies further from the camera; the photo turned clockwise by ``quarter_turns``."""
+    points, world = np.zeros((33, 2)), np.zeros((33, 3))
+    turn = np.radians(turn_deg)
+    for index, x, y in (
+        (LEFT_SHOULDER, 400.0, 300.0),
+        (RIGHT_SHOULDER, 600.0, 300.0),
+        (LEFT_HIP, 440.0, 700.0),
+        (RIGHT_HIP, 560.0, 700.0),
+    ):
+        points[index] = (x, y)
+        across = (x - 500.0) / 1000.0  # metres from the midline, + towards the image's right
+        world[index] = (across * np.cos(turn), (y - 500.0) / 1000.0, across * np.sin(turn))
+    for _ in range(quarter_turns):  # clockwise in the image: (x, y) -> (-y, x); 3D alike
+        points = np.column_stack([-points[:, 1], points[:, 0]])
+        world = np.column_stack([-world[:, 1], world[:, 0], world[:, 2]])
+    return Pose(points=points, mask=None, world=world)
+
+
+@pytest.mark.parametrize("quarter_turns", [0, 1, 2])
+def test_a_turned_body_moves_the_spine_towards_the_side_turned_away(quarter_turns: int) -> None:
+    """The model's depths say how far the body is turned (the sine of the angle), whichever
+    way the photo is turned; the spine is moved towards the side further from the camera, by
+    the fitted slope less the estimate's spread."""
+    from detector.pose import (
+        SPINE_SHIFT_PER_TURN,
+        SPINE_SHIFT_SPREAD,
+        TURN_WHEN_SQUARE,
+        body_frame,
+        spine_shift,
+        turned_away,
+    )
+
+    away = _turned_skeleton(30.0, quarter_turns)
+    frame = body_frame(away.points)
+    assert turned_away(away, frame) == pytest.approx(0.5, abs=1e-9)
+    shift = spine_shift(away, frame)
+    expected = SPINE_SHIFT_PER_TURN * (0.5 - TURN_WHEN_SQUARE) + SPINE_SHIFT_SPREAD
+    assert shift == pytest.approx(expected, abs=1e-9) and shift < -0.1  # + is the image's left
+    spine = frame.shifted(shift).origin
+    moved_towards = spine - frame.origin
+    far_side = away.points[24] - away.points[23]  # right hip minus left hip: the image's right
+    assert moved_towards @ far_side > 0
+    other_way = _turned_skeleton(-30.0, quarter_turns)
+    assert spine_shift(other_way, body_frame(other_way.points)) > 0.05
+
+
+def test_a_back_square_to_the_camera_or_without_depths_keeps_its_midline() -> None:
+    from dataclasses import replace
+
+    from detector.pose import TURN_WHEN_SQUARE, body_frame, spine_shift
+
+    square = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE))))
+    assert spine_shift(square, body_frame(square.points)) == 0.0
+    slightly = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE + 0.1))))
+    assert spine_shift(slightly, body_frame(slightly.points)) == 0.0  # within the spread
+    flat = replace(_turned_skeleton(30.0), world=None)
+    assert spine_shift(flat, body_frame(flat.points)) == 0.0

@@ -279,6 +279,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "tattoo": {"tattoo", "tattoo_density"},
         "moles": {"moles"},
         "world": {"background"},
+        "turned": {"camera_yaw_deg"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -298,6 +299,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
                 assert 0.002 <= stroke.width_m <= 0.007
         elif variant == "world":
             assert after.background in ("black", "white", "grey")
+        elif variant == "turned":
+            assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
         elif variant == "moles":
             assert 15 <= len(after.moles) <= 40
             for lateral, height, radius in after.moles:
