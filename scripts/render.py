@@ -91,7 +91,10 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``world``: the uniform black, white or mid-grey background of a renderer's empty world
 #:   (instead of colours of 0.25-0.95, gradients, noise or stripes);
 #: - ``turned``: the camera 20-35 degrees round the person to either side (instead of up to
-#:   15), as a back is often photographed a little from the side.
+#:   15), as a back is often photographed a little from the side;
+#: - ``from_above``: the camera held high, looking down the back: close-ups 0.3-0.6 m above the
+#:   dimples at 0.55-1.1 m (instead of -0.08 to 0.12 m: 15-47 degrees down instead of at most
+#:   12), whole bodies from 1.9-2.3 m above the floor (instead of 0.9-1.6 m).
 VARIANTS = (
     "soft",
     "wide",
@@ -107,6 +110,7 @@ VARIANTS = (
     "moles",
     "world",
     "turned",
+    "from_above",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -196,6 +200,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "turned":
         side = float(rng.choice([-1.0, 1.0]))
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+    if variant == "from_above":
+        high = (0.3, 0.6) if scene.framing == "closeup" else (1.9, 2.3)
+        return replace(scene, camera_height_m=float(rng.uniform(*high)))
     if variant == "moles":
         count = int(rng.integers(15, 41))
         moles = zip(

@@ -280,6 +280,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "moles": {"moles"},
         "world": {"background"},
         "turned": {"camera_yaw_deg"},
+        "from_above": {"camera_height_m"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -301,6 +302,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "from_above":
+            low, high = (0.3, 0.6) if after.framing == "closeup" else (1.9, 2.3)
+            assert low <= after.camera_height_m <= high
         elif variant == "moles":
             assert 15 <= len(after.moles) <= 40
             for lateral, height, radius in after.moles:
