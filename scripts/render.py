@@ -94,7 +94,9 @@ SAMPLE_JPEG_QUALITY = 85
 #:   15), as a back is often photographed a little from the side;
 #: - ``from_above``: the camera held high, looking down the back: close-ups 0.3-0.6 m above the
 #:   dimples at 0.55-1.1 m (instead of -0.08 to 0.12 m: 15-47 degrees down instead of at most
-#:   12), whole bodies from 1.9-2.3 m above the floor (instead of 0.9-1.6 m).
+#:   12), whole bodies from 1.9-2.3 m above the floor (instead of 0.9-1.6 m);
+#: - ``contrapposto``: the weight on one leg, the pelvis (and the dimples on it) tilted 5-10
+#:   degrees sideways under an upright torso (instead of level).
 VARIANTS = (
     "soft",
     "wide",
@@ -111,6 +113,7 @@ VARIANTS = (
     "world",
     "turned",
     "from_above",
+    "contrapposto",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -200,6 +203,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "turned":
         side = float(rng.choice([-1.0, 1.0]))
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+    if variant == "contrapposto":
+        tilt = float(rng.choice([-1.0, 1.0])) * float(rng.uniform(5.0, 10.0))
+        return replace(scene, body=replace(scene.body, pelvis_tilt_deg=tilt))
     if variant == "from_above":
         high = (0.3, 0.6) if scene.framing == "closeup" else (1.9, 2.3)
         return replace(scene, camera_height_m=float(rng.uniform(*high)))

@@ -281,6 +281,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "world": {"background"},
         "turned": {"camera_yaw_deg"},
         "from_above": {"camera_height_m"},
+        "contrapposto": {"body"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -302,6 +303,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "contrapposto":
+            assert replace(after.body, pelvis_tilt_deg=0.0) == before.body
+            assert 5.0 <= abs(after.body.pelvis_tilt_deg) <= 10.0
         elif variant == "from_above":
             low, high = (0.3, 0.6) if after.framing == "closeup" else (1.9, 2.3)
             assert low <= after.camera_height_m <= high

@@ -46,6 +46,9 @@ class BodyParams:
     #: The chest turned the same way over the upper spine (the lumbar spine and pelvis stay
     #: square to the camera), as people do to look further back.
     chest_turn_deg: float = 0.0
+    #: The pelvis tilted sideways (positive: its left side lower), the spine and the legs
+    #: turned back upright above and below it: the weight shifted onto one leg.
+    pelvis_tilt_deg: float = 0.0
 
     def phenotype(self) -> dict[str, float]:
         """Anny phenotype keyword arguments."""
@@ -155,6 +158,11 @@ def build_body(params: BodyParams) -> Body:
         pose[labels.index(bone)] = _rotation("z", params.head_turn_deg / len(NECK_BONES))
     for bone in CHEST_BONES:
         pose[labels.index(bone)] = _rotation("z", params.chest_turn_deg / len(CHEST_BONES))
+    if params.pelvis_tilt_deg:
+        # The root carries the pelvis, the spine and the legs; about its Y it tilts sideways.
+        pose[labels.index("root")] = _rotation("y", params.pelvis_tilt_deg)
+        for bone in ("spine05", "upperleg01.L", "upperleg01.R"):
+            pose[labels.index(bone)] = _rotation("y", -params.pelvis_tilt_deg)
     with torch.no_grad():
         out = model(
             pose_parameters=torch.tensor(pose[None], dtype=torch.float32),
@@ -193,7 +201,9 @@ def psis_estimates(body: Body) -> tuple[np.ndarray, np.ndarray]:
     mid = 0.5 * (hl + hr)
     width = float(np.linalg.norm(hl - hr))
     lateral = (hl - hr) / width
-    up = np.array([0.0, 0.0, PSIS_HEIGHT_RATIO * width])
+    # Up the pelvis: square to the hip line in the body's frontal plane (vertical unless the
+    # pelvis tilts sideways).
+    up = PSIS_HEIGHT_RATIO * width * np.array([-lateral[2], 0.0, lateral[0]])
     half = 0.5 * PSIS_SEPARATION_RATIO * width
     return mid + up + half * lateral, mid + up - half * lateral
 
