@@ -148,11 +148,18 @@ def print_spine_shift_fit(entries: list[tuple[Path, dict]]) -> None:
             dimples = np.array([[d["x"], d["y"]] for d in entry["dimples"]])
             turns.append(turn)
             midpoints.append(float(frame.to_body(dimples)[:, 0].mean()))
-    slope, intercept = np.polyfit(turns, midpoints, 1)
-    residual = np.array(midpoints) - (slope * np.array(turns) + intercept)
+    slope, turn_when_square, spread = fit_spine_shift(np.array(turns), np.array(midpoints))
     print(f"SPINE_SHIFT_PER_TURN = {slope:.3f}  (from {len(turns)} renders)")
-    print(f"TURN_WHEN_SQUARE = {-intercept / slope:.3f}")
-    print(f"  residual spread {residual.std():.3f} hip widths (SPINE_SHIFT_SPREAD)")
+    print(f"TURN_WHEN_SQUARE = {turn_when_square:.3f}")
+    print(f"  residual spread {spread:.3f} hip widths (SPINE_SHIFT_SPREAD)")
+
+
+def fit_spine_shift(turns: np.ndarray, midpoints: np.ndarray) -> tuple[float, float, float]:
+    """The least-squares line ``midpoint = slope (turn - turn_when_square)``: ``(slope,
+    turn_when_square, the residuals' standard deviation)``."""
+    slope, intercept = np.polyfit(turns, midpoints, 1)
+    residual = midpoints - (slope * turns + intercept)
+    return float(slope), float(-intercept / slope), float(residual.std())
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""scripts/calibrate.py: the logistic fit recovers known parameters."""
+"""scripts/calibrate.py: the logistic and the spine shift's fits recover known parameters."""
 
 from __future__ import annotations
 
@@ -23,3 +23,13 @@ def test_separable_classes_put_the_midpoint_between_them():
     present = np.array([False, False, False, True, True, True])
     at_half, slope = calibrate.fit_logistic(evidence, present)
     assert 0.07 < at_half < 0.3 and slope > 10
+
+
+def test_spine_shift_fit_recovers_the_line_and_its_spread():
+    rng = np.random.default_rng(5)
+    turns = rng.uniform(-0.8, 0.6, 3000)
+    midpoints = -0.35 * (turns + 0.1) + rng.normal(0.0, 0.05, turns.size)
+    slope, turn_when_square, spread = calibrate.fit_spine_shift(turns, midpoints)
+    assert abs(slope + 0.35) < 0.01
+    assert abs(turn_when_square + 0.1) < 0.01
+    assert abs(spread - 0.05) < 0.003
