@@ -96,7 +96,10 @@ SAMPLE_JPEG_QUALITY = 85
 #:   dimples at 0.55-1.1 m (instead of -0.08 to 0.12 m: 15-47 degrees down instead of at most
 #:   12), whole bodies from 1.9-2.3 m above the floor (instead of 0.9-1.6 m);
 #: - ``contrapposto``: the weight on one leg, the pelvis (and the dimples on it) tilted 5-10
-#:   degrees sideways under an upright torso (instead of level).
+#:   degrees sideways under an upright torso (instead of level);
+#: - ``arms_up``: the arms raised, from sideways to hands behind the head or flexed as in a
+#:   back double-biceps pose (upper arms 60-125 degrees up from the rest A-pose, elbows bent
+#:   20-110 degrees; instead of 24-33 down and 0-12).
 VARIANTS = (
     "soft",
     "wide",
@@ -114,6 +117,7 @@ VARIANTS = (
     "turned",
     "from_above",
     "contrapposto",
+    "arms_up",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -203,6 +207,10 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "turned":
         side = float(rng.choice([-1.0, 1.0]))
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+    if variant == "arms_up":
+        raised = -float(rng.uniform(60.0, 125.0))
+        body = replace(scene.body, arm_drop_deg=raised, elbow_bend_deg=float(rng.uniform(20, 110)))
+        return replace(scene, body=body)
     if variant == "contrapposto":
         tilt = float(rng.choice([-1.0, 1.0])) * float(rng.uniform(5.0, 10.0))
         return replace(scene, body=replace(scene.body, pelvis_tilt_deg=tilt))

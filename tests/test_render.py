@@ -282,6 +282,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "turned": {"camera_yaw_deg"},
         "from_above": {"camera_height_m"},
         "contrapposto": {"body"},
+        "arms_up": {"body"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -303,6 +304,11 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "arms_up":
+            arms = {"arm_drop_deg": 0.0, "elbow_bend_deg": 0.0}
+            assert replace(after.body, **arms) == replace(before.body, **arms)
+            assert -125.0 <= after.body.arm_drop_deg <= -60.0
+            assert 20.0 <= after.body.elbow_bend_deg <= 110.0
         elif variant == "contrapposto":
             assert replace(after.body, pelvis_tilt_deg=0.0) == before.body
             assert 5.0 <= abs(after.body.pelvis_tilt_deg) <= 10.0
