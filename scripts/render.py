@@ -99,7 +99,9 @@ SAMPLE_JPEG_QUALITY = 85
 #:   degrees sideways under an upright torso (instead of level);
 #: - ``arms_up``: the arms raised, from sideways to hands behind the head or flexed as in a
 #:   back double-biceps pose (upper arms 60-125 degrees up from the rest A-pose, elbows bent
-#:   20-110 degrees; instead of 24-33 down and 0-12).
+#:   20-110 degrees; instead of 24-33 down and 0-12);
+#: - ``long_hair``: hair hanging down the back (painted on the skin), its tips 5-30 cm above
+#:   the dimples (instead of a cap on the scalp only).
 VARIANTS = (
     "soft",
     "wide",
@@ -118,6 +120,7 @@ VARIANTS = (
     "from_above",
     "contrapposto",
     "arms_up",
+    "long_hair",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -207,6 +210,8 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "turned":
         side = float(rng.choice([-1.0, 1.0]))
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+    if variant == "long_hair":
+        return replace(scene, back_hair_tips_m=float(rng.uniform(0.05, 0.3)))
     if variant == "arms_up":
         raised = -float(rng.uniform(60.0, 125.0))
         body = replace(scene.body, arm_drop_deg=raised, elbow_bend_deg=float(rng.uniform(20, 110)))

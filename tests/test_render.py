@@ -238,6 +238,23 @@ def test_a_mole_darkens_the_back_where_it_lies_and_nothing_else() -> None:
     assert np.abs(grey_plain - grey_spotted)[~cv2_dilated(darker, 8)].mean() < 1.0
 
 
+def test_hair_down_the_back_darkens_a_band_above_its_tips_and_nothing_else() -> None:
+    # Tips 4 cm above the dimples' midpoint: the hair ends there, 12-18 cm wide.
+    grey_plain, grey_haired, (midline, level), mm_per_px = _changed_on_the_back(
+        back_hair_tips_m=0.04
+    )
+    darker = grey_plain - grey_haired > 30
+    rows, cols = np.nonzero(darker)
+    assert rows.size > 0
+    # Nothing below the ragged tips (up to 2 cm lower, the image's y pointing down), and the
+    # band about the midline, no wider than the hair at the nape.
+    assert rows.max() <= level - (40.0 - 20.0 - 3.0) / mm_per_px
+    assert np.abs(cols - midline).max() * mm_per_px <= 95.0
+    assert abs(cols.mean() - midline) * mm_per_px < 10.0
+    assert darker[round(level - 70.0 / mm_per_px), round(midline)]  # 3 cm up the hair
+    assert np.abs(grey_plain - grey_haired)[~cv2_dilated(darker, 8)].mean() < 1.0
+
+
 def cv2_dilated(mask: np.ndarray, radius: int) -> np.ndarray:
     """``mask`` grown by ``radius`` pixels."""
     import cv2
@@ -283,6 +300,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "from_above": {"camera_height_m"},
         "contrapposto": {"body"},
         "arms_up": {"body"},
+        "long_hair": {"back_hair_tips_m"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -304,6 +322,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "long_hair":
+            assert 0.05 <= after.back_hair_tips_m <= 0.3
         elif variant == "arms_up":
             arms = {"arm_drop_deg": 0.0, "elbow_bend_deg": 0.0}
             assert replace(after.body, **arms) == replace(before.body, **arms)

@@ -77,6 +77,8 @@ MOLE_SHADE = (0.42, 0.33, 0.28)
 #: Width of the soft edge of a mole and of a tattoo's stroke, in metres.
 MOLE_EDGE_M = 0.00025
 TATTOO_EDGE_M = 0.0005
+#: Width of the soft edge of hair hanging down the back, in metres.
+BACK_HAIR_EDGE_M = 0.003
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,9 @@ class SceneParams:
     #: Moles on the back: (lateral, height, radius) in metres, the first two relative to the
     #: dimples' midpoint (lateral + towards the image's left in a back view).
     moles: tuple[tuple[float, float, float], ...] = ()
+    #: Long hair hanging down the back: the height of its tips above the dimples' midpoint
+    #: (metres; None: no hair on the back).
+    back_hair_tips_m: float | None = None
 
     @property
     def view(self) -> str:
@@ -421,6 +426,17 @@ def _albedo(
     )
     albedo[garment] = srgb_to_linear(np.array(params.garment_srgb))
     centre = 0.5 * (db.dimples[0].center + db.dimples[1].center)
+    if params.back_hair_tips_m is not None:
+        # Over the skin and a bra band alike; strands run down the back.
+        cover = _back_hair(params, db, pts, centre) * (arm_w < 0.5)
+        hanging = cover > 0
+        # From a stream of its own, so that the scene's later draws stay the same.
+        own = np.random.default_rng([params.seed, 7])
+        strands = 0.6 + 0.8 * _skin_texture(pts[hanging] * np.array([60.0, 60.0, 3.0]), own)
+        colour = srgb_to_linear(np.array(params.hair_srgb)) * strands[:, None]
+        weight = cover[hanging, None]
+        albedo[hanging] = albedo[hanging] * (1.0 - weight) + colour * weight
+        hair |= hanging
     # The back half of the torso: within BACK_DEPTH_M of the dimples' depth (the spine's
     # joints lie deeper in the lumbar curve than the skin there, so they cannot tell).
     back = (pts[:, 1] > centre[1] - BACK_DEPTH_M) & (arm_w < 0.5) & ~garment & ~hair
@@ -439,6 +455,23 @@ def _albedo(
         colour = srgb_to_linear(np.array(TATTOO_INK_SRGB))
         albedo = albedo * (1.0 - ink[:, None]) + colour * ink[:, None]
     return albedo
+
+
+def _back_hair(
+    params: SceneParams, db: DimpledBody, pts: np.ndarray, centre: np.ndarray
+) -> np.ndarray:
+    """How much hair (0..1) hanging down the back from the nape covers each point: 18 cm wide
+    there, narrowing to two thirds at its tips, which end raggedly (up to 2 cm) at
+    ``params.back_hair_tips_m`` above the dimples' midpoint; its edges soft over 3 mm."""
+    neck = db.body.joints["neck01"]
+    tips = centre[2] + float(params.back_hair_tips_m)
+    along = np.clip((neck[2] - pts[:, 2]) / max(neck[2] - tips, 1e-3), 0.0, 1.0)
+    half_width = 0.09 * (1.0 - along / 3.0)
+    lateral = pts[:, 0] - centre[0]
+    ragged = 0.01 * (1.0 + np.sin(lateral * 180.0) * np.cos(lateral * 77.0))
+    inside = np.minimum(half_width - np.abs(lateral), pts[:, 2] - tips - ragged)
+    behind = (pts[:, 1] > neck[1]) & (pts[:, 2] < neck[2])
+    return np.where(behind, _soft_cover(inside, BACK_HAIR_EDGE_M), 0.0)
 
 
 def _tattoo_ink(lateral: np.ndarray, height: np.ndarray, strokes: tuple) -> np.ndarray:
