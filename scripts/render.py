@@ -101,7 +101,9 @@ SAMPLE_JPEG_QUALITY = 85
 #:   back double-biceps pose (upper arms 60-125 degrees up from the rest A-pose, elbows bent
 #:   20-110 degrees; instead of 24-33 down and 0-12);
 #: - ``long_hair``: hair hanging down the back (painted on the skin), its tips 5-30 cm above
-#:   the dimples (instead of a cap on the scalp only).
+#:   the dimples (instead of a cap on the scalp only);
+#: - ``leaning``: the torso bent 15-35 degrees forward over the spine, the pelvis upright (as
+#:   towards a wall or a table; instead of upright).
 VARIANTS = (
     "soft",
     "wide",
@@ -121,6 +123,7 @@ VARIANTS = (
     "contrapposto",
     "arms_up",
     "long_hair",
+    "leaning",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -210,6 +213,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "turned":
         side = float(rng.choice([-1.0, 1.0]))
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+    if variant == "leaning":
+        lean = float(rng.uniform(15.0, 35.0))
+        return replace(scene, body=replace(scene.body, lean_forward_deg=lean))
     if variant == "long_hair":
         return replace(scene, back_hair_tips_m=float(rng.uniform(0.05, 0.3)))
     if variant == "arms_up":

@@ -301,6 +301,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "contrapposto": {"body"},
         "arms_up": {"body"},
         "long_hair": {"back_hair_tips_m"},
+        "leaning": {"body"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -322,6 +323,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "leaning":
+            assert replace(after.body, lean_forward_deg=0.0) == before.body
+            assert 15.0 <= after.body.lean_forward_deg <= 35.0
         elif variant == "long_hair":
             assert 0.05 <= after.back_hair_tips_m <= 0.3
         elif variant == "arms_up":

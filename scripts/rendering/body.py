@@ -19,6 +19,7 @@ ARM_BONES = ("upperarm", "lowerarm", "wrist", "finger", "metacarpal")
 HEAD_BONES = ("head", "eye")
 NECK_BONES = ("neck01", "neck02", "neck03", "head")
 CHEST_BONES = ("spine03", "spine04", "spine05")
+LEAN_BONES = ("spine04", "spine03", "spine02")
 # PSIS separation and PSIS height above the hip joints, as multiples of the distance
 # between anny's hip joints (upperleg01.L/R heads, ~0.20-0.24 m in adults). Tuned by
 # inspecting renders: the dimples land over the sacroiliac joints, ~9-11 cm apart,
@@ -49,6 +50,9 @@ class BodyParams:
     #: The pelvis tilted sideways (positive: its left side lower), the spine and the legs
     #: turned back upright above and below it: the weight shifted onto one leg.
     pelvis_tilt_deg: float = 0.0
+    #: The torso bent forward over the lumbar and lower thoracic spine (LEAN_BONES), the
+    #: pelvis and legs as they were: a person leaning towards a wall or a table.
+    lean_forward_deg: float = 0.0
 
     def phenotype(self) -> dict[str, float]:
         """Anny phenotype keyword arguments."""
@@ -158,6 +162,9 @@ def build_body(params: BodyParams) -> Body:
         pose[labels.index(bone)] = _rotation("z", params.head_turn_deg / len(NECK_BONES))
     for bone in CHEST_BONES:
         pose[labels.index(bone)] = _rotation("z", params.chest_turn_deg / len(CHEST_BONES))
+    for bone in LEAN_BONES:  # about X a spine bone bends forward
+        index = labels.index(bone)
+        pose[index] = _rotation("x", params.lean_forward_deg / len(LEAN_BONES)) @ pose[index]
     if params.pelvis_tilt_deg:
         # The root carries the pelvis, the spine and the legs; about its Y it tilts sideways.
         pose[labels.index("root")] = _rotation("y", params.pelvis_tilt_deg)
