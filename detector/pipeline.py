@@ -23,6 +23,7 @@ from detector.pairing import (
     HIPS_HEIGHT_PRIOR,
     LEGS_CUT_HEIGHT_PRIOR,
     SKIN_BOTTOM_HEIGHT_PRIOR,
+    HeightPrior,
     PairedDimple,
     PairResult,
     best_pair,
@@ -63,6 +64,8 @@ from detector.shading import (
     light_from_gradients,
     pixel_box,
     region_corners,
+    skin_shading,
+    striped_by_shadows,
 )
 from detector.view import decide_view, handedness_says_back, head_crop
 
@@ -364,8 +367,7 @@ def _judge_person(
     problem = problem or _quality_problem(rgb, frame, geometry)
     if problem is not None:
         return _problem_report(problem, base), None
-    pair = best_pair(indentation_candidates(crop), crop, prior)
-    return _judged_report(pair, crop, base), pair
+    return _judge_shading(crop, prior, base)
 
 
 def _judge_back(
@@ -387,7 +389,18 @@ def _judge_back(
     prior = (
         SKIN_BOTTOM_HEIGHT_PRIOR if cleft_top is None else CLEFT_TOP_HEIGHT_PRIOR.raised(cleft_top)
     )
-    pair = best_pair(indentation_candidates(crop), crop, prior)
+    return _judge_shading(crop, prior, base)
+
+
+def _judge_shading(
+    crop: RegionCrop, prior: HeightPrior, base: dict
+) -> tuple[DimpleReport, PairResult | None]:
+    """Pair the indentations of the region's shading, unless hard-edged cast shadows stripe
+    it (then ``low_quality``: their edges pass for pits)."""
+    shading = skin_shading(crop)
+    if striped_by_shadows(crop, shading.values):
+        return _problem_report("shadow_stripes", base), None
+    pair = best_pair(indentation_candidates(crop, shading), crop, prior)
     return _judged_report(pair, crop, base), pair
 
 

@@ -94,7 +94,11 @@ STAGE_HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
         ("detector.pipeline", "_too_blurred"),
         ("detector.pipeline", "is_monochrome"),
     ),
-    "shading": (("detector.pipeline", "indentation_candidates"),),
+    "shading": (
+        ("detector.pipeline", "skin_shading"),
+        ("detector.pipeline", "striped_by_shadows"),
+        ("detector.pipeline", "indentation_candidates"),
+    ),
     "pairing": (("detector.pipeline", "best_pair"),),
     "report": (("detector.pipeline", "_judged_report"),),
 }

@@ -103,7 +103,9 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``long_hair``: hair hanging down the back (painted on the skin), its tips 5-30 cm above
 #:   the dimples (instead of a cap on the scalp only);
 #: - ``leaning``: the torso bent 15-35 degrees forward over the spine, the pelvis upright (as
-#:   towards a wall or a table; instead of upright).
+#:   towards a wall or a table; instead of upright);
+#: - ``blinds``: the key light through window blinds: bands of light and shadow 3-8 cm apart,
+#:   within 25 degrees of level, across the body (instead of an open key light).
 VARIANTS = (
     "soft",
     "wide",
@@ -124,6 +126,7 @@ VARIANTS = (
     "arms_up",
     "long_hair",
     "leaning",
+    "blinds",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -213,6 +216,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "turned":
         side = float(rng.choice([-1.0, 1.0]))
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+    if variant == "blinds":
+        period, angle = float(rng.uniform(0.03, 0.08)), float(rng.uniform(-25.0, 25.0))
+        return replace(scene, blinds=(period, angle, float(rng.uniform(0.0, 2.0 * np.pi))))
     if variant == "leaning":
         lean = float(rng.uniform(15.0, 35.0))
         return replace(scene, body=replace(scene.body, lean_forward_deg=lean))

@@ -255,6 +255,20 @@ def test_hair_down_the_back_darkens_a_band_above_its_tips_and_nothing_else() -> 
     assert np.abs(grey_plain - grey_haired)[~cv2_dilated(darker, 8)].mean() < 1.0
 
 
+def test_blinds_cast_bands_of_shadow_across_the_body_only() -> None:
+    # Slats 5 cm apart, level: about half the lit back falls in their shadow, in bands.
+    grey_plain, grey_barred, (midline, _), _ = _changed_on_the_back(blinds=(0.05, 0.0, 0.0))
+    darker = grey_plain - grey_barred > 20
+    body = grey_plain > 40  # the lit skin (the render's background is not lit by the key)
+    share = darker[body].mean()
+    assert 0.25 < share < 0.75
+    # Down the midline, shadow and light alternate several times (the bands cross the back).
+    column = darker[:, round(midline)]
+    assert np.count_nonzero(np.diff(column.astype(int))) >= 4
+    # Blinds only take light away (JPEG's blocks aside).
+    assert (grey_barred - grey_plain > 4).mean() < 0.01
+
+
 def cv2_dilated(mask: np.ndarray, radius: int) -> np.ndarray:
     """``mask`` grown by ``radius`` pixels."""
     import cv2
@@ -302,6 +316,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "arms_up": {"body"},
         "long_hair": {"back_hair_tips_m"},
         "leaning": {"body"},
+        "blinds": {"blinds"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -323,6 +338,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "blinds":
+            period, angle, phase = after.blinds
+            assert 0.03 <= period <= 0.08 and abs(angle) <= 25.0 and 0.0 <= phase <= 2 * np.pi
         elif variant == "leaning":
             assert replace(after.body, lean_forward_deg=0.0) == before.body
             assert 15.0 <= after.body.lean_forward_deg <= 35.0

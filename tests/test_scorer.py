@@ -10,14 +10,29 @@ from conftest import load_script
 from procedural import shaded_back
 
 from detector import anatomy
-from detector.pairing import EVIDENCE_AT_HALF, best_pair, pair_score, score_from_evidence
-from detector.pipeline import MIN_ZONE_SKIN, ZONE_HALF_WIDTH, ZONE_HEIGHT, _region_problem
+from detector.pairing import (
+    EVIDENCE_AT_HALF,
+    HIPS_HEIGHT_PRIOR,
+    best_pair,
+    pair_score,
+    score_from_evidence,
+)
+from detector.pipeline import (
+    MIN_ZONE_SKIN,
+    ZONE_HALF_WIDTH,
+    ZONE_HEIGHT,
+    _judge_shading,
+    _region_problem,
+)
+from detector.report import STATUS_MESSAGES
 from detector.shading import (
     LIGHT_HYPOTHESES,
     above_garment_edge,
     extract_region,
     indentation_candidates,
     log_luminance,
+    skin_shading,
+    striped_by_shadows,
 )
 
 #: scripts/evaluate.py, whose ``--degrade exposure:GAIN`` overexposes the test backs.
@@ -658,3 +673,33 @@ def test_filled_in_takes_the_mean_of_the_known_pixels_around_each_hole():
     assert np.abs(filled[18:22, 10:50] - ramp[18:22, 10:50]).max() < 0.005
     assert np.all(filled[:, 75:] == -1.0)
     assert np.array_equal(filled[known], values[known])
+
+
+def _through_blinds(rgb: np.ndarray, period_px: float, angle_deg: float) -> np.ndarray:
+    """``rgb`` under light through blinds: bands of shadow (a third of the light) as wide as
+    the lit bands between them, ``angle_deg`` from level, with edges a few pixels soft."""
+    rows, cols = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
+    turn = np.radians(angle_deg)
+    across = rows * np.cos(turn) + cols * np.sin(turn)
+    lit = np.clip(3.0 * np.sin(2.0 * np.pi * across / period_px) + 0.5, 0.0, 1.0)
+    light = 0.35 + 0.65 * lit
+    return np.clip(rgb * light[..., None], 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("elevation", [30.0, 50.0, 70.0])
+def test_shadows_of_blinds_across_the_back_are_refused_and_plain_light_is_not(elevation):
+    """Hard-edged bands of shadow 5 cm apart pass for pits (on renders through blinds the
+    AUC fell to chance): such a back is ``low_quality``; the same back in plain light is
+    judged, its 5 mm pair found."""
+    back = shaded_back(5.0, light_elevation_deg=elevation, seed=3)
+    base = {"source": None, "image": {}}
+    plain = extract_region(back.rgb, back.frame, None)
+    assert not striped_by_shadows(plain, skin_shading(plain).values)
+    report, pair = _judge_shading(plain, HIPS_HEIGHT_PRIOR, dict(base))
+    assert report.status == "ok" and report.present
+    # 86 px = 50 mm at this back's scale.
+    banded = extract_region(_through_blinds(back.rgb, 86.0, 20.0), back.frame, None)
+    assert striped_by_shadows(banded, skin_shading(banded).values)
+    report, pair = _judge_shading(banded, HIPS_HEIGHT_PRIOR, dict(base))
+    assert report.status == "low_quality" and pair is None
+    assert report.message == STATUS_MESSAGES["shadow_stripes"]

@@ -79,6 +79,10 @@ MOLE_EDGE_M = 0.00025
 TATTOO_EDGE_M = 0.0005
 #: Width of the soft edge of hair hanging down the back, in metres.
 BACK_HAIR_EDGE_M = 0.003
+#: Window blinds: the share of the key light that their slats let through, and the width of
+#: their shadows' soft edges (metres).
+BLINDS_LEAK = 0.15
+BLINDS_PENUMBRA_M = 0.01
 
 
 @dataclass(frozen=True)
@@ -155,6 +159,9 @@ class SceneParams:
     #: Long hair hanging down the back: the height of its tips above the dimples' midpoint
     #: (metres; None: no hair on the back).
     back_hair_tips_m: float | None = None
+    #: Window blinds between the key light and the person: the slats' period (metres), their
+    #: angle from level (degrees) and the pattern's phase (radians); None: no blinds.
+    blinds: tuple[float, float, float] | None = None
 
     @property
     def view(self) -> str:
@@ -501,6 +508,25 @@ def _tattoo_ink(lateral: np.ndarray, height: np.ndarray, strokes: tuple) -> np.n
     return ink
 
 
+def _through_blinds(
+    blinds: tuple[float, float, float], towards_light: np.ndarray, pts: np.ndarray
+) -> np.ndarray:
+    """How much of the key light (BLINDS_LEAK..1) reaches each point through window blinds:
+    level slats (turned by the angle about the light's direction) cast bands as wide as the
+    gaps between them, their edges soft over BLINDS_PENUMBRA_M."""
+    period, angle_deg, phase = blinds
+    level = np.array([1.0, 0.0, 0.0]) - towards_light[0] * towards_light
+    level /= np.linalg.norm(level)
+    across = np.cross(towards_light, level)
+    turn = np.radians(angle_deg)
+    across = np.cos(turn) * across + np.sin(turn) * level
+    wave = np.sin(2.0 * np.pi * (pts @ across) / period + phase)
+    # Distance (metres) inside the lit half of each period, from the wave's phase.
+    inside = np.arcsin(np.clip(wave, -1.0, 1.0)) / np.pi * period / 2.0
+    lit = _soft_cover(inside, BLINDS_PENUMBRA_M)
+    return BLINDS_LEAK + (1.0 - BLINDS_LEAK) * lit
+
+
 def _soft_cover(inside_m: np.ndarray, edge_m: float) -> np.ndarray:
     """How much (0..1) of a shape covers points ``inside_m`` metres inside its outline
     (negative outside): 1 and 0 beyond half of ``edge_m`` either side of it."""
@@ -541,6 +567,8 @@ def render_image(params: SceneParams) -> tuple[bytes, dict]:
     size = int(min(SHADOW_MAP_SIZE, max(big.width, big.height)))
     smap = build_shadow_map(db.vertices, db.faces, light.direction, size, pts)
     shadow = shadow_factor(smap, pts, nrm)
+    if params.blinds is not None:
+        shadow = shadow * _through_blinds(params.blinds, light.direction, pts)
     radiance = shade(
         _albedo(params, db, pts, attrs, rng),
         nrm,
