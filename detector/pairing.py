@@ -167,16 +167,28 @@ CLEFT_TOP_HEIGHT_PRIOR = HeightPrior(anatomy.DIMPLE_HEIGHT_ABOVE_CLEFT_TOP, 0.25
 
 
 def best_pair(
-    candidates: list[Candidate], crop: RegionCrop, height_prior: HeightPrior = HIPS_HEIGHT_PRIOR
+    candidates: list[Candidate],
+    crop: RegionCrop,
+    height_prior: HeightPrior = HIPS_HEIGHT_PRIOR,
+    level_in_photo: bool = False,
 ) -> PairResult:
-    """The pair of candidates, one each side of the midline, with the highest evidence."""
-    body = crop.body_coords(np.array([(c.x, c.y) for c in candidates]).reshape(-1, 2)).tolist()
+    """The pair of candidates, one each side of the midline, with the highest evidence.
+    With ``level_in_photo``, a pair level in the photo counts as level too, whatever the
+    crop's tilt (the fallback's tilt, read from the torso's outline, can be wrong)."""
+    xy = np.array([(c.x, c.y) for c in candidates]).reshape(-1, 2)
+    body = crop.body_coords(xy).tolist()
+    # Heights down the photo, in hip widths (None: the level is judged in the crop only).
+    photo_heights = (
+        (crop.image_coords(xy)[:, 1] / (crop.scale * crop.photo_px_per_pixel)).tolist()
+        if level_in_photo
+        else [None] * len(candidates)
+    )
     lo, hi = anatomy.DIMPLE_HALF_SPACING_RANGE
     h_lo, h_hi = height_prior.lowest, height_prior.highest
     sides = {"left": [], "right": []}
-    for cand, (lateral, height) in zip(candidates, body, strict=True):
+    for cand, (lateral, height), down in zip(candidates, body, photo_heights, strict=True):
         if lo <= abs(lateral) <= hi and h_lo <= height <= h_hi:
-            sides["left" if lateral > 0 else "right"].append((cand, lateral, height))
+            sides["left" if lateral > 0 else "right"].append((cand, lateral, height, down))
     best: tuple[float, float, tuple | None, tuple | None] = (0.0, 0.0, None, None)
     for left in sides["left"]:
         for right in sides["right"]:
@@ -208,14 +220,15 @@ def best_pair(
 
 
 def _pair_evidence(
-    left: tuple[Candidate, float, float],
-    right: tuple[Candidate, float, float],
+    left: tuple[Candidate, float, float, float | None],
+    right: tuple[Candidate, float, float, float | None],
     mm_per_pixel: float,
     height_prior: HeightPrior,
 ) -> tuple[float, float]:
-    """Evidence of one pair and its symmetry (0..1)."""
-    cand_l, lat_l, h_l = left
-    cand_r, lat_r, h_r = right
+    """Evidence of one pair and its symmetry (0..1); each side is ``(candidate, lateral,
+    height, height down the photo or None)``."""
+    cand_l, lat_l, h_l, down_l = left
+    cand_r, lat_r, h_r, down_r = right
     depth = (depth_estimate_mm(cand_l, mm_per_pixel) + depth_estimate_mm(cand_r, mm_per_pixel)) / 2
     strength = math.sqrt(cand_l.ncc * cand_r.ncc) * math.sqrt(
         min(cand_l.snr, SNR_SATURATION) * min(cand_r.snr, SNR_SATURATION) / SNR_SATURATION**2
@@ -223,6 +236,8 @@ def _pair_evidence(
     balance = min(cand_l.snr, cand_r.snr) / max(cand_l.snr, cand_r.snr)
     size_match = math.exp(-abs(math.log(cand_l.sigma_px / cand_r.sigma_px)))
     level = ((h_l - h_r) / LEVEL_TOLERANCE) ** 2
+    if down_l is not None and down_r is not None:
+        level = min(level, ((down_l - down_r) / LEVEL_TOLERANCE) ** 2)
     centred = ((lat_l + lat_r) / MIDLINE_TOLERANCE) ** 2
     symmetry = math.exp(-0.5 * (level + centred)) * math.sqrt(balance) * size_match
     spacing = ((lat_l - lat_r) / 2 - anatomy.DIMPLE_HALF_SPACING) / (SPACING_TOLERANCE / 2)

@@ -703,3 +703,24 @@ def test_shadows_of_blinds_across_the_back_are_refused_and_plain_light_is_not(el
     report, pair = _judge_shading(banded, HIPS_HEIGHT_PRIOR, dict(base))
     assert report.status == "low_quality" and pair is None
     assert report.message == STATUS_MESSAGES["shadow_stripes"]
+
+
+def test_a_pair_level_in_the_photo_counts_as_level_in_a_crop_turned_by_a_wrong_tilt():
+    """The fallback's tilt, read from the torso's outline, can be wrong (a body turned from
+    the camera): in a crop turned 15 degrees off, a level pair of 5 mm dimples looks tilted
+    and loses most of its evidence, unless a pair level in the photo counts as level."""
+    back = shaded_back(5.0, seed=4)
+    turn = np.radians(15.0)
+    rotation = np.array([[np.cos(turn), -np.sin(turn)], [np.sin(turn), np.cos(turn)]])
+    askew = dataclasses.replace(
+        back.frame, up=rotation @ back.frame.up, left=rotation @ back.frame.left
+    )
+    crop = extract_region(back.rgb, askew, None)
+    candidates = indentation_candidates(crop)
+    tilted = best_pair(candidates, crop)
+    levelled = best_pair(candidates, crop, level_in_photo=True)
+    assert levelled.evidence > 2.0 * tilted.evidence
+    _assert_found_near_truth(back, crop, levelled, 0.15)
+    upright = extract_region(back.rgb, back.frame, None)
+    as_before = indentation_candidates(upright)
+    assert best_pair(as_before, upright, level_in_photo=True) == best_pair(as_before, upright)
