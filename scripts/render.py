@@ -105,7 +105,9 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``leaning``: the torso bent 15-35 degrees forward over the spine, the pelvis upright (as
 #:   towards a wall or a table; instead of upright);
 #: - ``blinds``: the key light through window blinds: bands of light and shadow 3-8 cm apart,
-#:   within 25 degrees of level, across the body (instead of an open key light).
+#:   within 25 degrees of level, across the body (instead of an open key light);
+#: - ``leaves``: the key light through leaves: dappled patches of light and shadow 3-10 cm
+#:   across (instead of an open key light).
 VARIANTS = (
     "soft",
     "wide",
@@ -127,6 +129,7 @@ VARIANTS = (
     "long_hair",
     "leaning",
     "blinds",
+    "leaves",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -216,6 +219,8 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "turned":
         side = float(rng.choice([-1.0, 1.0]))
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+    if variant == "leaves":
+        return replace(scene, leaves_m=float(rng.uniform(0.03, 0.1)))
     if variant == "blinds":
         period, angle = float(rng.uniform(0.03, 0.08)), float(rng.uniform(-25.0, 25.0))
         return replace(scene, blinds=(period, angle, float(rng.uniform(0.0, 2.0 * np.pi))))

@@ -269,6 +269,16 @@ def test_blinds_cast_bands_of_shadow_across_the_body_only() -> None:
     assert (grey_barred - grey_plain > 4).mean() < 0.01
 
 
+def test_leaves_cast_patches_of_shadow_across_the_body_only() -> None:
+    # Patches about 5 cm across: a good part of the lit back falls in their shadow.
+    grey_plain, grey_dappled, _, _ = _changed_on_the_back(leaves_m=0.05)
+    darker = grey_plain - grey_dappled > 20
+    body = grey_plain > 40
+    assert 0.2 < darker[body].mean() < 0.8
+    # Leaves only take light away (JPEG's blocks aside).
+    assert (grey_dappled - grey_plain > 4).mean() < 0.01
+
+
 def cv2_dilated(mask: np.ndarray, radius: int) -> np.ndarray:
     """``mask`` grown by ``radius`` pixels."""
     import cv2
@@ -317,6 +327,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "long_hair": {"back_hair_tips_m"},
         "leaning": {"body"},
         "blinds": {"blinds"},
+        "leaves": {"leaves_m"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -338,6 +349,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "leaves":
+            assert 0.03 <= after.leaves_m <= 0.1
         elif variant == "blinds":
             period, angle, phase = after.blinds
             assert 0.03 <= period <= 0.08 and abs(angle) <= 25.0 and 0.0 <= phase <= 2 * np.pi

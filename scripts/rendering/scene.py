@@ -79,8 +79,8 @@ MOLE_EDGE_M = 0.00025
 TATTOO_EDGE_M = 0.0005
 #: Width of the soft edge of hair hanging down the back, in metres.
 BACK_HAIR_EDGE_M = 0.003
-#: Window blinds: the share of the key light that their slats let through, and the width of
-#: their shadows' soft edges (metres).
+#: Window blinds and leaves: the share of the key light that they let through where they
+#: shade, and the width of their shadows' soft edges (metres).
 BLINDS_LEAK = 0.15
 BLINDS_PENUMBRA_M = 0.01
 
@@ -162,6 +162,9 @@ class SceneParams:
     #: Window blinds between the key light and the person: the slats' period (metres), their
     #: angle from level (degrees) and the pattern's phase (radians); None: no blinds.
     blinds: tuple[float, float, float] | None = None
+    #: Leaves between the key light and the person: the size of their patches of light and
+    #: shadow (metres); None: no leaves.
+    leaves_m: float | None = None
 
     @property
     def view(self) -> str:
@@ -527,6 +530,28 @@ def _through_blinds(
     return BLINDS_LEAK + (1.0 - BLINDS_LEAK) * lit
 
 
+def _through_leaves(
+    size_m: float, seed: int, towards_light: np.ndarray, pts: np.ndarray
+) -> np.ndarray:
+    """How much of the key light (BLINDS_LEAK..1) reaches each point through leaves: a
+    dappled pattern of patches about ``size_m`` across (half of them shadow), cast along the
+    light, their edges soft over BLINDS_PENUMBRA_M; drawn from a stream of its own."""
+    rng = np.random.default_rng([seed, 11])
+    along = np.array([1.0, 0.0, 0.0]) - towards_light[0] * towards_light
+    along /= np.linalg.norm(along)
+    across = np.cross(towards_light, along)
+    u, v = pts @ along, pts @ across
+    field = np.zeros(len(pts))
+    for _ in range(6):
+        angle, phase = rng.uniform(0.0, np.pi), rng.uniform(0.0, 2.0 * np.pi)
+        k = 2.0 * np.pi / (2.0 * size_m) * rng.uniform(0.7, 1.3)
+        field += np.sin(k * (np.cos(angle) * u + np.sin(angle) * v) + phase)
+    # The field's slope at its zero crossings turns its value into a distance in metres.
+    slope = np.sqrt(6.0 / 2.0) * 2.0 * np.pi / (2.0 * size_m)
+    lit = _soft_cover(field / slope, BLINDS_PENUMBRA_M)
+    return BLINDS_LEAK + (1.0 - BLINDS_LEAK) * lit
+
+
 def _soft_cover(inside_m: np.ndarray, edge_m: float) -> np.ndarray:
     """How much (0..1) of a shape covers points ``inside_m`` metres inside its outline
     (negative outside): 1 and 0 beyond half of ``edge_m`` either side of it."""
@@ -569,6 +594,8 @@ def render_image(params: SceneParams) -> tuple[bytes, dict]:
     shadow = shadow_factor(smap, pts, nrm)
     if params.blinds is not None:
         shadow = shadow * _through_blinds(params.blinds, light.direction, pts)
+    if params.leaves_m is not None:
+        shadow = shadow * _through_leaves(params.leaves_m, params.seed, light.direction, pts)
     radiance = shade(
         _albedo(params, db, pts, attrs, rng),
         nrm,
