@@ -65,7 +65,7 @@ from detector.shading import (
     pixel_box,
     region_corners,
     skin_shading,
-    striped_by_shadows,
+    under_hard_shadows,
 )
 from detector.view import decide_view, handedness_says_back, head_crop
 
@@ -405,11 +405,11 @@ def _judge_shading(
     crop: RegionCrop, prior: HeightPrior, base: dict, level_in_photo: bool = False
 ) -> tuple[DimpleReport, PairResult | None]:
     """Pair the indentations of the region's shading (see :func:`best_pair` for
-    ``level_in_photo``), unless hard-edged cast shadows stripe it (then ``low_quality``: their
-    edges pass for pits)."""
+    ``level_in_photo``), unless hard-edged cast shadows stripe or dapple it (then
+    ``low_quality``: their edges pass for pits)."""
     shading = skin_shading(crop)
-    if striped_by_shadows(crop, shading.values):
-        return _problem_report("shadow_stripes", base), None
+    if under_hard_shadows(crop, shading.values):
+        return _problem_report("hard_shadows", base), None
     pair = best_pair(indentation_candidates(crop, shading), crop, prior, level_in_photo)
     return _judged_report(pair, crop, base), pair
 

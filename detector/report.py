@@ -264,9 +264,9 @@ STATUS_MESSAGES: dict[str, str] = {
         "be read. Take the photo in softer light, out of direct sun or flash, or with less "
         "exposure."
     ),
-    "shadow_stripes": (
-        "Hard-edged shadows (of blinds, a window frame or leaves) stripe the lower back, and "
-        "their edges cannot be told from dimples. Take the photo in even light, out of the "
+    "hard_shadows": (
+        "Hard-edged shadows (of blinds, a window frame or leaves) fall across the lower back, "
+        "and their edges cannot be told from dimples. Take the photo in even light, out of the "
         "shadows."
     ),
 }

@@ -96,7 +96,7 @@ STAGE_HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "shading": (
         ("detector.pipeline", "skin_shading"),
-        ("detector.pipeline", "striped_by_shadows"),
+        ("detector.pipeline", "under_hard_shadows"),
         ("detector.pipeline", "indentation_candidates"),
     ),
     "pairing": (("detector.pipeline", "best_pair"),),

@@ -28,6 +28,7 @@ from detector.report import STATUS_MESSAGES
 from detector.shading import (
     LIGHT_HYPOTHESES,
     above_garment_edge,
+    dappled_by_shadows,
     extract_region,
     indentation_candidates,
     log_luminance,
@@ -702,7 +703,7 @@ def test_shadows_of_blinds_across_the_back_are_refused_and_plain_light_is_not(el
     assert striped_by_shadows(banded, skin_shading(banded).values)
     report, pair = _judge_shading(banded, HIPS_HEIGHT_PRIOR, dict(base))
     assert report.status == "low_quality" and pair is None
-    assert report.message == STATUS_MESSAGES["shadow_stripes"]
+    assert report.message == STATUS_MESSAGES["hard_shadows"]
 
 
 def test_a_pair_level_in_the_photo_counts_as_level_in_a_crop_turned_by_a_wrong_tilt():
@@ -724,3 +725,30 @@ def test_a_pair_level_in_the_photo_counts_as_level_in_a_crop_turned_by_a_wrong_t
     upright = extract_region(back.rgb, back.frame, None)
     as_before = indentation_candidates(upright)
     assert best_pair(as_before, upright, level_in_photo=True) == best_pair(as_before, upright)
+
+
+def _through_leaves(rgb: np.ndarray, patch_px: float, seed: int = 2) -> np.ndarray:
+    """``rgb`` under light through leaves: patches of shadow (a third of the light) about
+    ``patch_px`` across, half of the photo, their edges a few pixels soft."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
+    field = np.zeros(rows.shape)
+    for _ in range(6):
+        angle, phase = rng.uniform(0.0, np.pi), rng.uniform(0.0, 2.0 * np.pi)
+        field += np.sin(np.pi / patch_px * (np.cos(angle) * cols + np.sin(angle) * rows) + phase)
+    light = 0.35 + 0.65 * np.clip(2.0 * field + 0.5, 0.0, 1.0)
+    return np.clip(rgb * light[..., None], 0, 255).astype(np.uint8)
+
+
+def test_dappled_shadows_of_leaves_are_refused_and_plain_light_is_not():
+    """Patches of hard-edged shadow, their edges running every way, pass for pits as stripes
+    do: the shading falls into two levels, lit and shaded, and the back is ``low_quality``."""
+    back = shaded_back(5.0, seed=5)
+    base = {"source": None, "image": {}}
+    plain = extract_region(back.rgb, back.frame, None)
+    assert not dappled_by_shadows(plain, skin_shading(plain).values)
+    dappled = extract_region(_through_leaves(back.rgb, 90.0), back.frame, None)
+    assert dappled_by_shadows(dappled, skin_shading(dappled).values)
+    report, pair = _judge_shading(dappled, HIPS_HEIGHT_PRIOR, dict(base))
+    assert report.status == "low_quality" and pair is None
+    assert report.message == STATUS_MESSAGES["hard_shadows"]
