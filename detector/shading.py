@@ -78,6 +78,8 @@ MIN_CANDIDATE_SNR = 1.0
 SHADOW_STRIPE_SMOOTHING_MM = 4.0
 SHADOW_STRIPE_WINDOW_MM = 15.0
 SHADOW_STRIPE_INLAND_MM = 12.0
+#: Fewest inland skin pixels either check judges (fewer: no check).
+MIN_SHADOW_CHECK_PIXELS = 200
 MIN_SHADOW_STRIPE_GRADIENT = 0.008
 MIN_SHADOW_STRIPE_COHERENCE = 0.8
 #: Patches of hard-edged shadow (:func:`dappled_by_shadows`), whose edges run every way: key
@@ -1002,7 +1004,7 @@ def _smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray,
     on_skin = shading != 0
     inland = cv2.distanceTransform(np.pad(on_skin, 1).astype(np.uint8), cv2.DIST_L2, 3)
     inland = inland[1:-1, 1:-1] * crop.mm_per_pixel > SHADOW_STRIPE_INLAND_MM
-    if inland.sum() < MIN_LIGHT_FIT_PIXELS:
+    if inland.sum() < MIN_SHADOW_CHECK_PIXELS:
         inland[:] = False
     smooth = cv2.GaussianBlur(shading, (0, 0), SHADOW_STRIPE_SMOOTHING_MM / crop.mm_per_pixel)
     return smooth, inland
