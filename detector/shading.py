@@ -994,16 +994,13 @@ def skin_shading(crop: RegionCrop) -> SkinShading:
 def under_hard_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
     """Whether hard-edged cast shadows stripe (:func:`striped_by_shadows`) or dapple
     (:func:`dappled_by_shadows`) the region's shading."""
-    smooth, inland = _smoothed_inland(crop, shading)
-    return _striped(crop, smooth, inland) or _dappled(smooth, inland)
+    return striped_by_shadows(crop, shading) or dappled_by_shadows(crop, shading)
 
 
 def _smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The shading smoothed by a Gaussian of SHADOW_STRIPE_SMOOTHING_MM, and the skin at least
     SHADOW_STRIPE_INLAND_MM from its edge (bool; empty where too little)."""
-    on_skin = shading != 0
-    inland = cv2.distanceTransform(np.pad(on_skin, 1).astype(np.uint8), cv2.DIST_L2, 3)
-    inland = inland[1:-1, 1:-1] * crop.mm_per_pixel > SHADOW_STRIPE_INLAND_MM
+    inland = inland_distance(shading != 0) * crop.mm_per_pixel > SHADOW_STRIPE_INLAND_MM
     if inland.sum() < MIN_SHADOW_CHECK_PIXELS:
         inland[:] = False
     smooth = cv2.GaussianBlur(shading, (0, 0), SHADOW_STRIPE_SMOOTHING_MM / crop.mm_per_pixel)
@@ -1016,25 +1013,22 @@ def dappled_by_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
     the classes' variance between them is largest (Otsu's threshold, on a histogram), that
     variance is at least MIN_SHADOW_PATCH_SPLIT of the whole, and the levels lie at least
     MIN_SHADOW_PATCH_STEP log units apart."""
-    return _dappled(*_smoothed_inland(crop, shading))
-
-
-def _dappled(smooth: np.ndarray, inland: np.ndarray) -> bool:
-    """:func:`dappled_by_shadows` on the smoothed shading and its inland skin."""
+    smooth, inland = _smoothed_inland(crop, shading)
     if not inland.any():
         return False
     values = smooth[inland].astype(np.float64)
     counts, edges = np.histogram(values, bins=SHADOW_PATCH_BINS)
     centres = (edges[:-1] + edges[1:]) / 2.0
-    weight = np.cumsum(counts)[:-1] / values.size  # the lower class's share, per split
+    # Per split between bins: the lower level's share of the pixels and its sum over them.
+    share = np.cumsum(counts)[:-1] / values.size
     lower_sum = np.cumsum(counts * centres)[:-1] / values.size
-    mean = float(values.mean())
-    inside = (weight > 0) & (weight < 1)
-    if not inside.any():
+    splits = (share > 0) & (share < 1)
+    if not splits.any():
         return False
-    lower = np.where(inside, lower_sum / np.where(inside, weight, 1.0), 0.0)
-    upper = np.where(inside, (mean - lower_sum) / np.where(inside, 1.0 - weight, 1.0), 0.0)
-    between = np.where(inside, weight * (1.0 - weight) * (upper - lower) ** 2, 0.0)
+    share, lower_sum = share[splits], lower_sum[splits]
+    lower = lower_sum / share
+    upper = (float(values.mean()) - lower_sum) / (1.0 - share)
+    between = share * (1.0 - share) * (upper - lower) ** 2
     best = int(np.argmax(between))
     return (
         between[best] >= MIN_SHADOW_PATCH_SPLIT * float(values.var())
@@ -1048,11 +1042,7 @@ def striped_by_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
     MIN_SHADOW_STRIPE_GRADIENT (root mean square) and runs one way (the structure tensor over
     SHADOW_STRIPE_WINDOW_MM: coherence of at least MIN_SHADOW_STRIPE_COHERENCE, weighted by the
     gradient's energy)."""
-    return _striped(crop, *_smoothed_inland(crop, shading))
-
-
-def _striped(crop: RegionCrop, smooth: np.ndarray, inland: np.ndarray) -> bool:
-    """:func:`striped_by_shadows` on the smoothed shading and its inland skin."""
+    smooth, inland = _smoothed_inland(crop, shading)
     if not inland.any():
         return False
     per_mm = 1.0 / (8.0 * crop.mm_per_pixel)  # the Sobel kernel's weight, and the pixel size
@@ -1068,6 +1058,12 @@ def _striped(crop: RegionCrop, smooth: np.ndarray, inland: np.ndarray) -> bool:
     return float(coherence[inland].sum()) >= MIN_SHADOW_STRIPE_COHERENCE * float(
         local[inland].sum()
     )
+
+
+def inland_distance(mask: np.ndarray) -> np.ndarray:
+    """Each pixel's distance (pixels, float32) to the nearest pixel outside ``mask``, the
+    array's own border counting as outside too (0 outside the mask)."""
+    return cv2.distanceTransform(np.pad(mask, 1).astype(np.uint8), cv2.DIST_L2, 3)[1:-1, 1:-1]
 
 
 def above_garment_edge(log_lum: np.ndarray, usable: np.ndarray) -> np.ndarray:
@@ -1101,9 +1097,7 @@ def find_candidates(
     usable = crop.usable
     marked = np.zeros(usable.shape, np.float32) if marks is None else marks.astype(np.float32)
     # Distance to the nearest non-skin pixel: a dimple's whole profile must lie on skin.
-    # The crop's own border counts as an edge too.
-    bordered = np.pad(usable, 1).astype(np.uint8)
-    inland = cv2.distanceTransform(bordered, cv2.DIST_L2, 3)[1:-1, 1:-1]
+    inland = inland_distance(usable)
     # The texture noise is estimated on every few skin pixels (at most NOISE_SAMPLES): as good
     # as on all, and faster.
     noise_pixels = np.flatnonzero(usable)

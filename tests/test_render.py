@@ -255,7 +255,7 @@ def test_hair_down_the_back_darkens_a_band_above_its_tips_and_nothing_else() -> 
     assert np.abs(grey_plain - grey_haired)[~cv2_dilated(darker, 8)].mean() < 1.0
 
 
-def test_blinds_cast_bands_of_shadow_across_the_body_only() -> None:
+def test_blinds_cast_bands_of_shadow_and_only_take_light_away() -> None:
     # Slats 5 cm apart, level: about half the lit back falls in their shadow, in bands.
     grey_plain, grey_barred, (midline, _), _ = _changed_on_the_back(blinds=(0.05, 0.0, 0.0))
     darker = grey_plain - grey_barred > 20
@@ -269,7 +269,7 @@ def test_blinds_cast_bands_of_shadow_across_the_body_only() -> None:
     assert (grey_barred - grey_plain > 4).mean() < 0.01
 
 
-def test_leaves_cast_patches_of_shadow_across_the_body_only() -> None:
+def test_leaves_cast_patches_of_shadow_and_only_take_light_away() -> None:
     # Patches about 5 cm across: a good part of the lit back falls in their shadow.
     grey_plain, grey_dappled, _, _ = _changed_on_the_back(leaves_m=0.05)
     darker = grey_plain - grey_dappled > 20

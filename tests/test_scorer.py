@@ -682,7 +682,12 @@ def _through_blinds(rgb: np.ndarray, period_px: float, angle_deg: float) -> np.n
     rows, cols = np.mgrid[0 : rgb.shape[0], 0 : rgb.shape[1]]
     turn = np.radians(angle_deg)
     across = rows * np.cos(turn) + cols * np.sin(turn)
-    lit = np.clip(3.0 * np.sin(2.0 * np.pi * across / period_px) + 0.5, 0.0, 1.0)
+    return _in_shadow(rgb, np.clip(3.0 * np.sin(2.0 * np.pi * across / period_px) + 0.5, 0, 1))
+
+
+def _in_shadow(rgb: np.ndarray, lit: np.ndarray) -> np.ndarray:
+    """``rgb`` where only the ``lit`` share (0..1) of each pixel is out of a shadow that
+    lets a third of the light through."""
     light = 0.35 + 0.65 * lit
     return np.clip(rgb * light[..., None], 0, 255).astype(np.uint8)
 
@@ -736,8 +741,7 @@ def _through_leaves(rgb: np.ndarray, patch_px: float, seed: int = 2) -> np.ndarr
     for _ in range(6):
         angle, phase = rng.uniform(0.0, np.pi), rng.uniform(0.0, 2.0 * np.pi)
         field += np.sin(np.pi / patch_px * (np.cos(angle) * cols + np.sin(angle) * rows) + phase)
-    light = 0.35 + 0.65 * np.clip(2.0 * field + 0.5, 0.0, 1.0)
-    return np.clip(rgb * light[..., None], 0, 255).astype(np.uint8)
+    return _in_shadow(rgb, np.clip(2.0 * field + 0.5, 0.0, 1.0))
 
 
 def test_dappled_shadows_of_leaves_are_refused_and_plain_light_is_not():

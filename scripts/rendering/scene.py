@@ -81,8 +81,10 @@ TATTOO_EDGE_M = 0.0005
 BACK_HAIR_EDGE_M = 0.003
 #: Window blinds and leaves: the share of the key light that they let through where they
 #: shade, and the width of their shadows' soft edges (metres).
-BLINDS_LEAK = 0.15
-BLINDS_PENUMBRA_M = 0.01
+CAST_SHADOW_LEAK = 0.15
+CAST_SHADOW_PENUMBRA_M = 0.01
+#: Waves summed into the dappled pattern of leaves.
+LEAF_WAVES = 6
 
 
 @dataclass(frozen=True)
@@ -514,42 +516,50 @@ def _tattoo_ink(lateral: np.ndarray, height: np.ndarray, strokes: tuple) -> np.n
 def _through_blinds(
     blinds: tuple[float, float, float], towards_light: np.ndarray, pts: np.ndarray
 ) -> np.ndarray:
-    """How much of the key light (BLINDS_LEAK..1) reaches each point through window blinds:
-    level slats (turned by the angle about the light's direction) cast bands as wide as the
-    gaps between them, their edges soft over BLINDS_PENUMBRA_M."""
+    """How much of the key light reaches each point through window blinds
+    (:func:`_let_through`): level slats (turned by the angle about the light's direction) cast
+    bands as wide as the gaps between them."""
     period, angle_deg, phase = blinds
-    level = np.array([1.0, 0.0, 0.0]) - towards_light[0] * towards_light
-    level /= np.linalg.norm(level)
-    across = np.cross(towards_light, level)
+    level, across = _across_the_light(towards_light)
     turn = np.radians(angle_deg)
     across = np.cos(turn) * across + np.sin(turn) * level
     wave = np.sin(2.0 * np.pi * (pts @ across) / period + phase)
     # Distance (metres) inside the lit half of each period, from the wave's phase.
-    inside = np.arcsin(np.clip(wave, -1.0, 1.0)) / np.pi * period / 2.0
-    lit = _soft_cover(inside, BLINDS_PENUMBRA_M)
-    return BLINDS_LEAK + (1.0 - BLINDS_LEAK) * lit
+    return _let_through(np.arcsin(np.clip(wave, -1.0, 1.0)) / np.pi * period / 2.0)
 
 
 def _through_leaves(
     size_m: float, seed: int, towards_light: np.ndarray, pts: np.ndarray
 ) -> np.ndarray:
-    """How much of the key light (BLINDS_LEAK..1) reaches each point through leaves: a
+    """How much of the key light reaches each point through leaves (:func:`_let_through`): a
     dappled pattern of patches about ``size_m`` across (half of them shadow), cast along the
-    light, their edges soft over BLINDS_PENUMBRA_M; drawn from a stream of its own."""
+    light; drawn from a stream of its own."""
     rng = np.random.default_rng([seed, 11])
-    along = np.array([1.0, 0.0, 0.0]) - towards_light[0] * towards_light
-    along /= np.linalg.norm(along)
-    across = np.cross(towards_light, along)
+    along, across = _across_the_light(towards_light)
     u, v = pts @ along, pts @ across
     field = np.zeros(len(pts))
-    for _ in range(6):
+    for _ in range(LEAF_WAVES):
         angle, phase = rng.uniform(0.0, np.pi), rng.uniform(0.0, 2.0 * np.pi)
         k = 2.0 * np.pi / (2.0 * size_m) * rng.uniform(0.7, 1.3)
         field += np.sin(k * (np.cos(angle) * u + np.sin(angle) * v) + phase)
     # The field's slope at its zero crossings turns its value into a distance in metres.
-    slope = np.sqrt(6.0 / 2.0) * 2.0 * np.pi / (2.0 * size_m)
-    lit = _soft_cover(field / slope, BLINDS_PENUMBRA_M)
-    return BLINDS_LEAK + (1.0 - BLINDS_LEAK) * lit
+    slope = np.sqrt(LEAF_WAVES / 2.0) * 2.0 * np.pi / (2.0 * size_m)
+    return _let_through(field / slope)
+
+
+def _across_the_light(towards_light: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Two unit vectors square to the light's direction: the level one (the world's x with the
+    light's part taken out) and the one square to both."""
+    level = np.array([1.0, 0.0, 0.0]) - towards_light[0] * towards_light
+    level /= np.linalg.norm(level)
+    return level, np.cross(towards_light, level)
+
+
+def _let_through(inside_m: np.ndarray) -> np.ndarray:
+    """The key light's share (CAST_SHADOW_LEAK..1) at points ``inside_m`` metres inside a lit
+    patch (negative in the shadow), the shadow's edge soft over CAST_SHADOW_PENUMBRA_M."""
+    lit = _soft_cover(inside_m, CAST_SHADOW_PENUMBRA_M)
+    return CAST_SHADOW_LEAK + (1.0 - CAST_SHADOW_LEAK) * lit
 
 
 def _soft_cover(inside_m: np.ndarray, edge_m: float) -> np.ndarray:
