@@ -887,7 +887,7 @@ def turn_back(dimple: dict[str, Any], turn: str, shape: tuple[int, int]) -> None
         dimple["x"], dimple["y"] = width - 1 - y, x
 
 
-DEGRADATIONS = ("jpeg", "noise", "blur", "exposure", "scale")
+DEGRADATIONS = ("jpeg", "webp", "noise", "blur", "exposure", "scale")
 #: The power law ``--degrade exposure`` linearises sRGB values with (near enough for a gain).
 DISPLAY_GAMMA = 2.2
 
@@ -895,7 +895,8 @@ DISPLAY_GAMMA = 2.2
 def degraded(path: Path | np.ndarray, spec: str, seed: int = 0) -> bytes | np.ndarray:
     """The image at ``path`` (read by the detector's own loader; or an RGB array) degraded by
     ``spec``:
-    ``jpeg:QUALITY`` (re-encoded, as bytes), ``noise:SIGMA`` (Gaussian noise of SIGMA grey
+    ``jpeg:QUALITY`` or ``webp:QUALITY`` (re-encoded, as bytes; lossy WebP smooths faint
+    detail more than JPEG of the same quality), ``noise:SIGMA`` (Gaussian noise of SIGMA grey
     levels, seeded), ``blur:SIGMA`` (Gaussian blur of SIGMA pixels), ``exposure:GAIN`` (the
     light multiplied by GAIN, clipped at white as a camera clips it) or ``scale:FACTOR`` (each
     side resized by FACTOR: pixel areas averaged when shrinking), as an RGB array otherwise."""
@@ -905,10 +906,11 @@ def degraded(path: Path | np.ndarray, spec: str, seed: int = 0) -> bytes | np.nd
 
     kind, value = parse_degradation(spec)
     rgb = load_image(path).rgb
-    if kind == "jpeg":
+    if kind in ("jpeg", "webp"):
         bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
-        encoded = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, round(value)])[1]
-        return encoded.tobytes()
+        quality = cv2.IMWRITE_JPEG_QUALITY if kind == "jpeg" else cv2.IMWRITE_WEBP_QUALITY
+        encoded = cv2.imencode(".jpg" if kind == "jpeg" else ".webp", bgr, [quality, round(value)])
+        return encoded[1].tobytes()
     if kind == "noise":
         noise = np.random.default_rng(seed).normal(0.0, value, rgb.shape)
         return np.clip(rgb + noise, 0, 255).astype(np.uint8)
@@ -942,8 +944,8 @@ def parse_degradation(spec: str) -> tuple[str, float]:
         number = math.nan
     if kind not in DEGRADATIONS or not number > 0:
         raise ValueError(
-            f"unknown degradation {spec!r}: use jpeg:QUALITY, noise:SIGMA, blur:SIGMA, "
-            "exposure:GAIN or scale:FACTOR"
+            f"unknown degradation {spec!r}: use jpeg:QUALITY, webp:QUALITY, noise:SIGMA, "
+            "blur:SIGMA, exposure:GAIN or scale:FACTOR"
         )
     return kind, number
 
@@ -978,7 +980,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--degrade",
         metavar="KIND:VALUE",
-        help="degrade every image first: jpeg:QUALITY, noise:SIGMA (grey levels), blur:SIGMA "
+        help="degrade every image first: jpeg:QUALITY, webp:QUALITY, noise:SIGMA (grey levels), "
+        "blur:SIGMA "
         "(px), exposure:GAIN (linear light), scale:FACTOR (each side)",
     )
     parser.add_argument(

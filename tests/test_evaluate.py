@@ -462,6 +462,8 @@ def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
     import cv2
     import numpy as np
 
+    from detector.loading import load_image
+
     rng = np.random.default_rng(1)
     smooth = cv2.GaussianBlur(rng.integers(0, 255, (120, 160, 3), np.uint8), (0, 0), 3.0)
     path = tmp_path / "photo.png"
@@ -473,6 +475,9 @@ def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
     decoded = cv2.imdecode(np.frombuffer(recompressed, np.uint8), cv2.IMREAD_COLOR)
     decoded = cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
     assert 0.1 < np.abs(decoded - original).mean() < 5.0
+    webp = evaluate.degraded(path, "webp:40")
+    assert webp[:4] == b"RIFF" and webp[8:12] == b"WEBP"
+    assert 0.1 < np.abs(load_image(webp).rgb - original).mean() < 5.0
     noisy = evaluate.degraded(path, "noise:4", seed=3)
     assert np.std(noisy - original) == pytest.approx(4.0, rel=0.15)
     assert np.array_equal(noisy, evaluate.degraded(path, "noise:4", seed=3))

@@ -159,6 +159,21 @@ def test_black_and_white_and_sepia_photos_are_monochrome():
     assert not is_monochrome(np.full((200, 200, 3), (200, 150, 120), np.uint8))
 
 
+def test_a_grey_photo_mostly_of_a_plain_backdrop_is_monochrome(detector):
+    """A person before a plain backdrop that fills most of the frame: 90 % of the pixels lie
+    within 5 levels of brightness, as in a blank, but a grey copy is black and white and
+    reported so (its skin was taken for clothing: region_not_visible). The colour original,
+    and a frame of one colour, are not."""
+    from detector.quality import is_monochrome
+
+    rgb = cv2.cvtColor(cv2.imread(str(SAMPLES / "back_moderate.jpg")), cv2.COLOR_BGR2RGB)
+    grey = _toned(rgb, (1.0, 1.0, 1.0))
+    assert is_monochrome(grey) and not is_monochrome(rgb)
+    assert not is_monochrome(np.full((200, 200, 3), 128, np.uint8))  # a blank
+    report = detector.detect(grey)
+    assert report.status == "low_quality" and "colour" in report.message
+
+
 def test_a_frame_of_one_skin_tint_above_clothing_of_another_hue_is_in_colour():
     """A close-up filled by a bare back (one tint, shaded) above dark shorts: each brightness
     has one tint, as in a toned photo, but the tints differ in hue, so these are materials
