@@ -27,6 +27,8 @@ NOSE, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 0, 11, 12, 23, 24
 FACE_LANDMARKS = tuple(range(11))
 #: Wrists and index fingers.
 HAND_LANDMARKS = (15, 16, 19, 20)
+#: Knees and ankles.
+LEG_LANDMARKS = (25, 26, 27, 28)
 
 POSE_MODEL = "pose_landmarker_full_offline.task"
 FACE_MODEL = "face_detection_short_range.tflite"

@@ -241,9 +241,28 @@ def test_a_hand_taken_for_a_small_person_leaves_the_back_to_the_fallback(detecto
     assert hips.hip_width < 0.07 * rgb.shape[1] and hips.origin[0] < 0.2 * rgb.shape[1]
     report = detector.detect(HAND_BESIDE_THE_BACK)
     _assert_found_by_the_fallback(report, HAND_BESIDE_THE_BACK_DIMPLES, 195.0)
-    # Judged at the hand, the "person" was too small.
+    # Judged at the hand, the "person" was too small (it lies upside down too).
     monkeypatch.setattr(pipeline, "SMALL_PERSON_HIP_WIDTH", 0.0)
+    monkeypatch.setattr(pipeline, "UPSIDE_DOWN_BACK_OVER_PERSON", np.inf)
     assert detector.detect(HAND_BESIDE_THE_BACK).status == "low_quality"
+
+
+#: A close-up (``python scripts/render.py --out DIR --n 48 --seed 29 --framings
+#: full_body,closeup --variant clean``, image r00018: dimples 4.1 and 4.6 mm deep, 178 px
+#: apart, at these pixels) on which the pose model places an upside-down skeleton along the
+#: arm at the left, its head near the bottom edge.
+UPSIDE_DOWN_SKELETON = RENDERS / "closeup_upside_down_skeleton.jpg"
+UPSIDE_DOWN_SKELETON_DIMPLES = {"left": (311.36, 484.9), "right": (488.69, 492.81)}
+
+
+def test_an_upside_down_skeleton_on_a_close_up_leaves_the_back_to_the_fallback(
+    detector, monkeypatch
+):
+    report = detector.detect(UPSIDE_DOWN_SKELETON)
+    _assert_found_by_the_fallback(report, UPSIDE_DOWN_SKELETON_DIMPLES, 178.0)
+    # Judged at the skeleton, the zone lay on the arm.
+    monkeypatch.setattr(pipeline, "UPSIDE_DOWN_BACK_OVER_PERSON", np.inf)
+    assert detector.detect(UPSIDE_DOWN_SKELETON).status == "region_not_visible"
 
 
 def _person_at(hip_x: float, hip_width: float = 20.0) -> Pose:
@@ -280,6 +299,21 @@ def test_only_a_small_person_off_the_middle_beside_a_narrower_back_gives_way():
     unsought = pytest.fail
     assert not _beside_a_bare_back(_person_at(500.0), shape, unsought)
     assert not _beside_a_bare_back(_person_at(80.0, 80.0), shape, unsought)
+
+
+def test_an_upside_down_skeleton_with_doubted_legs_gives_way_to_a_back_twice_its_size():
+    shape = (720, 1000, 3)
+    upright = _person_at(500.0, 80.0)
+    flipped = upright.points * [1.0, -1.0] + [0.0, 720.0]
+    doubted_legs = np.ones(33)
+    doubted_legs[[25, 26, 27, 28]] = 0.3
+    phantom = Pose(points=flipped, mask=None, visibility=doubted_legs)
+    assert _beside_a_bare_back(phantom, shape, lambda: _back(300.0))
+    # A back about its own size, or legs in view: a person really upside down keeps the pose.
+    assert not _beside_a_bare_back(phantom, shape, lambda: _back(200.0))
+    in_view = Pose(points=flipped, mask=None, visibility=np.ones(33))
+    assert not _beside_a_bare_back(in_view, shape, pytest.fail)
+    assert not _beside_a_bare_back(Pose(points=upright.points, mask=None), shape, pytest.fail)
 
 
 #: A benchmark render cut at the shoulders and thighs (``python scripts/render.py --out DIR
