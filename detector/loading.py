@@ -190,6 +190,8 @@ def _decode(
                 # In place: without an orientation to apply, no copy of the pixels is made.
                 ImageOps.exif_transpose(image, in_place=True)
                 rgb = _to_rgb8(image)
+                if image.mode in ("P", "PA"):
+                    rgb = cv2.GaussianBlur(rgb, (0, 0), PALETTE_SMOOTHING_PX)
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own header check, at 2x its limit
@@ -281,6 +283,12 @@ STRIP_ROWS = 256
 WHOLE_COPY_PIXELS = 4_000_000
 #: What transparent pixels become: mid grey rather than black, which reads as shadow.
 TRANSPARENT_GREY = (128, 128, 128)
+#: A palette image (GIF, PNG-8) of a photo is dithered: its 256 colours or fewer are mixed
+#: pixel by pixel, and the mix breaks the skin's colour rule and drowns faint shading. It is
+#: smoothed by a Gaussian of this sigma (pixels) after decoding: 120 benchmark renders put
+#: on the web palette with dithering read an AUC of 0.555 (83 of 120 judged), smoothed 0.965
+#: (0.969 as rendered); on an adaptive palette 0.943, smoothed 0.957.
+PALETTE_SMOOTHING_PX = 1.0
 
 
 def _to_rgb8(image: Image.Image) -> np.ndarray:

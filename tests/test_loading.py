@@ -384,3 +384,19 @@ def test_area_resizing_in_two_steps_matches_opencvs_area_resizing(shape, size):
     assert blocks.shape[:2] == (shape[0] // factor, shape[1] // factor)
     mean = image[:factor, :factor].reshape(-1, 3).mean(axis=0)
     assert np.abs(blocks[0, 0].astype(float) - mean).max() <= 0.5 + 1e-9
+
+
+def test_a_dithered_palette_image_is_smoothed_and_judged_as_the_photo(detector):
+    """A GIF (or PNG-8) of a photo mixes its few colours pixel by pixel; read as it is, the
+    mix is no skin and the sample's back reads as covered. Smoothed on loading, it is judged
+    as the photo is (the pair found, the score within 0.05)."""
+    from conftest import SAMPLES
+
+    photo = Image.open(SAMPLES / "back_moderate.jpg").convert("RGB")
+    gif = load_image(_encoded(photo.convert("P"), "GIF"))  # the web palette, dithered
+    checker = np.indices((40, 60)).sum(axis=0) % 2 * 255  # black and white pixels mixed
+    mixed = load_image(_encoded(Image.fromarray(checker.astype(np.uint8)).convert("P"), "PNG"))
+    assert mixed.rgb[5:-5, 5:-5].std() < 20  # grey, not a pixel-by-pixel mix
+    original, judged = detector.detect(np.asarray(photo)), detector.detect(gif.rgb)
+    assert judged.status == "ok" and judged.present and original.present
+    assert abs(judged.score - original.score) < 0.05
