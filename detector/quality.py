@@ -136,9 +136,10 @@ MONOCHROME_SAMPLE_PIXELS = 50_000
 #: Spread of brightness (levels between the 5th and 95th percentiles) below which an image is
 #: a blank, not a black-and-white photo.
 MONOCHROME_MIN_CONTRAST = 24
-#: ... or, for a photo whose pixels are all grey, between the 1st and 99th: a person before a
-#: plain backdrop leaves 90 % of the pixels within a few levels (two of the sample renders made
-#: grey spread 5 and 23 levels between the 5th and 95th percentiles, 61 and 76 between these).
+#: A photo whose pixels are all grey is black and white unless its brightness spreads less
+#: than that between these percentiles: a person before a plain backdrop leaves 90 % of the
+#: pixels within a few levels (two of the sample renders made grey spread 5 and 23 levels
+#: between the 5th and 95th percentiles, 61 and 76 between these).
 GREY_MIN_CONTRAST_PERCENTILES = (1, 99)
 #: Brightness bands whose typical chroma is compared with.
 MONOCHROME_LUMA_BANDS = 32
