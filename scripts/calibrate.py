@@ -39,6 +39,7 @@ from scipy.optimize import minimize
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from detector import Detector, load_image
+from detector.loading import LoadedImage
 from detector.pairing import (
     DEPTH_PER_CONTRAST_MM,
     DEPTH_PER_RELIEF_MM,
@@ -78,10 +79,16 @@ def main(argv: list[str] | None = None) -> int:
         if e["framing"] == "full_body"
     ]
     evidence, present, depth_true, contrast, relief = [], [], [], [], []
-    gradients, key_lights = [], []
-    with Detector() as detector:
+    gradients, key_lights, turns, midpoints = [], [], [], []
+    # The spine shift's fit needs the pose model's person, which the report does not carry:
+    # a second estimator finds it in the same decoded image.
+    with Detector() as detector, PoseEstimator() as pose:
         for folder, entry in entries:
             image = load_image(folder / entry["file"], max_side=detector.max_side)
+            sample = spine_shift_sample(pose, image, entry)
+            if sample is not None:
+                turns.append(sample[0])
+                midpoints.append(sample[1])
             report, pair = detector.examine(image)
             if report.light is not None:
                 gradients.append(report.light.gradients)
@@ -96,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
             contrast.append(np.mean([depth_estimate_mm(c, mm) for c in found] or [0.0]))
             relief.append(np.mean([reported_depth_mm(c) for c in found] or [0.0]))
     print_light_fit(gradients, key_lights)
-    print_spine_shift_fit(entries)
+    print_spine_shift_fit(np.array(turns), np.array(midpoints))
     evidence_array, present_array = np.array(evidence), np.array(present)
     at_half, slope = fit_logistic(evidence_array, present_array)
     detected = present_array & (evidence_array >= at_half)
@@ -130,25 +137,28 @@ def print_light_fit(gradients: list[tuple[float, float]], key_lights: list[dict]
     print(f"UP_PER_HEIGHT_SLOPE = {up_per_slope:.3f}")
 
 
-def print_spine_shift_fit(entries: list[tuple[Path, dict]]) -> None:
-    """Fit and print the spine shift's constants of ``detector/pose.py`` on the full-body
-    renders ``(folder, label)`` where the pose model finds someone."""
-    turns, midpoints = [], []
-    with PoseEstimator() as pose:
-        for folder, entry in entries:
-            rgb = load_image(folder / entry["file"], max_side=None).rgb
-            people = pose.find_people(rgb)
-            if not people or not entry["dimples"]:
-                continue
-            person = main_person(people, rgb.shape)
-            frame = body_frame(person.points)
-            turn = turned_away(person, frame)
-            if turn is None:
-                continue
-            dimples = np.array([[d["x"], d["y"]] for d in entry["dimples"]])
-            turns.append(turn)
-            midpoints.append(float(frame.to_body(dimples)[:, 0].mean()))
-    slope, turn_when_square, spread = fit_spine_shift(np.array(turns), np.array(midpoints))
+def spine_shift_sample(
+    pose: PoseEstimator, image: LoadedImage, entry: dict
+) -> tuple[float, float] | None:
+    """For a full-body render with dimples where the pose model finds someone: how far the
+    body is turned (:func:`detector.pose.turned_away`) and the labelled dimples' midpoint
+    across the pose's frame (hip widths, + left); None otherwise."""
+    people = pose.find_people(image.rgb)
+    if not people or not entry["dimples"]:
+        return None
+    person = main_person(people, image.rgb.shape)
+    frame = body_frame(person.points)
+    turn = turned_away(person, frame)
+    if turn is None:
+        return None
+    # The labels are in the photo's pixels, the landmarks in those of the decoded image.
+    dimples = np.array([[d["x"], d["y"]] for d in entry["dimples"]]) * image.scale
+    return turn, float(frame.to_body(dimples)[:, 0].mean())
+
+
+def print_spine_shift_fit(turns: np.ndarray, midpoints: np.ndarray) -> None:
+    """Fit and print the spine shift's constants of ``detector/pose.py``."""
+    slope, turn_when_square, spread = fit_spine_shift(turns, midpoints)
     print(f"SPINE_SHIFT_PER_TURN = {slope:.3f}  (from {len(turns)} renders)")
     print(f"TURN_WHEN_SQUARE = {turn_when_square:.3f}")
     print(f"  residual spread {spread:.3f} hip widths (SPINE_SHIFT_SPREAD)")

@@ -18,10 +18,10 @@ Two kinds of labels are understood, told apart by their ``schema`` key:
   dimples are visible, status counts.
 
 ``--degrade`` degrades every image the way real photos are degraded before the detector sees
-it (``jpeg:QUALITY`` recompression, ``noise:SIGMA`` Gaussian noise in grey levels,
-``blur:SIGMA`` Gaussian blur in pixels, ``exposure:GAIN`` the light multiplied by GAIN and
-clipped at white, ``scale:FACTOR`` resized by FACTOR, as smaller photos and renders are made;
-reported positions are scaled back), to measure how robust the figures are.
+it (``jpeg:QUALITY`` or ``webp:QUALITY`` recompression, ``noise:SIGMA`` Gaussian noise in
+grey levels, ``blur:SIGMA`` Gaussian blur in pixels, ``exposure:GAIN`` the light multiplied by
+GAIN and clipped at white, ``scale:FACTOR`` resized by FACTOR, as smaller photos and renders
+are made; reported positions are scaled back), to measure how robust the figures are.
 ``--cut-below DISTANCES`` cuts every labelled back view that far below its lowest dimple, in
 inter-dimple distances (2.5: at the upper thighs; 1.2: at the buttocks' crease), as photos
 taken from the waist up are framed; ``--cut-above DISTANCES`` cuts it that far above its
@@ -981,8 +981,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--degrade",
         metavar="KIND:VALUE",
         help="degrade every image first: jpeg:QUALITY, webp:QUALITY, noise:SIGMA (grey levels), "
-        "blur:SIGMA "
-        "(px), exposure:GAIN (linear light), scale:FACTOR (each side)",
+        "blur:SIGMA (px), exposure:GAIN (linear light), scale:FACTOR (each side)",
     )
     parser.add_argument(
         "--turn",
