@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detector import anatomy
-from detector.shading import Candidate, RegionCrop
+from detector.shading import LIGHT_HYPOTHESES, Candidate, RegionCrop
 
 #: Tolerances of the symmetry and anatomy priors, in hip widths.
 LEVEL_TOLERANCE = 0.10
@@ -39,12 +39,28 @@ EVIDENCE_SLOPE = 37.4
 #: elevation are unknown, so the fit is scaled on renders of known depth). This absolute
 #: estimate only gates the evidence (FULL_DEPTH_MM).
 DEPTH_PER_CONTRAST_MM = 3.13
-#: The reported depth: the indentation's match times its contrast over the texture of the
-#: same photo (saturating at RELIEF_SNR_CAP), in millimetres. Relative to how strongly the
-#: same light shades the rest of the back, it tracks the true depth better than the absolute
-#: amplitude (Spearman 0.56 against 0.23 on the renders); scaled by scripts/calibrate.py.
-DEPTH_PER_RELIEF_MM = 1.95
+#: The reported depth combines two estimates of the pit's relief, from which the light's
+#: strength and direction cancel in different ways: its match times its contrast over the
+#: texture of the same photo (saturating at RELIEF_SNR_CAP), and, weighted by
+#: LIGHT_RELATIVE_WEIGHT (an exponent), its fitted shading amplitude over how steeply the same
+#: light shades the lower back as a whole (the magnitude of :func:`shading_gradients` across
+#: and up the back, at least MIN_LIGHT_GRADIENT per hip width: under light from about the
+#: camera it is near 0). The first is fooled by rough or smooth skin, the second by the body's
+#: own curvature. A pit matched under frontal light shades in the second order and its
+#: amplitude reads several times a directional match's at the same depth, so it is scaled by
+#: FRONTAL_CONTRAST_SCALE. The gradients are fitted over the rows from LIGHT_BAND[0] to
+#: LIGHT_BAND[1] hip widths about the expected height of the pair (the pose's whole region; a
+#: fallback's region spans the torso, whose upper part the light shades otherwise); where too
+#: little bare skin is there to fit them, TYPICAL_LIGHT_GRADIENT (the benchmark's median)
+#: stands in. DEPTH_PER_RELIEF_MM makes it millimetres; it and FRONTAL_CONTRAST_SCALE are
+#: fitted by scripts/calibrate.py. The README's accuracy section has the figures.
+DEPTH_PER_RELIEF_MM = 0.847
 RELIEF_SNR_CAP = 12.0
+LIGHT_RELATIVE_WEIGHT = 0.4
+FRONTAL_CONTRAST_SCALE = 0.22
+MIN_LIGHT_GRADIENT = 0.05
+TYPICAL_LIGHT_GRADIENT = 0.18
+LIGHT_BAND = (-0.6, 0.5)
 #: A candidate's SNR counts fully in the pair strength from this level up.
 SNR_SATURATION = 4.0
 #: Estimated depth (mm) from which a pair counts fully: shallower shading is as likely to be
@@ -62,14 +78,17 @@ class PairedDimple:
 
 @dataclass(frozen=True)
 class PairResult:
-    """The best pair (left, right), its evidence and symmetry, and the millimetres per crop
-    pixel its candidates are measured in; its depth, confidence and score follow from them."""
+    """The best pair (left, right), its evidence and symmetry, the millimetres per crop pixel
+    its candidates are measured in and how steeply the light shades the lower back around it
+    (:data:`DEPTH_PER_RELIEF_MM`; None where unknown or without a pair); its depth, confidence
+    and score follow from them."""
 
     left: PairedDimple | None
     right: PairedDimple | None
     evidence: float
     symmetry: float | None
     mm_per_pixel: float
+    light_gradient: float | None = None
 
     @property
     def depth_mm(self) -> float:
@@ -91,8 +110,8 @@ class PairResult:
 
 #: A claimed pair's score is 1 - exp(-visibility / SCORE_VISIBILITY_MM) / 2 of its visibility:
 #: its reported depth (mm) times the square root of its evidence over EVIDENCE_AT_HALF. The
-#: benchmark's claimed pairs have a visibility of 3-24 mm (10th to 90th percentile, median 9),
-#: so scores of 0.67-0.98 (median 0.85).
+#: benchmark's claimed pairs have a visibility of 3-26 mm (10th to 90th percentile, median 11),
+#: so scores of 0.64-0.98 (median 0.88).
 SCORE_VISIBILITY_MM = 8.0
 
 
@@ -117,9 +136,32 @@ def pair_score(evidence: float, depth_mm: float) -> float:
     return 1.0 - 0.5 * math.exp(-visibility / SCORE_VISIBILITY_MM)
 
 
-def reported_depth_mm(candidate: Candidate) -> float:
-    """The depth reported for a dimple (see DEPTH_PER_RELIEF_MM)."""
-    return DEPTH_PER_RELIEF_MM * candidate.ncc * min(candidate.snr, RELIEF_SNR_CAP)
+def reported_depth_mm(
+    candidate: Candidate, mm_per_pixel: float, light_gradient: float | None
+) -> float:
+    """The depth reported for a dimple (see DEPTH_PER_RELIEF_MM), in a crop of
+    ``mm_per_pixel`` whose lower back the light shades by ``light_gradient`` (log luminance
+    per hip width; None: unknown)."""
+    relief = candidate.ncc * min(candidate.snr, RELIEF_SNR_CAP)
+    contrast = light_relative_contrast(candidate, mm_per_pixel, light_gradient)
+    return DEPTH_PER_RELIEF_MM * relief * contrast**LIGHT_RELATIVE_WEIGHT
+
+
+def light_relative_contrast(
+    candidate: Candidate,
+    mm_per_pixel: float,
+    light_gradient: float | None,
+    frontal_scale: float = FRONTAL_CONTRAST_SCALE,
+) -> float:
+    """A pit's fitted shading amplitude (as a depth in millimetres under its light
+    hypothesis) over how steeply the light shades the lower back, ``frontal_scale`` times
+    that for a match under frontal light (see DEPTH_PER_RELIEF_MM)."""
+    if light_gradient is None:
+        light_gradient = TYPICAL_LIGHT_GRADIENT
+    amplitude = max(candidate.depth_px * mm_per_pixel, 0.0)
+    if LIGHT_HYPOTHESES[candidate.light].azimuth_deg is None:
+        amplitude *= frontal_scale
+    return amplitude / max(light_gradient, MIN_LIGHT_GRADIENT)
 
 
 def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
@@ -210,12 +252,18 @@ def best_pair(
             symmetry=None,
             mm_per_pixel=crop.mm_per_pixel,
         )
+    band = (height_prior.centre + LIGHT_BAND[0], height_prior.centre + LIGHT_BAND[1])
+    gradients = crop.gradients_within(band)
+    light_gradient = None if gradients is None else math.hypot(*gradients)
     return PairResult(
-        left=PairedDimple(left[0], reported_depth_mm(left[0])),
-        right=PairedDimple(right[0], reported_depth_mm(right[0])),
+        left=PairedDimple(left[0], reported_depth_mm(left[0], crop.mm_per_pixel, light_gradient)),
+        right=PairedDimple(
+            right[0], reported_depth_mm(right[0], crop.mm_per_pixel, light_gradient)
+        ),
         evidence=evidence,
         symmetry=symmetry,
         mm_per_pixel=crop.mm_per_pixel,
+        light_gradient=light_gradient,
     )
 
 

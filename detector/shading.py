@@ -284,6 +284,14 @@ class RegionCrop:
         from about the camera are read from them)."""
         return shading_gradients(self)
 
+    def gradients_within(self, heights: tuple[float, float]) -> tuple[float, float] | None:
+        """:func:`shading_gradients` over the rows between ``heights`` (hip widths); those of
+        the whole crop where the band holds it all."""
+        # A millionth of a hip width: a band that meets the crop's edges holds it all.
+        if heights[0] <= 1e-6 - self.extent.below and heights[1] >= self.extent.above - 1e-6:
+            return self.gradients
+        return shading_gradients(self, heights)
+
 
 def pixel_box(
     points: np.ndarray, shape: tuple[int, ...], margin: float = 0.0
@@ -650,10 +658,13 @@ def log_luminance(grey: np.ndarray) -> np.ndarray:
     return np.log(grey.astype(np.float32) + 1.0 / 64.0)
 
 
-def shading_gradients(crop: RegionCrop) -> tuple[float, float] | None:
+def shading_gradients(
+    crop: RegionCrop, heights: tuple[float, float] | None = None
+) -> tuple[float, float] | None:
     """How log luminance changes across and up the lower back over bare skin, per hip width:
     ``(lateral, height)`` slopes (lateral + towards the person's left), fitted with a
     quadratic lateral term that absorbs the torso's curvature; None with too little skin.
+    With ``heights``, only the rows between those heights (hip widths) are fitted.
 
     The torso is roughly a cylinder about the spine, so light from one side brightens that
     side: the lateral slope measures the light's sideways component (Spearman -0.96 with it
@@ -661,6 +672,8 @@ def shading_gradients(crop: RegionCrop) -> tuple[float, float] | None:
     """
     lateral, height = crop.body_grid[crop.usable].T
     near = np.abs(lateral) <= LIGHT_FIT_HALF_WIDTH
+    if heights is not None:
+        near &= (height >= heights[0]) & (height <= heights[1])
     if near.sum() < MIN_LIGHT_FIT_PIXELS:
         return None
     lateral, height = lateral[near], height[near]

@@ -12,9 +12,15 @@ from procedural import shaded_back
 from detector import anatomy
 from detector.pairing import (
     EVIDENCE_AT_HALF,
+    FRONTAL_CONTRAST_SCALE,
     HIPS_HEIGHT_PRIOR,
+    LIGHT_BAND,
+    LIGHT_RELATIVE_WEIGHT,
+    MIN_LIGHT_GRADIENT,
+    TYPICAL_LIGHT_GRADIENT,
     best_pair,
     pair_score,
+    reported_depth_mm,
     score_from_evidence,
 )
 from detector.pipeline import (
@@ -27,11 +33,14 @@ from detector.pipeline import (
 from detector.report import STATUS_MESSAGES
 from detector.shading import (
     LIGHT_HYPOTHESES,
+    Candidate,
+    RegionExtent,
     above_garment_edge,
     dappled_by_shadows,
     extract_region,
     indentation_candidates,
     log_luminance,
+    shading_gradients,
     skin_shading,
     striped_by_shadows,
 )
@@ -81,13 +90,53 @@ def test_evidence_and_depth_estimate_grow_with_depth():
 
 
 def test_a_claimed_pair_scores_higher_the_deeper_it_is():
-    """(From 5 mm the harsh procedural light saturates the reported depth.)"""
+    """Under a softer light than the other tests' (60 % ambient): the procedural back is
+    flatter than a body, so the light shades it less steeply than a real lower back, and under
+    their harsh light the depth read against it saturates the score from 3 mm."""
     scores = []
     for depth in (2.0, 3.0, 4.0):
-        results = [_judge(shaded_back(depth, seed=seed))[1] for seed in range(3)]
+        results = [_judge(shaded_back(depth, seed=seed, ambient=0.6))[1] for seed in range(3)]
         assert all(r.score >= 0.5 for r in results)
         scores.append(np.mean([r.score for r in results]))
     assert scores == sorted(scores) and scores[-1] - scores[0] > 0.05
+
+
+def test_the_reported_depth_discounts_how_strongly_the_light_shades_the_back():
+    """The light-relative part of the reported depth: a pit shaded twice as strongly on a back
+    that the light shades twice as steeply (a harsher light, less ambient) is as deep; shaded
+    twice as strongly under the same light, it is deeper. An unknown light counts as the
+    typical one, a vanishing gradient (light from the camera) as the floor; a match under
+    frontal light is rescaled to a directional one's."""
+    pit = Candidate(
+        x=0.0, y=0.0, sigma_px=5.0, ncc=0.7, snr=3.0, depth_px=1.0, light=1, isolation=1.0
+    )
+    stronger = pit._replace(depth_px=2.0)
+    mm = 2.0
+    assert reported_depth_mm(stronger, mm, 0.4) == pytest.approx(reported_depth_mm(pit, mm, 0.2))
+    assert reported_depth_mm(stronger, mm, 0.2) == pytest.approx(
+        2.0**LIGHT_RELATIVE_WEIGHT * reported_depth_mm(pit, mm, 0.2)
+    )
+    assert reported_depth_mm(pit, mm, None) == reported_depth_mm(pit, mm, TYPICAL_LIGHT_GRADIENT)
+    assert reported_depth_mm(pit, mm, 0.0) == reported_depth_mm(pit, mm, MIN_LIGHT_GRADIENT)
+    # Under frontal light (hypothesis 0) the same pit's amplitude reads 1 / scale times higher.
+    assert LIGHT_HYPOTHESES[0].azimuth_deg is None and LIGHT_HYPOTHESES[1].azimuth_deg is not None
+    frontal = pit._replace(light=0, depth_px=1.0 / FRONTAL_CONTRAST_SCALE)
+    assert reported_depth_mm(frontal, mm, 0.2) == pytest.approx(reported_depth_mm(pit, mm, 0.2))
+
+
+def test_the_lights_gradients_are_read_about_the_pair_in_a_tall_region():
+    """Over the pose's band the crop's own gradients serve; in a taller region (a torso found
+    without a pose) only the rows about the pair's height are fitted."""
+    back = shaded_back(0.0, light_elevation_deg=60.0)
+    crop = extract_region(back.rgb, back.frame, None)
+    centre = HIPS_HEIGHT_PRIOR.centre
+    assert crop.gradients_within((centre + LIGHT_BAND[0], centre + LIGHT_BAND[1])) is (
+        crop.gradients
+    )
+    tall = extract_region(back.rgb, back.frame, None, RegionExtent(below=0.0, above=1.6))
+    lower = tall.gradients_within((0.0, 0.6))
+    assert lower is not None and lower != tall.gradients
+    assert lower == pytest.approx(shading_gradients(tall, (0.0, 0.6)))
 
 
 @pytest.mark.parametrize("depth_mm", [0.0, 1.0, 4.0, 12.0])
