@@ -46,18 +46,20 @@ DEPTH_PER_CONTRAST_MM = 3.13
 #: light shades the lower back as a whole (the magnitude of :func:`shading_gradients` across
 #: and up the back, at least MIN_LIGHT_GRADIENT per hip width: under light from about the
 #: camera it is near 0). The first is fooled by rough or smooth skin, the second by the body's
-#: own curvature. A pit matched under frontal light shades in the second order and its
-#: amplitude reads several times a directional match's at the same depth, so it is scaled by
-#: FRONTAL_CONTRAST_SCALE. The gradients are fitted over the rows from LIGHT_BAND[0] to
-#: LIGHT_BAND[1] hip widths about the expected height of the pair (the pose's whole region; a
-#: fallback's region spans the torso, whose upper part the light shades otherwise); where too
-#: little bare skin is there to fit them, TYPICAL_LIGHT_GRADIENT (the benchmark's median)
-#: stands in. DEPTH_PER_RELIEF_MM makes it millimetres; it and FRONTAL_CONTRAST_SCALE are
-#: fitted by scripts/calibrate.py. The README's accuracy section has the figures.
-DEPTH_PER_RELIEF_MM = 0.847
+#: own curvature. A pit matched under frontal light shades in the second order: its amplitude
+#: reads several times a directional match's at the same depth, its contrast over the texture
+#: less, so its light-relative contrast is scaled by FRONTAL_CONTRAST_SCALE, which gives both
+#: kinds the same median reported depth per millimetre of true depth. The gradients are
+#: fitted over the rows from LIGHT_BAND[0] to LIGHT_BAND[1] hip widths about the expected
+#: height of the pair (the pose's whole region; a fallback's region spans the torso, whose
+#: upper part the light shades otherwise); where too little bare skin is there to fit them,
+#: TYPICAL_LIGHT_GRADIENT (the benchmark's median) stands in. DEPTH_PER_RELIEF_MM makes it
+#: millimetres; it and FRONTAL_CONTRAST_SCALE are fitted by scripts/calibrate.py. The
+#: README's accuracy section has the figures.
+DEPTH_PER_RELIEF_MM = 0.758
 RELIEF_SNR_CAP = 12.0
 LIGHT_RELATIVE_WEIGHT = 0.4
-FRONTAL_CONTRAST_SCALE = 0.22
+FRONTAL_CONTRAST_SCALE = 0.42
 MIN_LIGHT_GRADIENT = 0.05
 TYPICAL_LIGHT_GRADIENT = 0.18
 LIGHT_BAND = (-0.6, 0.5)

@@ -11,9 +11,9 @@ evidence and depth estimates, and prints the constants to put into ``detector/pa
 - ``DEPTH_PER_CONTRAST_MM`` and ``DEPTH_PER_RELIEF_MM``: the factors that make the median
   absolute (contrast) and reported (relief) depth estimates of positives that pass the fitted
   threshold equal their median true depth;
-- ``FRONTAL_CONTRAST_SCALE``: over the dimples of those positives, the median light-relative
-  contrast per millimetre of true depth of matches under a directional light over that of
-  matches under frontal light (:func:`detector.pairing.light_relative_contrast`); the reported
+- ``FRONTAL_CONTRAST_SCALE``: the scale of a frontal match's light-relative contrast that
+  gives the dimples of those positives matched under frontal light the same median reported
+  depth per millimetre of true depth as those matched under a directional light; the reported
   depth depends on it, so ``DEPTH_PER_RELIEF_MM`` is refitted once it is in the code;
 
 and those for ``detector/shading.py``:
@@ -47,8 +47,9 @@ from detector.loading import LoadedImage
 from detector.pairing import (
     DEPTH_PER_CONTRAST_MM,
     DEPTH_PER_RELIEF_MM,
+    FRONTAL_CONTRAST_SCALE,
+    LIGHT_RELATIVE_WEIGHT,
     depth_estimate_mm,
-    light_relative_contrast,
 )
 from detector.pose import PoseEstimator, body_frame, main_person, turned_away
 from detector.shading import LIGHT_HYPOTHESES
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         if e["framing"] == "full_body"
     ]
     evidence, present, depth_true, contrast, relief = [], [], [], [], []
-    # Per dimple of a positive's pair: evidence, frontal match, contrast per mm of true depth.
+    # Per dimple of a positive's pair: evidence, frontal match, reported depth per true mm.
     matches: list[tuple[float, bool, float]] = []
     gradients, key_lights, turns, midpoints = [], [], [], []
     # The spine shift's fit needs the pose model's person, which the report does not carry:
@@ -109,11 +110,10 @@ def main(argv: list[str] | None = None) -> int:
             mm = pair.mm_per_pixel
             contrast.append(np.mean([depth_estimate_mm(c, mm) for c in found] or [0.0]))
             relief.append(pair.depth_mm)
-            if entry["present"]:
-                for found_one in found:
-                    raw = light_relative_contrast(found_one, mm, pair.light_gradient, 1.0)
-                    frontal = LIGHT_HYPOTHESES[found_one.light].azimuth_deg is None
-                    matches.append((pair.evidence, frontal, raw / depth_true[-1]))
+            if entry["present"] and pair.left is not None:
+                for dimple in (pair.left, pair.right):
+                    frontal = LIGHT_HYPOTHESES[dimple.candidate.light].azimuth_deg is None
+                    matches.append((pair.evidence, frontal, dimple.depth_mm / depth_true[-1]))
     print_light_fit(gradients, key_lights)
     print_spine_shift_fit(np.array(turns), np.array(midpoints))
     evidence_array, present_array = np.array(evidence), np.array(present)
@@ -134,14 +134,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def print_frontal_scale(matches: np.ndarray, at_half: float) -> None:
-    """FRONTAL_CONTRAST_SCALE from ``(evidence, frontal, contrast per mm)`` rows of the
-    positives' dimples; those of pairs that pass ``at_half`` count."""
+    """FRONTAL_CONTRAST_SCALE from ``(evidence, frontal, reported depth per true mm)`` rows of
+    the positives' dimples; those of pairs that pass ``at_half`` count. A frontal match's
+    reported depth goes with the scale to the power LIGHT_RELATIVE_WEIGHT."""
     passed = matches[matches[:, 0] >= at_half]
     frontal = passed[:, 1].astype(bool)
     if frontal.all() or not frontal.any():
         print("FRONTAL_CONTRAST_SCALE: needs matches under both kinds of light")
         return
-    scale = np.median(passed[~frontal, 2]) / np.median(passed[frontal, 2])
+    ratio = np.median(passed[~frontal, 2]) / np.median(passed[frontal, 2])
+    scale = FRONTAL_CONTRAST_SCALE * ratio ** (1.0 / LIGHT_RELATIVE_WEIGHT)
     print(
         f"FRONTAL_CONTRAST_SCALE = {scale:.3f}  ({int(frontal.sum())} frontal and "
         f"{int((~frontal).sum())} directional matches)"
