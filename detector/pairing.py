@@ -13,7 +13,7 @@ score is a logistic calibration of it (scripts/calibrate.py).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -52,7 +52,10 @@ DEPTH_PER_CONTRAST_MM = 3.13
 #: kinds the same median reported depth per millimetre of true depth. The gradients are
 #: fitted over the rows from LIGHT_BAND[0] to LIGHT_BAND[1] hip widths about the expected
 #: height of the pair (the pose's whole region; a fallback's region spans the torso, whose
-#: upper part the light shades otherwise); where too little bare skin is there to fit them,
+#: upper part the light shades otherwise), in a fallback's region from that height up to
+#: FALLBACK_LIGHT_BAND[1] above it: a close-up's rows below the pair are the tops of the
+#: buttocks, whose own curvature, at that resolution, sets their shading; where too little
+#: bare skin is there to fit them,
 #: TYPICAL_LIGHT_GRADIENT (the benchmark's median) stands in. DEPTH_PER_RELIEF_MM makes it
 #: millimetres; it and FRONTAL_CONTRAST_SCALE are fitted by scripts/calibrate.py. The
 #: README's accuracy section has the figures.
@@ -63,6 +66,7 @@ FRONTAL_CONTRAST_SCALE = 0.42
 MIN_LIGHT_GRADIENT = 0.05
 TYPICAL_LIGHT_GRADIENT = 0.18
 LIGHT_BAND = (-0.6, 0.5)
+FALLBACK_LIGHT_BAND = (0.0, 0.5)
 #: A candidate's SNR counts fully in the pair strength from this level up.
 SNR_SATURATION = 4.0
 #: Estimated depth (mm) from which a pair counts fully: shallower shading is as likely to be
@@ -174,17 +178,19 @@ def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
 @dataclass(frozen=True)
 class HeightPrior:
     """Where the pair is expected, in hip widths above the region's base line: a Gaussian
-    (centre, tolerance) inside a hard range."""
+    (centre, tolerance) inside a hard range; and the band of heights about the centre where the
+    light's shading of the back is read (see DEPTH_PER_RELIEF_MM)."""
 
     centre: float
     tolerance: float
     lowest: float
     highest: float
+    light_band: tuple[float, float] = LIGHT_BAND
 
     def raised(self, base: float) -> HeightPrior:
         """The same prior for a base line ``base`` hip widths above the region's."""
-        return HeightPrior(
-            self.centre + base, self.tolerance, self.lowest + base, self.highest + base
+        return replace(
+            self, centre=self.centre + base, lowest=self.lowest + base, highest=self.highest + base
         )
 
 
@@ -202,12 +208,16 @@ HIPS_HEIGHT_PRIOR = HeightPrior(
 LEGS_CUT_HEIGHT_PRIOR = HeightPrior(0.35, 0.4, -0.5, 0.9)
 #: Base line = the bottom of the bare torso (fallback): a waistband, the buttocks' crease or
 #: the photo's edge; the dimples sit a little above it, just above the gluteal cleft.
-SKIN_BOTTOM_HEIGHT_PRIOR = HeightPrior(anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM, 0.35, 0.0, 2.0)
+SKIN_BOTTOM_HEIGHT_PRIOR = HeightPrior(
+    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM, 0.35, 0.0, 2.0, FALLBACK_LIGHT_BAND
+)
 #: Base line = the top of the gluteal cleft (fallback, where the bare skin runs off the photo's
 #: bottom). On 64 close-up renders without clothing (``scripts/render.py --nude``) it took the
 #: AUC of the judged ones from 0.79 (with the bare skin's bottom, the photo's edge, as base) to
 #: 0.89; on 64 held out from 0.90 to 0.95.
-CLEFT_TOP_HEIGHT_PRIOR = HeightPrior(anatomy.DIMPLE_HEIGHT_ABOVE_CLEFT_TOP, 0.25, 0.0, 0.6)
+CLEFT_TOP_HEIGHT_PRIOR = HeightPrior(
+    anatomy.DIMPLE_HEIGHT_ABOVE_CLEFT_TOP, 0.25, 0.0, 0.6, FALLBACK_LIGHT_BAND
+)
 
 
 def best_pair(
@@ -254,7 +264,8 @@ def best_pair(
             symmetry=None,
             mm_per_pixel=crop.mm_per_pixel,
         )
-    band = (height_prior.centre + LIGHT_BAND[0], height_prior.centre + LIGHT_BAND[1])
+    low, high = height_prior.light_band
+    band = (height_prior.centre + low, height_prior.centre + high)
     gradients = crop.gradients_within(band)
     light_gradient = None if gradients is None else math.hypot(*gradients)
     return PairResult(

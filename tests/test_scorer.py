@@ -11,12 +11,15 @@ from procedural import shaded_back
 
 from detector import anatomy
 from detector.pairing import (
+    CLEFT_TOP_HEIGHT_PRIOR,
     EVIDENCE_AT_HALF,
+    FALLBACK_LIGHT_BAND,
     FRONTAL_CONTRAST_SCALE,
     HIPS_HEIGHT_PRIOR,
     LIGHT_BAND,
     LIGHT_RELATIVE_WEIGHT,
     MIN_LIGHT_GRADIENT,
+    SKIN_BOTTOM_HEIGHT_PRIOR,
     TYPICAL_LIGHT_GRADIENT,
     best_pair,
     pair_score,
@@ -126,7 +129,7 @@ def test_the_reported_depth_discounts_how_strongly_the_light_shades_the_back():
 
 def test_the_lights_gradients_are_read_about_the_pair_in_a_tall_region():
     """Over the pose's band the crop's own gradients serve; in a taller region (a torso found
-    without a pose) only the rows about the pair's height are fitted."""
+    without a pose) only the rows of the band are fitted."""
     back = shaded_back(0.0, light_elevation_deg=60.0)
     crop = extract_region(back.rgb, back.frame, None)
     centre = HIPS_HEIGHT_PRIOR.centre
@@ -137,6 +140,11 @@ def test_the_lights_gradients_are_read_about_the_pair_in_a_tall_region():
     lower = tall.gradients_within((0.0, 0.6))
     assert lower is not None and lower != tall.gradients
     assert lower == pytest.approx(shading_gradients(tall, (0.0, 0.6)))
+    # A fallback's priors read the light above the pair, also once raised to a cleft's top.
+    raised = CLEFT_TOP_HEIGHT_PRIOR.raised(0.3)
+    assert raised.light_band == SKIN_BOTTOM_HEIGHT_PRIOR.light_band == FALLBACK_LIGHT_BAND
+    assert raised.centre == pytest.approx(CLEFT_TOP_HEIGHT_PRIOR.centre + 0.3)
+    assert HIPS_HEIGHT_PRIOR.light_band == LIGHT_BAND
 
 
 @pytest.mark.parametrize("depth_mm", [0.0, 1.0, 4.0, 12.0])
