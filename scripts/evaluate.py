@@ -387,8 +387,11 @@ def summarize_renders(
     matched = [e for e in localized if e["error"] is not None]
 
     ok_positives = [(lab, row) for lab, row in pairs if lab.get("present") and is_ok(row)]
-    with_depth = [(image_depth(lab), row_score(row)) for lab, row in ok_positives]
-    with_depth = [(d, s) for d, s in with_depth if d is not None]
+    with_depth = [
+        (image_depth(lab), row_score(row), lab.get("framing") == "full_body")
+        for lab, row in ok_positives
+    ]
+    with_depth = [(d, s, full) for d, s, full in with_depth if d is not None]
     indexed = [
         (e["depth_index"], e["depth_mm"])
         for e in matched
@@ -425,7 +428,11 @@ def summarize_renders(
             "miss_rate_ok": _ratio(miss_ok, n_visible_ok),
         },
         "spearman": {
-            "score_vs_depth": _spearman_of_pairs(with_depth),
+            "score_vs_depth": _spearman_of_pairs([(d, s) for d, s, _ in with_depth]),
+            # The project's target is set on the whole bodies.
+            "score_vs_depth_full_body": _spearman_of_pairs(
+                [(d, s) for d, s, full in with_depth if full]
+            ),
             "depth_index_vs_depth": _spearman_of_pairs(indexed),
         },
         "light_error_deg": quantiles(
@@ -625,6 +632,7 @@ def format_renders(summary: Mapping[str, Any]) -> str:
     loc = summary["localization"]
     error = loc["error"]
     by_score = summary["spearman"]["score_vs_depth"]
+    by_score_full = summary["spearman"]["score_vs_depth_full_body"]
     by_index = summary["spearman"]["depth_index_vs_depth"]
     view = summary["back_view"]
     lines = [
@@ -647,7 +655,8 @@ def format_renders(summary: Mapping[str, Any]) -> str:
         f"  miss rate (no reported dimple within {MISS_RADIUS} x inter-dimple):"
         f" {_num(loc['miss_rate'])} ({loc['n_missed']}/{loc['n_visible_dimples_all']},"
         f" all positives); ok only {_num(loc['miss_rate_ok'])}",
-        f"Spearman: score vs depth (ok positives) {_num(by_score['rho'])} (n={by_score['n']});"
+        f"Spearman: score vs depth (ok positives) {_num(by_score['rho'])} (n={by_score['n']}),"
+        f" full body (project target) {_num(by_score_full['rho'])} (n={by_score_full['n']});"
         f" depth_index vs depth_mm {_num(by_index['rho'])} (n={by_index['n']})",
         f"Light direction (ok images): angle to the key light median"
         f" {_num(summary['light_error_deg'].get('median'), 1)} deg, p90"

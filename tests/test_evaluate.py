@@ -239,6 +239,8 @@ def test_summarize_renders_by_hand() -> None:
     # score vs depth, ok positives: (5, .9) (3, .6) (1, .4) (4.5, .45): depth ranks a4 b2 c1 j3,
     # score ranks a4 b3 c1 j2, sum d^2 = 2, rho = 1 - 6 * 2 / (4 * 15) = 0.8
     assert s["spearman"]["score_vs_depth"]["rho"] == pytest.approx(0.8)
+    # full body only: a, b, c, in the same order by depth and by score
+    assert s["spearman"]["score_vs_depth_full_body"] == {"rho": pytest.approx(1.0), "n": 3}
     assert s["spearman"]["depth_index_vs_depth"] == {"rho": pytest.approx(1.0), "n": 6}
 
     counts = s["status_counts"]
