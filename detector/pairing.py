@@ -49,16 +49,16 @@ DEPTH_PER_CONTRAST_MM = 3.13
 #: own curvature. A pit matched under frontal light shades in the second order: its amplitude
 #: reads several times a directional match's at the same depth, its contrast over the texture
 #: less, so its light-relative contrast is scaled by FRONTAL_CONTRAST_SCALE, which gives both
-#: kinds the same median reported depth per millimetre of true depth. The gradients are
-#: fitted over the rows from LIGHT_BAND[0] to LIGHT_BAND[1] hip widths about the expected
-#: height of the pair (the pose's whole region; a fallback's region spans the torso, whose
-#: upper part the light shades otherwise), in a fallback's region from that height up to
-#: FALLBACK_LIGHT_BAND[1] above it: a close-up's rows below the pair are the tops of the
-#: buttocks, whose own curvature, at that resolution, sets their shading; where too little
-#: bare skin is there to fit them,
-#: TYPICAL_LIGHT_GRADIENT (the benchmark's median) stands in. DEPTH_PER_RELIEF_MM makes it
-#: millimetres; it and FRONTAL_CONTRAST_SCALE are fitted by scripts/calibrate.py. The
-#: README's accuracy section has the figures.
+#: kinds the same median reported depth per millimetre of true depth.
+#:
+#: The gradients are fitted over a band of heights about the pair's expected height
+#: (:attr:`HeightPrior.light_band`): LIGHT_BAND, the pose's whole region, or in a fallback's
+#: region, which spans the torso, FALLBACK_LIGHT_BAND, from that height up (a close-up's rows
+#: below the pair are the tops of the buttocks, whose own curvature sets their shading at that
+#: resolution). Where too little bare skin lies there to fit them, TYPICAL_LIGHT_GRADIENT (the
+#: benchmark's median) stands in. DEPTH_PER_RELIEF_MM makes the depth millimetres; it and
+#: FRONTAL_CONTRAST_SCALE are fitted by scripts/calibrate.py. The README's accuracy section
+#: has the figures.
 DEPTH_PER_RELIEF_MM = 0.758
 RELIEF_SNR_CAP = 12.0
 LIGHT_RELATIVE_WEIGHT = 0.4
@@ -149,25 +149,14 @@ def reported_depth_mm(
     ``mm_per_pixel`` whose lower back the light shades by ``light_gradient`` (log luminance
     per hip width; None: unknown)."""
     relief = candidate.ncc * min(candidate.snr, RELIEF_SNR_CAP)
-    contrast = light_relative_contrast(candidate, mm_per_pixel, light_gradient)
-    return DEPTH_PER_RELIEF_MM * relief * contrast**LIGHT_RELATIVE_WEIGHT
-
-
-def light_relative_contrast(
-    candidate: Candidate,
-    mm_per_pixel: float,
-    light_gradient: float | None,
-    frontal_scale: float = FRONTAL_CONTRAST_SCALE,
-) -> float:
-    """A pit's fitted shading amplitude (as a depth in millimetres under its light
-    hypothesis) over how steeply the light shades the lower back, ``frontal_scale`` times
-    that for a match under frontal light (see DEPTH_PER_RELIEF_MM)."""
-    if light_gradient is None:
-        light_gradient = TYPICAL_LIGHT_GRADIENT
+    # The fitted amplitude, as a depth under the match's light hypothesis, over the light's.
     amplitude = max(candidate.depth_px * mm_per_pixel, 0.0)
     if LIGHT_HYPOTHESES[candidate.light].azimuth_deg is None:
-        amplitude *= frontal_scale
-    return amplitude / max(light_gradient, MIN_LIGHT_GRADIENT)
+        amplitude *= FRONTAL_CONTRAST_SCALE
+    if light_gradient is None:
+        light_gradient = TYPICAL_LIGHT_GRADIENT
+    contrast = amplitude / max(light_gradient, MIN_LIGHT_GRADIENT)
+    return DEPTH_PER_RELIEF_MM * relief * contrast**LIGHT_RELATIVE_WEIGHT
 
 
 def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
