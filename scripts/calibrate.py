@@ -129,25 +129,25 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"DEPTH_PER_RELIEF_MM = {relief_scale:.3f}  (from {int(detected.sum())} detected positives)"
     )
-    print_frontal_scale(np.array(matches).reshape(-1, 3), at_half)
+    frontal_scale = fit_frontal_scale(np.array(matches).reshape(-1, 3), at_half)
+    if frontal_scale is None:
+        print("FRONTAL_CONTRAST_SCALE: needs matches under both kinds of light")
+    else:
+        print(f"FRONTAL_CONTRAST_SCALE = {frontal_scale:.3f}  ({len(matches)} positives' dimples)")
     return 0
 
 
-def print_frontal_scale(matches: np.ndarray, at_half: float) -> None:
+def fit_frontal_scale(matches: np.ndarray, at_half: float) -> float | None:
     """FRONTAL_CONTRAST_SCALE from ``(evidence, frontal, reported depth per true mm)`` rows of
-    the positives' dimples; those of pairs that pass ``at_half`` count. A frontal match's
-    reported depth goes with the scale to the power LIGHT_RELATIVE_WEIGHT."""
+    the positives' dimples, those of pairs that pass ``at_half``; None without matches under
+    both kinds of light. A frontal match's reported depth goes with the scale to the power
+    LIGHT_RELATIVE_WEIGHT."""
     passed = matches[matches[:, 0] >= at_half]
     frontal = passed[:, 1].astype(bool)
     if frontal.all() or not frontal.any():
-        print("FRONTAL_CONTRAST_SCALE: needs matches under both kinds of light")
-        return
+        return None
     ratio = np.median(passed[~frontal, 2]) / np.median(passed[frontal, 2])
-    scale = FRONTAL_CONTRAST_SCALE * ratio ** (1.0 / LIGHT_RELATIVE_WEIGHT)
-    print(
-        f"FRONTAL_CONTRAST_SCALE = {scale:.3f}  ({int(frontal.sum())} frontal and "
-        f"{int((~frontal).sum())} directional matches)"
-    )
+    return float(FRONTAL_CONTRAST_SCALE * ratio ** (1.0 / LIGHT_RELATIVE_WEIGHT))
 
 
 def print_light_fit(gradients: list[tuple[float, float]], key_lights: list[dict]) -> None:

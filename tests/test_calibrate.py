@@ -1,8 +1,10 @@
-"""scripts/calibrate.py: the logistic and the spine shift's fits recover known parameters."""
+"""scripts/calibrate.py: the logistic, the spine shift's and the frontal scale's fits recover
+known parameters."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from conftest import load_script
 
 calibrate = load_script("calibrate")
@@ -33,3 +35,19 @@ def test_spine_shift_fit_recovers_the_line_and_its_spread():
     assert abs(slope + 0.35) < 0.01
     assert abs(turn_when_square + 0.1) < 0.01
     assert abs(spread - 0.05) < 0.003
+
+
+def test_frontal_scale_evens_out_the_two_kinds_of_match():
+    """Frontal matches reading half the directional ones' depth per true millimetre need their
+    contrast scaled by 2 ** (1 / LIGHT_RELATIVE_WEIGHT) more; pairs below the line, however
+    they read, do not count."""
+    from detector.pairing import FRONTAL_CONTRAST_SCALE, LIGHT_RELATIVE_WEIGHT
+
+    at_half = 0.06
+    directional = [(0.2, 0.0, ratio) for ratio in (0.9, 1.0, 1.1)]
+    frontal = [(0.2, 1.0, ratio) for ratio in (0.45, 0.5, 0.55)]
+    unclaimed = [(0.01, 1.0, 5.0)] * 5
+    matches = np.array(directional + frontal + unclaimed)
+    scale = calibrate.fit_frontal_scale(matches, at_half)
+    assert scale == pytest.approx(FRONTAL_CONTRAST_SCALE * 2.0 ** (1.0 / LIGHT_RELATIVE_WEIGHT))
+    assert calibrate.fit_frontal_scale(np.array(directional + unclaimed), at_half) is None
