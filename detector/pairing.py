@@ -84,17 +84,14 @@ class PairedDimple:
 
 @dataclass(frozen=True)
 class PairResult:
-    """The best pair (left, right), its evidence and symmetry, the millimetres per crop pixel
-    its candidates are measured in and how steeply the light shades the lower back around it
-    (:data:`DEPTH_PER_RELIEF_MM`; None where unknown or without a pair); its depth, confidence
-    and score follow from them."""
+    """The best pair (left, right), its evidence and symmetry, and the millimetres per crop
+    pixel its candidates are measured in; its depth, confidence and score follow from them."""
 
     left: PairedDimple | None
     right: PairedDimple | None
     evidence: float
     symmetry: float | None
     mm_per_pixel: float
-    light_gradient: float | None = None
 
     @property
     def depth_mm(self) -> float:
@@ -151,7 +148,7 @@ def reported_depth_mm(
     relief = candidate.ncc * min(candidate.snr, RELIEF_SNR_CAP)
     # The fitted amplitude, as a depth under the match's light hypothesis, over the light's.
     amplitude = max(candidate.depth_px * mm_per_pixel, 0.0)
-    if LIGHT_HYPOTHESES[candidate.light].azimuth_deg is None:
+    if LIGHT_HYPOTHESES[candidate.light].frontal:
         amplitude *= FRONTAL_CONTRAST_SCALE
     if light_gradient is None:
         light_gradient = TYPICAL_LIGHT_GRADIENT
@@ -265,7 +262,6 @@ def best_pair(
         evidence=evidence,
         symmetry=symmetry,
         mm_per_pixel=crop.mm_per_pixel,
-        light_gradient=light_gradient,
     )
 
 

@@ -133,9 +133,10 @@ MIN_TONE_BAND_SHARE = 0.01
 MAX_TONE_CHROMA = 50
 #: Pixels looked at to judge a photo's colours (every few of a large photo).
 MONOCHROME_SAMPLE_PIXELS = 50_000
-#: Spread of brightness (levels between the 5th and 95th percentiles) below which an image is
-#: a blank, not a black-and-white photo.
+#: Spread of brightness (levels between the BLANK_PERCENTILES) below which an image is a
+#: blank, not a black-and-white photo.
 MONOCHROME_MIN_CONTRAST = 24
+BLANK_PERCENTILES = (5, 95)
 #: A photo whose pixels are all grey is black and white unless its brightness spreads less
 #: than that between these percentiles: a person before a plain backdrop leaves 90 % of the
 #: pixels within a few levels (two of the sample renders made grey spread 5 and 23 levels
@@ -167,7 +168,7 @@ def is_nearly_colourless(rgb: np.ndarray) -> bool:
     exceptions allowed) does not count. A colour photo of a small person in grey surroundings
     can be as colourless, so this is only asked when no one was found."""
     luma, red, blue = _sampled_planes(rgb)
-    if _is_blank(luma):
+    if _blank_between(luma, BLANK_PERCENTILES)[0]:
         return False
     return (
         float(np.mean(_chroma_levels(red, blue) > COLOURED_PIXEL_CHROMA)) < NEARLY_COLOURLESS_SHARE
@@ -180,11 +181,13 @@ def _chroma_levels(red: np.ndarray, blue: np.ndarray) -> np.ndarray:
     return cv2.add(cv2.absdiff(red, 128), cv2.absdiff(blue, 128))
 
 
-def _is_blank(luma: np.ndarray, percentiles: tuple[float, float] = (5, 95)) -> bool:
-    """A blank or nearly uniform image (brightness between ``percentiles`` spread less than
-    :data:`MONOCHROME_MIN_CONTRAST`): no photo to judge the colours of."""
-    low, high = level_percentiles(luma.ravel(), percentiles)
-    return high - low < MONOCHROME_MIN_CONTRAST
+def _blank_between(luma: np.ndarray, *percentiles: tuple[float, float]) -> list[bool]:
+    """For each pair of ``percentiles``: whether the image is blank or nearly uniform between
+    them (its brightness spreads less than :data:`MONOCHROME_MIN_CONTRAST` there), so that
+    there is no photo to judge the colours of. One histogram serves them all."""
+    levels = level_percentiles(luma.ravel(), [p for pair in percentiles for p in pair])
+    spreads = np.subtract(levels[1::2], levels[::2])
+    return [bool(spread < MONOCHROME_MIN_CONTRAST) for spread in spreads]
 
 
 def is_monochrome(rgb: np.ndarray) -> bool:
@@ -192,7 +195,8 @@ def is_monochrome(rgb: np.ndarray) -> bool:
     any other toning (each brightness maps to one tint). Bare skin cannot then be told from
     clothing by its colour."""
     luma, red, blue = _sampled_planes(rgb)
-    if _is_blank(luma, GREY_MIN_CONTRAST_PERCENTILES):
+    blank_wide, blank = _blank_between(luma, GREY_MIN_CONTRAST_PERCENTILES, BLANK_PERCENTILES)
+    if blank_wide:
         return False
     chroma = _chroma_levels(red, blue).ravel()
     typical_chroma, high_chroma = level_percentiles(chroma, (50, 99))
@@ -200,7 +204,7 @@ def is_monochrome(rgb: np.ndarray) -> bool:
         return True  # grey throughout: black and white, whatever fills the frame
     # A toning, which gives each brightness its tint, cannot be told from a frame filled
     # mostly by one colour (a plain backdrop): those are taken as in colour.
-    if _is_blank(luma) or typical_chroma > MAX_TONE_CHROMA:
+    if blank or typical_chroma > MAX_TONE_CHROMA:
         return False
     band_of_level = np.arange(256) * MONOCHROME_LUMA_BANDS // 256
     band = band_of_level.astype(np.uint16)[luma]

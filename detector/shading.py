@@ -713,9 +713,14 @@ class LightHypothesis:
     azimuth_deg: float | None
     elevation_deg: float
 
+    @property
+    def frontal(self) -> bool:
+        """Whether the light comes from the camera's direction (no azimuth)."""
+        return self.azimuth_deg is None
+
     def vector(self) -> np.ndarray:
         """Unit vector towards the light in (x right, y up, z towards the camera)."""
-        if self.azimuth_deg is None:
+        if self.frontal:
             return np.array([0.0, 0.0, 1.0])
         azimuth, elevation = np.radians(self.azimuth_deg), np.radians(self.elevation_deg)
         return np.array(
@@ -923,7 +928,7 @@ def implied_depth(amplitude: np.ndarray, template_depth: float, lights: np.ndarr
     under frontal light it is second order (``1 - |grad z|^2 / 2``), so depth goes with the
     amplitude's square root."""
     amplitude = np.maximum(amplitude, 0.0)
-    frontal = np.array([light.azimuth_deg is None for light in LIGHT_HYPOTHESES])[lights]
+    frontal = np.array([light.frontal for light in LIGHT_HYPOTHESES])[lights]
     return template_depth * np.where(frontal, np.sqrt(amplitude), amplitude)
 
 
@@ -1007,10 +1012,13 @@ def skin_shading(crop: RegionCrop) -> SkinShading:
 def under_hard_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
     """Whether hard-edged cast shadows stripe (:func:`striped_by_shadows`) or dapple
     (:func:`dappled_by_shadows`) the region's shading."""
-    return striped_by_shadows(crop, shading) or dappled_by_shadows(crop, shading)
+    smoothed = smoothed_inland(crop, shading)
+    return striped_by_shadows(crop, shading, smoothed) or dappled_by_shadows(
+        crop, shading, smoothed
+    )
 
 
-def _smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The shading smoothed by a Gaussian of SHADOW_STRIPE_SMOOTHING_MM, and the skin at least
     SHADOW_STRIPE_INLAND_MM from its edge (bool; empty where too little)."""
     inland = inland_distance(shading != 0) * crop.mm_per_pixel > SHADOW_STRIPE_INLAND_MM
@@ -1020,13 +1028,17 @@ def _smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray,
     return smooth, inland
 
 
-def dappled_by_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
+def dappled_by_shadows(
+    crop: RegionCrop,
+    shading: np.ndarray,
+    smoothed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> bool:
     """Whether patches of hard-edged shadow (leaves) dapple the region: its smoothed shading
-    (see :func:`_smoothed_inland`) falls into two levels, lit and shaded. Split in two where
-    the classes' variance between them is largest (Otsu's threshold, on a histogram), that
-    variance is at least MIN_SHADOW_PATCH_SPLIT of the whole, and the levels lie at least
-    MIN_SHADOW_PATCH_STEP log units apart."""
-    smooth, inland = _smoothed_inland(crop, shading)
+    (``smoothed``, :func:`smoothed_inland` of it, computed here when None) falls into two
+    levels, lit and shaded. Split in two where the classes' variance between them is largest
+    (Otsu's threshold, on a histogram), that variance is at least MIN_SHADOW_PATCH_SPLIT of the
+    whole, and the levels lie at least MIN_SHADOW_PATCH_STEP log units apart."""
+    smooth, inland = smoothed_inland(crop, shading) if smoothed is None else smoothed
     if not inland.any():
         return False
     values = smooth[inland].astype(np.float64)
@@ -1049,13 +1061,17 @@ def dappled_by_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
     )
 
 
-def striped_by_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
+def striped_by_shadows(
+    crop: RegionCrop,
+    shading: np.ndarray,
+    smoothed: tuple[np.ndarray, np.ndarray] | None = None,
+) -> bool:
     """Whether hard-edged cast shadows (window blinds, a frame) stripe the region: the
-    smoothed shading's gradient (see :func:`_smoothed_inland`) is at least
-    MIN_SHADOW_STRIPE_GRADIENT (root mean square) and runs one way (the structure tensor over
-    SHADOW_STRIPE_WINDOW_MM: coherence of at least MIN_SHADOW_STRIPE_COHERENCE, weighted by the
-    gradient's energy)."""
-    smooth, inland = _smoothed_inland(crop, shading)
+    smoothed shading's gradient (``smoothed``, :func:`smoothed_inland` of it, computed here
+    when None) is at least MIN_SHADOW_STRIPE_GRADIENT (root mean square) and runs one way (the
+    structure tensor over SHADOW_STRIPE_WINDOW_MM: coherence of at least
+    MIN_SHADOW_STRIPE_COHERENCE, weighted by the gradient's energy)."""
+    smooth, inland = smoothed_inland(crop, shading) if smoothed is None else smoothed
     if not inland.any():
         return False
     per_mm = 1.0 / (8.0 * crop.mm_per_pixel)  # the Sobel kernel's weight, and the pixel size

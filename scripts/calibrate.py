@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
             relief.append(pair.depth_mm)
             if entry["present"] and pair.left is not None:
                 for dimple in (pair.left, pair.right):
-                    frontal = LIGHT_HYPOTHESES[dimple.candidate.light].azimuth_deg is None
+                    frontal = LIGHT_HYPOTHESES[dimple.candidate.light].frontal
                     matches.append((pair.evidence, frontal, dimple.depth_mm / depth_true[-1]))
     print_light_fit(gradients, key_lights)
     print_spine_shift_fit(np.array(turns), np.array(midpoints))
