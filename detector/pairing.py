@@ -57,8 +57,8 @@ DEPTH_PER_CONTRAST_MM = 3.13
 #: below the pair are the tops of the buttocks, whose own curvature sets their shading at that
 #: resolution). Where too little bare skin lies there to fit them, TYPICAL_LIGHT_GRADIENT (the
 #: benchmark's median) stands in. DEPTH_PER_RELIEF_MM makes the depth millimetres; it and
-#: FRONTAL_CONTRAST_SCALE are fitted by scripts/calibrate.py. The README's accuracy section
-#: has the figures.
+#: FRONTAL_CONTRAST_SCALE are fitted by scripts/calibrate.py. scripts/MEASUREMENTS.md has the
+#: figures.
 DEPTH_PER_RELIEF_MM = 0.758
 RELIEF_SNR_CAP = 12.0
 LIGHT_RELATIVE_WEIGHT = 0.4
