@@ -351,6 +351,30 @@ def test_an_overexposed_close_up_is_found_and_judged(detector, gain, tolerance):
     assert len(report.dimples) == 2 and max(_errors(report, label)) <= tolerance
 
 
+#: A close-up render under soft light (``scripts/render.py --out bench/st_soft_close --n 64
+#: --seed 43 --framings closeup --variant soft``, image r00041, saved at JPEG quality 92): a
+#: pale back without dimples that fills the frame, red clipped over 69 % of the photo.
+CLOSEUP_PALE_BACK = RENDERS / "closeup_soft_light_pale_back.jpg"
+
+
+def test_a_back_filling_the_frame_is_not_taken_for_its_background(detector, monkeypatch):
+    """Its flanks fill the photo's sides, and their colour lies further from the few unclipped
+    pixels the skin's reference is read from than a background may: most of the back shares
+    it. Left out, they left a fragment at the photo's bottom left, a third of the back's width,
+    where a pair was claimed."""
+    rgb = load_image(CLOSEUP_PALE_BACK).rgb
+    width = rgb.shape[1]
+    back = find_back(rgb)
+    assert back is not None and abs(back.frame.origin[0] - width / 2) < 0.1 * width
+    assert back.width > 0.8 * width
+    report = detector.detect(CLOSEUP_PALE_BACK)
+    assert report.status == "ok" and report.region.method == "fallback"
+    assert report.region.width > 0.6 * width and not report.present
+    monkeypatch.setattr(fallback, "_fills_the_middle", lambda background, skin: False)
+    fragment = find_back(rgb)
+    assert fragment is not None and fragment.width < 0.4 * width
+
+
 #: A benchmark render cut as :data:`TORSO_BRA_BAND` (image r00265, saved at JPEG quality 92):
 #: the orange patches of its mottled background pass the skin rule and join the back's side;
 #: dimples 6.4 and 6.5 mm deep, 31 px apart, at these pixels.
