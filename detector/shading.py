@@ -1012,13 +1012,13 @@ def skin_shading(crop: RegionCrop) -> SkinShading:
 def under_hard_shadows(crop: RegionCrop, shading: np.ndarray) -> bool:
     """Whether hard-edged cast shadows stripe (:func:`striped_by_shadows`) or dapple
     (:func:`dappled_by_shadows`) the region's shading."""
-    smoothed = smoothed_inland(crop, shading)
+    smoothed = _smoothed_inland(crop, shading)
     return striped_by_shadows(crop, shading, smoothed) or dappled_by_shadows(
         crop, shading, smoothed
     )
 
 
-def smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The shading smoothed by a Gaussian of SHADOW_STRIPE_SMOOTHING_MM, and the skin at least
     SHADOW_STRIPE_INLAND_MM from its edge (bool; empty where too little)."""
     inland = inland_distance(shading != 0) * crop.mm_per_pixel > SHADOW_STRIPE_INLAND_MM
@@ -1034,11 +1034,11 @@ def dappled_by_shadows(
     smoothed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> bool:
     """Whether patches of hard-edged shadow (leaves) dapple the region: its smoothed shading
-    (``smoothed``, :func:`smoothed_inland` of it, computed here when None) falls into two
+    (``smoothed``, :func:`_smoothed_inland` of it, computed here when None) falls into two
     levels, lit and shaded. Split in two where the classes' variance between them is largest
     (Otsu's threshold, on a histogram), that variance is at least MIN_SHADOW_PATCH_SPLIT of the
     whole, and the levels lie at least MIN_SHADOW_PATCH_STEP log units apart."""
-    smooth, inland = smoothed_inland(crop, shading) if smoothed is None else smoothed
+    smooth, inland = _smoothed_inland(crop, shading) if smoothed is None else smoothed
     if not inland.any():
         return False
     values = smooth[inland].astype(np.float64)
@@ -1067,11 +1067,11 @@ def striped_by_shadows(
     smoothed: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> bool:
     """Whether hard-edged cast shadows (window blinds, a frame) stripe the region: the
-    smoothed shading's gradient (``smoothed``, :func:`smoothed_inland` of it, computed here
+    smoothed shading's gradient (``smoothed``, :func:`_smoothed_inland` of it, computed here
     when None) is at least MIN_SHADOW_STRIPE_GRADIENT (root mean square) and runs one way (the
     structure tensor over SHADOW_STRIPE_WINDOW_MM: coherence of at least
     MIN_SHADOW_STRIPE_COHERENCE, weighted by the gradient's energy)."""
-    smooth, inland = smoothed_inland(crop, shading) if smoothed is None else smoothed
+    smooth, inland = _smoothed_inland(crop, shading) if smoothed is None else smoothed
     if not inland.any():
         return False
     per_mm = 1.0 / (8.0 * crop.mm_per_pixel)  # the Sobel kernel's weight, and the pixel size
