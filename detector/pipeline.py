@@ -79,6 +79,17 @@ POSE_EXTENT = RegionExtent()
 #: expected lower and over a wider range (:data:`detector.pairing.LEGS_CUT_HEIGHT_PRIOR`).
 LEGS_IN_FRAME_DEPTH = 2.5
 LEGS_CUT_EXTENT = RegionExtent(below=0.7)
+#: The band of the fallback's region (hip widths above its base line) where the back is bare
+#: whenever the dimples are visible: as far above the expected pair as the pose crop's top
+#: quarter, where the skin's colour is read, lies above its own (0.225-0.5 hip widths). The
+#: fallback's region spans the whole torso, and its top quarter may be a bra band that passes
+#: for skin (red, pink): the skin's colour read there left only the band as skin. Where it
+#: leaves most of this band out, the colour is read in this band instead
+#: (:func:`detector.shading.extract_region`).
+FALLBACK_SKIN_BAND = (
+    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM + 0.225,
+    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM + 0.5,
+)
 #: A person whose segmentation mask, within HEADLESS_EDGE_ROWS of the photo's height from its
 #: top edge, is as wide as HEADLESS_TOP_WIDTH of their widest extent may have no head in view.
 #: Of renders cut at the shoulders 98 % do (median 0.28; the mask often starts a few rows
@@ -397,7 +408,7 @@ def _judge_back(
     problem = _quality_problem(rgb, back.frame, geometry)
     if problem is not None:
         return _problem_report(problem, base), None
-    crop = extract_region(rgb, back.frame, None, extent=back.extent)
+    crop = extract_region(rgb, back.frame, None, extent=back.extent, skin_band=FALLBACK_SKIN_BAND)
     cleft_top = gluteal_cleft_top(crop) if back.open_bottom else None
     prior = (
         SKIN_BOTTOM_HEIGHT_PRIOR if cleft_top is None else CLEFT_TOP_HEIGHT_PRIOR.raised(cleft_top)

@@ -96,12 +96,16 @@ MIN_SHADOW_PATCH_STEP = 0.2
 #: Most skin pixels the texture noise (a median) is estimated on.
 NOISE_SAMPLES = 1024
 
-#: Skin colour reference: the top fraction of the region's rows, the chroma distance (YCrCb
-#: units) a pixel may have from it (a brighter pixel: from its chroma shaded to the pixel's
-#: luma), and the fewest reference pixels that make a reference.
-SKIN_REFERENCE_ROWS = 0.25
+#: Skin colour reference: the region's rows it is read from (where they start and end, as
+#: fractions of its height: the top quarter), the chroma distance (YCrCb units) a pixel may
+#: have from it (a brighter pixel: from its chroma shaded to the pixel's luma), and the fewest
+#: reference pixels that make a reference. Where that colour leaves out more than
+#: MIN_BAND_SKIN_KEPT of the skin-coloured pixels of a band that must be bare, the band
+#: becomes the reference (:func:`extract_region`).
+SKIN_REFERENCE_ROWS = (0.0, 0.25)
 SKIN_CHROMA_TOLERANCE = 12.0
 MIN_REFERENCE_PIXELS = 200
+MIN_BAND_SKIN_KEPT = 0.5
 #: A highlight keeps at least this share of the skin's chroma offset from grey: on renders
 #: with glossy skin (``render.py --variant glossy``) lit lower backs were taken for cloth
 #: without it (glossy full-body AUC 0.870 -> 0.913; benchmark 0.939 -> 0.943); a share of
@@ -318,11 +322,17 @@ def extract_region(
     person_mask: np.ndarray | None,
     mask_scale: float = 1.0,
     extent: RegionExtent = RegionExtent(),
+    skin_band: tuple[float, float] | None = None,
 ) -> RegionCrop:
     """Resample the lower-back region of ``rgb`` into an upright crop at body scale.
 
     The crop is never upsampled beyond the photo's own resolution by more than 2x, and never
-    holds more than :data:`PIXELS_PER_HIP_WIDTH` pixels per hip width.
+    holds more than :data:`PIXELS_PER_HIP_WIDTH` pixels per hip width. The skin's colour is
+    read from the crop's top rows (:data:`SKIN_REFERENCE_ROWS`), unless it leaves out more
+    than :data:`MIN_BAND_SKIN_KEPT` of the skin-coloured pixels (generic rule) of the band
+    between the heights ``skin_band`` (hip widths above the base line, where the back is bare
+    whenever the dimples are visible; where the crop ends below its top, as tall a band from
+    the crop's top): then from that band.
     """
     scale = float(min(PIXELS_PER_HIP_WIDTH, 2.0 * frame.hip_width))
     width = round(2 * extent.half_width * scale)
@@ -346,7 +356,15 @@ def extract_region(
         person = cv2.warpAffine(person_mask.astype(np.float32), to_mask, size, flags=flags)
     else:
         person = np.ones((height, width), np.float32)
-    skin = skin_pixels(patch, reference_rows=SKIN_REFERENCE_ROWS)
+    skin = skin_pixels(patch, SKIN_REFERENCE_ROWS)
+    if skin_band is not None:
+        low, high = skin_band
+        first = max(0.0, extent.above - high)
+        total = extent.above + extent.below
+        band_rows = (first / total, min(1.0, (first + high - low) / total))
+        band = slice(*(round(share * height) for share in band_rows))
+        if skin[band].sum() < MIN_BAND_SKIN_KEPT * skin_pixels(patch)[band].sum():
+            skin = skin_pixels(patch, band_rows)
     return RegionCrop(
         grey=unclipped_luminance(patch, skin),
         valid=valid,
@@ -415,30 +433,32 @@ def unclipped_luminance(rgb: np.ndarray, skin: np.ndarray) -> np.ndarray:
     return rgb.astype(np.float32) @ weights
 
 
-def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
+def skin_pixels(rgb: np.ndarray, reference_rows: tuple[float, float] | None = None) -> np.ndarray:
     """Skin-coloured pixels by the YCrCb rule (Chai & Ngan 1999), widened for shade and tone,
     with speckle removed (a morphological opening then closing).
 
-    With ``reference_rows`` > 0, the skin colour of that top fraction of the image (in a
-    lower-back crop: the back above the dimples, bare whenever the dimples are) becomes the
-    reference, and only pixels of about its chroma are kept: skin-toned clothing (beige,
-    tan, yellow shorts) passes the generic rule but not this one; pixels whose red clipped,
-    which the generic rule refuses, are then kept when they still lean towards the
-    reference's chroma (:data:`CLIP_LEVEL`). Without a reference (a whole photo, where the
-    fallback looks for a bare back), red-clipped pixels are judged so against the chroma of
-    all the pixels the generic rule takes, and the others by the generic rule alone.
+    With ``reference_rows`` (where a band of rows starts and ends, as fractions of the image's
+    height), the skin colour of that band (in a lower-back crop: the back above the dimples,
+    bare whenever the dimples are) becomes the reference, and only pixels of about its chroma
+    are kept: skin-toned clothing (beige, tan, yellow shorts) passes the generic rule but not
+    this one; pixels whose red clipped, which the generic rule refuses, are then kept when
+    they still lean towards the reference's chroma (:data:`CLIP_LEVEL`). Without a reference
+    (a whole photo, where the fallback looks for a bare back), red-clipped pixels are judged
+    so against the chroma of all the pixels the generic rule takes, and the others by the
+    generic rule alone.
     """
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     luma, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
     skin = (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
-    top = skin[: round(reference_rows * skin.shape[0])]
+    band = slice(0, 0)
+    if reference_rows is not None:
+        band = slice(*(round(share * skin.shape[0]) for share in reference_rows))
+    top = skin[band]
     # Red-clipped pixels are tested too (below), once the reference is taken without them.
     clipped = rgb[..., 0] >= CLIP_LEVEL
     if top.sum() >= MIN_REFERENCE_PIXELS:
         chroma = ycrcb[..., 1:].astype(np.float32)
-        reference_luma, *reference = masked_medians(
-            ycrcb[: top.shape[0]], top.view(np.uint8), (0, 1, 2)
-        )
+        reference_luma, *reference = masked_medians(ycrcb[band], top.view(np.uint8), (0, 1, 2))
         skin |= clipped
         reference = np.array(reference, np.float32)
         # Shading scales R, G and B alike (also after the sRGB curve), and so the luma and
@@ -463,7 +483,7 @@ def skin_pixels(rgb: np.ndarray, reference_rows: float = 0.0) -> np.ndarray:
         )
         distance_sq = np.where(highlight, np.minimum(distance_sq, off_line_sq), distance_sq)
         skin &= distance_sq <= SKIN_CHROMA_TOLERANCE**2
-    elif reference_rows == 0.0 and clipped.any() and skin.sum() >= MIN_REFERENCE_PIXELS:
+    elif reference_rows is None and clipped.any() and skin.sum() >= MIN_REFERENCE_PIXELS:
         # An overexposed photo: the skin the generic rule finds (where red did not clip, mostly)
         # is the reference.
         reference_luma, *reference = masked_medians(ycrcb, skin.view(np.uint8), (0, 1, 2))

@@ -375,6 +375,26 @@ def test_a_back_filling_the_frame_is_not_taken_for_its_background(detector, monk
     assert fragment is not None and fragment.width < 0.4 * width
 
 
+#: A close-up render under an on-camera flash (``scripts/render.py --out bench/st_flash_close
+#: --n 64 --seed 44 --framings closeup --variant flash``, image r00021, saved at JPEG quality
+#: 92): a pink bra band across the top quarter of the fallback's region; dimples 5.2 and 5.7 mm
+#: deep, 255 px apart, at these pixels.
+CLOSEUP_PINK_BRA_BAND = RENDERS / "closeup_flash_pink_bra_band.jpg"
+CLOSEUP_PINK_BRA_BAND_DIMPLES = {"left": (234.0, 590.11), "right": (489.46, 593.44)}
+
+
+def test_a_bra_band_atop_a_close_up_is_not_taken_for_the_skins_colour(detector, monkeypatch):
+    """The band passes the generic skin rule and fills most of the region's top quarter: read
+    there, the skin's colour was the band's, and the back below it, dimples and all, was left
+    out as not skin. Read just above the expected pair, where that colour left the skin out,
+    it is the back's."""
+    report = detector.detect(CLOSEUP_PINK_BRA_BAND)
+    _assert_found_by_the_fallback(report, CLOSEUP_PINK_BRA_BAND_DIMPLES, 255.49)
+    monkeypatch.setattr(pipeline, "FALLBACK_SKIN_BAND", None)  # the region's top quarter only
+    report = detector.detect(CLOSEUP_PINK_BRA_BAND)
+    assert report.status == "ok" and report.region.method == "fallback" and not report.present
+
+
 #: A benchmark render cut as :data:`TORSO_BRA_BAND` (image r00265, saved at JPEG quality 92):
 #: the orange patches of its mottled background pass the skin rule and join the back's side;
 #: dimples 6.4 and 6.5 mm deep, 31 px apart, at these pixels.

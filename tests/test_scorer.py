@@ -513,7 +513,7 @@ def test_lit_skin_below_a_skin_reference_in_shadow_is_skin_and_tan_cloth_is_not(
     rgb = np.zeros((60, 40, 3), np.uint8)
     rgb[:20], rgb[20:40], rgb[40:] = np.round(0.4 * lit), lit, (200, 170, 120)
     assert skin_pixels(rgb[40:]).all()  # the cloth passes the generic rule
-    skin = skin_pixels(rgb, reference_rows=0.25)
+    skin = skin_pixels(rgb, reference_rows=(0.0, 0.25))
     assert skin[:40].all()
     assert not skin[40:].any()
 
@@ -531,7 +531,7 @@ def test_skin_under_a_highlight_is_skin_and_pale_cloth_is_not():
     rgb = np.zeros((60, 40, 3), np.uint8)
     rgb[:20], rgb[20:40], rgb[40:] = skin, highlight, (240, 220, 205)
     assert highlight[0] == 255 and skin_pixels(rgb[40:]).all()  # cloth: generic rule passed
-    found = skin_pixels(rgb, reference_rows=0.25)
+    found = skin_pixels(rgb, reference_rows=(0.0, 0.25))
     assert found[:40].all()
     assert not found[40:].any()
 
@@ -554,7 +554,7 @@ def test_overexposed_skin_is_skin_and_clipped_white_or_grey_cloth_is_not():
     rgb = np.zeros((80, 40, 3), np.uint8)
     rgb[:20], rgb[20:40], rgb[40:60], rgb[60:] = skin, clipped, (255, 255, 255), (252, 253, 255)
     assert not skin_pixels(rgb[20:]).any()  # the generic rule alone refuses them all
-    found = skin_pixels(rgb, reference_rows=0.25)
+    found = skin_pixels(rgb, reference_rows=(0.0, 0.25))
     assert found[:40].all()
     assert not found[40:].any()
     # Without a reference region (the fallback's whole photo) the skin that did not clip is
