@@ -775,11 +775,15 @@ LIGHT_HYPOTHESES: tuple[LightHypothesis, ...] = (
 #: Index of the light from below (the last), and the hypotheses tried without it.
 FROM_BELOW = len(LIGHT_HYPOTHESES) - 1
 LIGHTS_FROM_ABOVE = LIGHT_HYPOTHESES[:FROM_BELOW]
-#: A torso whose shading does not darken upwards over the lower back (the height slope of
-#: :func:`shading_gradients` above this) is lit from about the camera: on renders under an
-#: on-camera flash the slope's median is +0.01 (close-ups) and +0.03 (full body), under the
-#: benchmark's lights 20-70 degrees above the back -0.13 (95th percentile +0.01).
-MIN_CAMERA_LIGHT_HEIGHT_SLOPE = 0.0
+#: A torso whose shading darkens upwards over the lower back by no more than this (the height
+#: slope of :func:`shading_gradients` above it) is lit from about the camera: on renders under
+#: an on-camera flash the slope's median is +0.01 (close-ups) and +0.03 (full body), its 5th
+#: percentile -0.03 and -0.07; under the benchmark's lights 20-70 degrees above the back -0.13
+#: (95th percentile +0.01 for whole bodies, -0.04 for close-ups). At -0.03 rather than 0, 128
+#: close-ups under a flash (two seeds) read AUC 0.877 -> 0.907 and 0.843 -> 0.876, the 90th
+#: percentile of the localisation error 32 -> 23 % and 37 -> 22 % of the spacing; a close-up
+#: lit 20 degrees above the back (slope -0.029) had its pair placed 0.17 of the spacing higher.
+MIN_CAMERA_LIGHT_HEIGHT_SLOPE = -0.03
 
 
 @lru_cache(maxsize=32)
