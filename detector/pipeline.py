@@ -90,6 +90,11 @@ FALLBACK_SKIN_BAND = (
     anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM + 0.225,
     anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM + 0.5,
 )
+#: How far the fallback's pair may be centred off its midline (hip widths; the pose path's
+#: dimples each lie on their own side of it). The middle of the torso's outline lies 0.055-0.064
+#: hip widths from the spine at the median on the fallback's close-up renders, 0.11-0.12 at
+#: the 90th percentile, and up to 0.22 where an arm touches one flank down its length.
+FALLBACK_MIDLINE_UNCERTAINTY = 0.25
 #: A person whose segmentation mask, within HEADLESS_EDGE_ROWS of the photo's height from its
 #: top edge, is as wide as HEADLESS_TOP_WIDTH of their widest extent may have no head in view.
 #: Of renders cut at the shoulders 98 % do (median 0.28; the mask often starts a few rows
@@ -422,19 +427,30 @@ def _judge_back(
     # (render.py --variant turned) 0.825 -> 0.875 and 0.848 -> 0.848, accuracy 0.71 -> 0.79
     # and 0.64 -> 0.71; the benchmark's close-ups, those without clothing, torsos from the
     # shoulders to the thighs (0.865 -> 0.860) and the real photos otherwise as they were.
-    return _judge_shading(crop, prior, base, level_in_photo=True)
+    return _judge_shading(
+        crop,
+        prior,
+        base,
+        level_in_photo=True,
+        midline_uncertainty=FALLBACK_MIDLINE_UNCERTAINTY,
+    )
 
 
 def _judge_shading(
-    crop: RegionCrop, prior: HeightPrior, base: dict, level_in_photo: bool = False
+    crop: RegionCrop,
+    prior: HeightPrior,
+    base: dict,
+    level_in_photo: bool = False,
+    midline_uncertainty: float | None = None,
 ) -> tuple[DimpleReport, PairResult | None]:
     """Pair the indentations of the region's shading (see :func:`best_pair` for
-    ``level_in_photo``), unless hard-edged cast shadows stripe or dapple it (then
-    ``low_quality``: their edges pass for pits)."""
+    ``level_in_photo`` and ``midline_uncertainty``), unless hard-edged cast shadows stripe or
+    dapple it (then ``low_quality``: their edges pass for pits)."""
     shading = skin_shading(crop)
     if under_hard_shadows(crop, shading.values):
         return _problem_report("hard_shadows", base), None
-    pair = best_pair(indentation_candidates(crop, shading), crop, prior, level_in_photo)
+    candidates = indentation_candidates(crop, shading)
+    pair = best_pair(candidates, crop, prior, level_in_photo, midline_uncertainty)
     return _judged_report(pair, crop, base), pair
 
 

@@ -395,6 +395,28 @@ def test_a_bra_band_atop_a_close_up_is_not_taken_for_the_skins_colour(detector, 
     assert report.status == "ok" and report.region.method == "fallback" and not report.present
 
 
+#: A close-up render (``scripts/render.py --out bench/closeups_holdout --n 64 --seed 47
+#: --framings closeup``, image r00039, saved at JPEG quality 92): the right arm touches the
+#: flank down its whole length; dimples 7.2 and 7.4 mm deep, 184 px apart, at these pixels.
+CLOSEUP_ARM_AGAINST_THE_FLANK = RENDERS / "closeup_arm_against_the_flank.jpg"
+CLOSEUP_ARM_AGAINST_THE_FLANK_DIMPLES = {"left": (385.03, 429.63), "right": (568.61, 435.1)}
+
+
+def test_a_pair_centred_off_the_fallbacks_midline_is_still_sought(detector, monkeypatch):
+    """The arm's skin joins the torso's rows, so the middle of the outline, the fallback's
+    midline, lies 0.22 hip widths from the spine and the right dimple on it. The pair may be
+    centred off that midline by up to FALLBACK_MIDLINE_UNCERTAINTY: it is claimed, placed
+    within 0.3 of its spacing (its centring still costs the true pits' match). With each
+    dimple required on its own side of the midline, none was."""
+    report = detector.detect(CLOSEUP_ARM_AGAINST_THE_FLANK)
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    for found in report.dimples:
+        x, y = CLOSEUP_ARM_AGAINST_THE_FLANK_DIMPLES[found.side]
+        assert np.hypot(found.x - x, found.y - y) < 0.3 * 183.66
+    monkeypatch.setattr(pipeline, "FALLBACK_MIDLINE_UNCERTAINTY", None)
+    assert not detector.detect(CLOSEUP_ARM_AGAINST_THE_FLANK).present
+
+
 #: A benchmark render cut as :data:`TORSO_BRA_BAND` (image r00265, saved at JPEG quality 92):
 #: the orange patches of its mottled background pass the skin rule and join the back's side;
 #: dimples 6.4 and 6.5 mm deep, 31 px apart, at these pixels.
