@@ -362,7 +362,7 @@ def extract_region(
         first = max(0.0, extent.above - high)
         total = extent.above + extent.below
         band_rows = (first / total, min(1.0, (first + high - low) / total))
-        band = slice(*(round(share * height) for share in band_rows))
+        band = _rows_between(band_rows, height)
         if skin[band].sum() < MIN_BAND_SKIN_KEPT * skin_pixels(patch)[band].sum():
             skin = skin_pixels(patch, band_rows)
     return RegionCrop(
@@ -450,15 +450,13 @@ def skin_pixels(rgb: np.ndarray, reference_rows: tuple[float, float] | None = No
     ycrcb = cv2.cvtColor(rgb, cv2.COLOR_RGB2YCrCb)
     luma, cr, cb = ycrcb[..., 0], ycrcb[..., 1], ycrcb[..., 2]
     skin = (luma > 25) & (cr >= 133) & (cr <= 180) & (cb >= 70) & (cb <= 130)
-    band = slice(0, 0)
-    if reference_rows is not None:
-        band = slice(*(round(share * skin.shape[0]) for share in reference_rows))
-    top = skin[band]
+    band = slice(0, 0) if reference_rows is None else _rows_between(reference_rows, len(skin))
+    in_band = skin[band]
     # Red-clipped pixels are tested too (below), once the reference is taken without them.
     clipped = rgb[..., 0] >= CLIP_LEVEL
-    if top.sum() >= MIN_REFERENCE_PIXELS:
+    if in_band.sum() >= MIN_REFERENCE_PIXELS:
         chroma = ycrcb[..., 1:].astype(np.float32)
-        reference_luma, *reference = masked_medians(ycrcb[band], top.view(np.uint8), (0, 1, 2))
+        reference_luma, *reference = masked_medians(ycrcb[band], in_band.view(np.uint8), (0, 1, 2))
         skin |= clipped
         reference = np.array(reference, np.float32)
         # Shading scales R, G and B alike (also after the sRGB curve), and so the luma and
@@ -502,6 +500,11 @@ def skin_pixels(rgb: np.ndarray, reference_rows: tuple[float, float] | None = No
     mask = cv2.morphologyEx(cv2.morphologyEx(mask, cv2.MORPH_OPEN, kernel), cv2.MORPH_CLOSE, kernel)
     # Holes enclosed by skin are skin too: deep shadow (a dimple's own wall), moles, tattoos.
     return filled_holes(mask)
+
+
+def _rows_between(shares: tuple[float, float], height: int) -> slice:
+    """The rows of an image ``height`` rows tall between two fractions of its height."""
+    return slice(round(shares[0] * height), round(shares[1] * height))
 
 
 def _towards_reference(
