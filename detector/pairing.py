@@ -218,8 +218,8 @@ def best_pair(
     crop's tilt (the fallback's tilt, read from the torso's outline, can be wrong). Each
     dimple lies within the lateral range (:data:`anatomy.DIMPLE_HALF_SPACING_RANGE`) on its
     own side of the midline; with ``midline_uncertainty`` (hip widths), for a midline known
-    only roughly, half the pair's spacing lies within that range and its midpoint within that
-    distance of the midline."""
+    only roughly, each lies within the range's outer bound, half the pair's spacing within the
+    range and its midpoint within that distance of the midline."""
     xy = np.array([(c.x, c.y) for c in candidates]).reshape(-1, 2)
     body = crop.body_coords(xy).tolist()
     # Heights down the photo, in hip widths (None: the level is judged in the crop only).
@@ -230,11 +230,10 @@ def best_pair(
     )
     lo, hi = anatomy.DIMPLE_HALF_SPACING_RANGE
     h_lo, h_hi = height_prior.lowest, height_prior.highest
-    reach = hi + (midline_uncertainty or 0.0)
     placed = [
         (cand, lateral, height, down)
         for cand, (lateral, height), down in zip(candidates, body, photo_heights, strict=True)
-        if abs(lateral) <= reach and h_lo <= height <= h_hi
+        if abs(lateral) <= hi and h_lo <= height <= h_hi
     ]
     lateral = np.array([p[1] for p in placed]).reshape(-1, 1)
     if midline_uncertainty is None:
