@@ -150,6 +150,11 @@ MAX_BACK_BESIDE_PERSON = 0.95
 UPSIDE_DOWN_DEG = 45.0
 MAX_PHANTOM_LEG_VISIBILITY = 0.5
 UPSIDE_DOWN_BACK_OVER_PERSON = 2.0
+#: A close-up taken from above, the camera looking down the back, may get a skeleton lying
+#: far from upright (its spine more than UPRIGHT_DEG from the photo's upward direction) with
+#: its hips outside the photo, as large as the back or larger: it gives way to any bare back
+#: found (narrower than the photo, as above).
+UPRIGHT_DEG = 45.0
 #: Without a head in the photo the pose model may place a skeleton edge-on, its shoulders less
 #: than EDGE_ON_SHOULDERS of its torso's length apart, across a bare back that fills the frame:
 #: on the real photos in ../shared/data, four headless backs measured 0.06-0.09, the people
@@ -569,10 +574,13 @@ def _beside_a_bare_back(
 ) -> bool:
     """Whether the pose model's person is a phantom on or beside a close-up's bare back
     (``bare_back``, sought only for a small person off the photo's middle, see
-    :data:`SMALL_PERSON_HIP_WIDTH`, or an upside-down one, see :func:`_phantom_upside_down`)."""
+    :data:`SMALL_PERSON_HIP_WIDTH`, an upside-down one, see :func:`_phantom_upside_down`, or
+    one lying across the photo with its hips outside it, see :func:`_phantom_beyond_the_photo`)."""
     frame = body_frame(person.points)
     width = shape[1]
-    if _phantom_upside_down(person, frame):
+    if _phantom_beyond_the_photo(frame, shape):
+        least_size = 0.0
+    elif _phantom_upside_down(person, frame):
         least_size = UPSIDE_DOWN_BACK_OVER_PERSON
     elif (
         frame.hip_width < SMALL_PERSON_HIP_WIDTH * width
@@ -587,6 +595,14 @@ def _beside_a_bare_back(
         and back.width < MAX_BACK_BESIDE_PERSON * width
         and back.frame.hip_width >= least_size * frame.hip_width
     )
+
+
+def _phantom_beyond_the_photo(frame: BodyFrame, shape: tuple[int, ...]) -> bool:
+    """Whether the skeleton lies far from upright (see :data:`UPRIGHT_DEG`) with its hips'
+    midpoint outside the photo."""
+    x, y = frame.origin
+    outside = not (0.0 <= x < shape[1] and 0.0 <= y < shape[0])
+    return outside and -frame.up[1] < np.cos(np.radians(UPRIGHT_DEG))  # image y points down
 
 
 def _phantom_upside_down(person: Pose, frame: BodyFrame) -> bool:

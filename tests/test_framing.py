@@ -265,6 +265,23 @@ def test_an_upside_down_skeleton_on_a_close_up_leaves_the_back_to_the_fallback(
     assert detector.detect(UPSIDE_DOWN_SKELETON).status == "region_not_visible"
 
 
+#: A close-up taken from above (``python scripts/render.py --out DIR --n 64 --seed 52
+#: --framings closeup --variant from_above``, image r00016, saved at JPEG quality 92: the
+#: camera looking down the back; dimples 6.3 and 5.4 mm deep, 128 px apart, at these pixels)
+#: on which the pose model lays an upside-down skeleton as large as the back, its hips half
+#: the photo's height above its top edge.
+FROM_ABOVE_PHANTOM = RENDERS / "closeup_from_above_phantom_skeleton.jpg"
+FROM_ABOVE_PHANTOM_DIMPLES = {"left": (416.51, 411.09), "right": (541.14, 381.18)}
+
+
+def test_a_skeleton_lying_across_a_close_up_with_its_hips_outside_gives_way(detector, monkeypatch):
+    report = detector.detect(FROM_ABOVE_PHANTOM)
+    _assert_found_by_the_fallback(report, FROM_ABOVE_PHANTOM_DIMPLES, 128.17)
+    # Judged at the skeleton, its zone lay beyond the photo's top edge: "out of frame".
+    monkeypatch.setattr(pipeline, "_phantom_beyond_the_photo", lambda frame, shape: False)
+    assert detector.detect(FROM_ABOVE_PHANTOM).status == "region_not_visible"
+
+
 def _person_at(hip_x: float, hip_width: float = 20.0) -> Pose:
     """A skeleton facing away, its hips ``hip_width`` apart around ``hip_x``."""
     points = np.zeros((33, 2))
