@@ -57,6 +57,7 @@ from detector.report import (
 )
 from detector.resample import area_resized
 from detector.shading import (
+    SKIN_REFERENCE_ROWS,
     RegionCrop,
     RegionExtent,
     chromaticity,
@@ -81,14 +82,16 @@ LEGS_IN_FRAME_DEPTH = 2.5
 LEGS_CUT_EXTENT = RegionExtent(below=0.7)
 #: The band of the fallback's region (hip widths above its base line) where the back is bare
 #: whenever the dimples are visible: as far above the expected pair as the pose crop's top
-#: quarter, where the skin's colour is read, lies above its own (0.225-0.5 hip widths). The
-#: fallback's region spans the whole torso, and its top quarter may be a bra band that passes
-#: for skin (red, pink): the skin's colour read there left only the band as skin. Where it
-#: leaves most of this band out, the colour is read in this band instead
+#: rows, where the skin's colour is read (SKIN_REFERENCE_ROWS), lie above its own (0.225-0.5
+#: hip widths). The fallback's region spans the whole torso, and its top quarter may be a bra
+#: band that passes for skin (red, pink): the skin's colour read there left only the band as
+#: skin. Where it leaves most of this band out, the colour is read in this band instead
 #: (:func:`detector.shading.extract_region`).
-FALLBACK_SKIN_BAND = (
-    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM + 0.225,
-    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM + 0.5,
+FALLBACK_SKIN_BAND = tuple(
+    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM
+    + (POSE_EXTENT.above - share * (POSE_EXTENT.above + POSE_EXTENT.below))
+    - anatomy.DIMPLE_HEIGHT
+    for share in SKIN_REFERENCE_ROWS[::-1]
 )
 #: How far the fallback's pair may be centred off its midline (hip widths; the pose path's
 #: dimples each lie on their own side of it). The middle of the torso's outline lies 0.055-0.064
