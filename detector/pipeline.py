@@ -190,10 +190,12 @@ BLOWN_OUT_MAX_BLUE_SHARE = 0.326
 #: all skin: the waistband of briefs, which often end just below the dimples, may cross the
 #: zone's middle. On the real photos in ../shared/data labelled covered, the upper half is at
 #: most 0.42 skin where the whole zone is under half; a render with 7 mm dimples just above
-#: briefs measured 0.48 and 0.93 and was called covered.
+#: briefs measured 0.48 and 0.93 and was called covered, and two renders with low-rise
+#: briefs (``scripts/render.py --variant low_waistband``) 1.5 cm below dimples lying high on
+#: the hips (0.69 hip widths) 0.40 and 0.78: an upper half 0.8 skin called them covered.
 MIN_ZONE_IN_FRAME = 0.9
 MIN_ZONE_SKIN = 0.5
-MIN_UPPER_ZONE_SKIN = 0.8
+MIN_UPPER_ZONE_SKIN = 0.7
 #: ... and this much on the person (the pose model's segmentation mask).
 MIN_ZONE_ON_PERSON = 0.5
 #: The zone where dimples lie, in hip widths: |lateral| <= ZONE_HALF_WIDTH, height in ZONE_HEIGHT.

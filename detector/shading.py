@@ -140,12 +140,16 @@ GARMENT_EDGE_ROWS = 0.45
 #: closed pit from a band that matches the template all along it (the shading where the lower
 #: back turns into the buttocks, a waistband's shadow, a groove between muscles).
 ISOLATION_SHIFT = 2.0
-#: Skin around a candidate, in template sigmas: its whole template must lie on skin; the
-#: matches beside it that judge its isolation need only the template's core, where a pit's
-#: walls are. Requiring the whole template there too left a band near the crop's side or a
-#: waistband with no neighbours to be judged by, and it passed for a pit (on the full-body
-#: renders AUC 0.905 -> 0.912; held out 0.923 -> 0.932).
+#: Skin around a candidate, in template sigmas: its whole template must lie on skin to its
+#: sides and above it; the matches beside it that judge its isolation, and the candidate
+#: below it (a waistband just below the dimples, as low-rise trousers sit, may cover their
+#: lower walls), need only the template's core, where a pit's walls are. Requiring the whole
+#: template beside a candidate too left a band near the crop's side or a waistband with no
+#: neighbours to be judged by, and it passed for a pit (on the full-body renders AUC 0.905 ->
+#: 0.912; held out 0.923 -> 0.932).
 CANDIDATE_INLAND_SIGMAS = 2.5
+#: ... where clothing covers at least this share of a crop's row.
+WAISTBAND_ROW_SHARE = 0.5
 NEIGHBOUR_INLAND_SIGMAS = 1.5
 #: What is left of a closed pit's own match that far away: a Gaussian template's correlation
 #: with itself falls as exp(-shift^2 / 4 sigma^2). A match that falls off this fast counts as
@@ -1154,6 +1158,13 @@ def find_candidates(
     marked = np.zeros(usable.shape, np.float32) if marks is None else marks.astype(np.float32)
     # Distance to the nearest non-skin pixel: a dimple's whole profile must lie on skin.
     inland = inland_distance(usable)
+    # ... and to the nearest one that is not clothing below the skin, on rows that it mostly
+    # covers (a waistband; not skin in shadow that the colour test left out): only beyond that
+    # must the whole template lie on skin (see CANDIDATE_INLAND_SIGMAS).
+    cloth = crop.valid & (crop.person > 0.5) & ~crop.skin
+    cloth &= (cloth.mean(axis=1) >= WAISTBAND_ROW_SHARE)[:, None]
+    cloth_below = cloth & np.maximum.accumulate(usable, axis=0)
+    inland_but_cloth_below = inland_distance(usable | cloth_below)
     # The texture noise is estimated on every few skin pixels (at most NOISE_SAMPLES): as good
     # as on all, and faster.
     noise_pixels = np.flatnonzero(usable)
@@ -1169,8 +1180,8 @@ def find_candidates(
         middle = 2 * round(2.0 * sigma_px) + 1
         marked_share = cv2.blur(marked, (middle, middle))
         unmarked = marked_share <= MAX_MARKED_SHARE
-        searched = (inland > CANDIDATE_INLAND_SIGMAS * sigma_px) & unmarked
         beside = (inland > NEIGHBOUR_INLAND_SIGMAS * sigma_px) & unmarked
+        searched = (inland_but_cloth_below > CANDIDATE_INLAND_SIGMAS * sigma_px) & beside
         # Matches are read only within the rows and columns that hold skin far enough inland
         # (outside them every match is 0, and a peak must reach MIN_CANDIDATE_NCC > 0).
         inside_rows = np.flatnonzero(beside.any(axis=1))

@@ -107,7 +107,10 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``blinds``: the key light through window blinds: bands of light and shadow 3-8 cm apart,
 #:   within 25 degrees of level, across the body (instead of an open key light);
 #: - ``leaves``: the key light through leaves: dappled patches of light and shadow 3-10 cm
-#:   across (instead of an open key light).
+#:   across (instead of an open key light);
+#: - ``low_waistband``: low-rise briefs or trousers, their waistband 1-3.5 cm below the dimples'
+#:   centres (instead of 6-9 cm below them), as the dimples are often shown just above the
+#:   waistband.
 VARIANTS = (
     "soft",
     "wide",
@@ -130,6 +133,7 @@ VARIANTS = (
     "leaning",
     "blinds",
     "leaves",
+    "low_waistband",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -248,6 +252,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             strict=True,
         )
         return replace(scene, moles=tuple((float(x), float(y), float(r)) for x, y, r in moles))
+    if variant == "low_waistband":
+        # garment_top_m lowers the waistband from 6 cm below the dimples' centres.
+        return replace(scene, garment_top_m=float(rng.uniform(-0.05, -0.025)))
     if variant in ("clean", "smooth"):
         return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98, skin_texture=variant == "clean")
     if variant in ("wide", "small"):

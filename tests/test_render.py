@@ -328,6 +328,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "leaning": {"body"},
         "blinds": {"blinds"},
         "leaves": {"leaves_m"},
+        "low_waistband": {"garment_top_m"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -351,6 +352,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
         elif variant == "leaves":
             assert 0.03 <= after.leaves_m <= 0.1
+        elif variant == "low_waistband":
+            assert -0.05 <= after.garment_top_m <= -0.025
         elif variant == "blinds":
             period, angle, phase = after.blinds
             assert 0.03 <= period <= 0.08 and abs(angle) <= 25.0 and 0.0 <= phase <= 2 * np.pi
