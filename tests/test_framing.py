@@ -6,6 +6,7 @@ found."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -15,6 +16,7 @@ from procedural import shaded_back
 
 from detector import anatomy, fallback, load_image, pipeline
 from detector.fallback import BackEstimate, find_back, gluteal_cleft_top
+from detector.pairing import CLEFT_TOP_HEIGHT_PRIOR
 from detector.pipeline import _beside_a_bare_back, _cut_at_shoulders, _is_torso, _legs_cut_off
 from detector.pose import (
     LEFT_HIP,
@@ -164,6 +166,28 @@ def test_a_nude_close_up_is_judged_above_its_gluteal_cleft(detector, monkeypatch
     # With the photo's bottom edge as the base line, the pair was sought on the buttocks.
     monkeypatch.setattr(pipeline, "gluteal_cleft_top", lambda crop: None)
     assert max(_errors(detector.detect(SAMPLES / label["file"]), label)) > 0.25
+
+
+#: A close-up render without clothing (``scripts/render.py --out bench/st_tan_base --n 64
+#: --seed 61 --framings full_body,closeup --nude``, image r00020): the gluteal cleft shows only
+#: low between the buttocks, 0.6 hip widths below the dimples (5.1 and 6.0 mm deep, 273 px
+#: apart, at these pixels).
+CLOSEUP_NUDE_HIGH_ABOVE_THE_CLEFT = RENDERS / "closeup_nude_dimples_high_above_the_cleft.jpg"
+CLOSEUP_NUDE_HIGH_ABOVE_THE_CLEFT_DIMPLES = {"left": (250.42, 616.04), "right": (522.91, 606.22)}
+
+
+def test_dimples_high_above_where_the_cleft_shows_are_still_sought(detector, monkeypatch):
+    """Searched up to 0.9 hip widths above the cleft's top, the pair is claimed and placed
+    within 0.15 of its spacing; searched up to 0.6, as before, one dimple lay beyond the range
+    and the pair was missed."""
+    report = detector.detect(CLOSEUP_NUDE_HIGH_ABOVE_THE_CLEFT)
+    assert report.status == "ok" and report.present and report.region.method == "fallback"
+    for found in report.dimples:
+        x, y = CLOSEUP_NUDE_HIGH_ABOVE_THE_CLEFT_DIMPLES[found.side]
+        assert np.hypot(found.x - x, found.y - y) < 0.15 * 272.67
+    narrower = dataclasses.replace(CLEFT_TOP_HEIGHT_PRIOR, highest=0.6)
+    monkeypatch.setattr(pipeline, "CLEFT_TOP_HEIGHT_PRIOR", narrower)
+    assert not detector.detect(CLOSEUP_NUDE_HIGH_ABOVE_THE_CLEFT).present
 
 
 def test_a_nude_close_up_without_dimples_shows_none(detector):
