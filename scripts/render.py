@@ -110,7 +110,10 @@ SAMPLE_JPEG_QUALITY = 85
 #:   across (instead of an open key light);
 #: - ``low_waistband``: low-rise briefs or trousers, their waistband 1-3.5 cm below the dimples'
 #:   centres (instead of 6-9 cm below them), as the dimples are often shown just above the
-#:   waistband.
+#:   waistband;
+#: - ``tan_lines``: without briefs or shorts, but with their tan lines: the skin they covered in
+#:   the sun 1.2-1.6 x lighter (linear albedo), its top edge (soft over 6 mm) 1-7 cm below the
+#:   dimples' centres, as a bikini leaves it.
 VARIANTS = (
     "soft",
     "wide",
@@ -134,6 +137,7 @@ VARIANTS = (
     "blinds",
     "leaves",
     "low_waistband",
+    "tan_lines",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -255,6 +259,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "low_waistband":
         # garment_top_m lowers the waistband from 6 cm below the dimples' centres.
         return replace(scene, garment_top_m=float(rng.uniform(-0.05, -0.025)))
+    if variant == "tan_lines":
+        tan = (float(rng.uniform(0.01, 0.07)), float(rng.uniform(1.2, 1.6)))
+        return replace(scene, wears_bottom=False, tan_line=tan)
     if variant in ("clean", "smooth"):
         return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98, skin_texture=variant == "clean")
     if variant in ("wide", "small"):

@@ -329,6 +329,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "blinds": {"blinds"},
         "leaves": {"leaves_m"},
         "low_waistband": {"garment_top_m"},
+        "tan_lines": {"wears_bottom", "tan_line"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -354,6 +355,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 0.03 <= after.leaves_m <= 0.1
         elif variant == "low_waistband":
             assert -0.05 <= after.garment_top_m <= -0.025
+        elif variant == "tan_lines":
+            below_m, lighter = after.tan_line
+            assert 0.01 <= below_m <= 0.07 and 1.2 <= lighter <= 1.6 and not after.wears_bottom
         elif variant == "blinds":
             period, angle, phase = after.blinds
             assert 0.03 <= period <= 0.08 and abs(angle) <= 25.0 and 0.0 <= phase <= 2 * np.pi

@@ -76,6 +76,8 @@ BACK_DEPTH_M = 0.08
 MOLE_SHADE = (0.42, 0.33, 0.28)
 #: Width of the soft edge of a mole and of a tattoo's stroke, in metres.
 MOLE_EDGE_M = 0.00025
+#: Width of the soft edge of a tan line, in metres.
+TAN_EDGE_M = 0.006
 TATTOO_EDGE_M = 0.0005
 #: Width of the soft edge of hair hanging down the back, in metres.
 BACK_HAIR_EDGE_M = 0.003
@@ -167,6 +169,10 @@ class SceneParams:
     #: Leaves between the key light and the person: the size of their patches of light and
     #: shadow (metres); None: no leaves.
     leaves_m: float | None = None
+    #: Tan lines of briefs worn in the sun: how far below the dimples' centres their top edge
+    #: runs (metres; dipping towards the front as the garment's does) and how much lighter the
+    #: untanned skin below it is (a factor on the linear albedo); None: evenly tanned.
+    tan_line: tuple[float, float] | None = None
 
     @property
     def view(self) -> str:
@@ -436,6 +442,13 @@ def _albedo(
         srgb_to_linear(np.array(params.hair_srgb))
         * (0.8 + 0.4 * _skin_texture(pts[hair] * 6, rng))[:, None]
     )
+    if params.tan_line is not None:
+        below_m, lighter = params.tan_line
+        # The briefs' outline, without the briefs; its edge soft over TAN_EDGE_M.
+        tan_top = psis_z - below_m - 0.03 * np.clip(forward, 0, 1)
+        untanned = _soft_cover(tan_top - pts[:, 2], TAN_EDGE_M)
+        untanned *= (arm_w < 0.5) & (head_w < 0.5) & (pts[:, 2] > hips_z - params.garment_bottom_m)
+        albedo = albedo * (1.0 + (lighter - 1.0) * untanned)[:, None]
     albedo[garment] = srgb_to_linear(np.array(params.garment_srgb))
     centre = 0.5 * (db.dimples[0].center + db.dimples[1].center)
     if params.back_hair_tips_m is not None:
