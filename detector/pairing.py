@@ -52,7 +52,7 @@ DEPTH_PER_CONTRAST_MM = 3.13
 #: kinds the same median reported depth per millimetre of true depth.
 #:
 #: The gradients are fitted over a band of heights about the pair's expected height
-#: (:attr:`HeightPrior.light_band`): LIGHT_BAND, the pose's whole region, or in a fallback's
+#: (:attr:`PairPrior.light_band`): LIGHT_BAND, the pose's whole region, or in a fallback's
 #: region, which spans the torso, FALLBACK_LIGHT_BAND, from that height up (a close-up's rows
 #: below the pair are the tops of the buttocks, whose own curvature sets their shading at that
 #: resolution). Where too little bare skin lies there to fit them, TYPICAL_LIGHT_GRADIENT (the
@@ -162,18 +162,26 @@ def depth_estimate_mm(candidate: Candidate, mm_per_pixel: float) -> float:
 
 
 @dataclass(frozen=True)
-class HeightPrior:
+class PairPrior:
     """Where the pair is expected, in hip widths above the region's base line: a Gaussian
-    (centre, tolerance) inside a hard range; and the band of heights about the centre where the
-    light's shading of the back is read (see DEPTH_PER_RELIEF_MM)."""
+    (centre, tolerance) inside a hard range; the band of heights about the centre where the
+    light's shading of the back is read (see DEPTH_PER_RELIEF_MM); and how far the crop's own
+    frame is trusted. With ``level_in_photo``, a pair level in the photo counts as level too,
+    whatever the crop's tilt. Each dimple lies within the lateral range
+    (:data:`anatomy.DIMPLE_HALF_SPACING_RANGE`) on its own side of the midline; with
+    ``midline_uncertainty`` (hip widths), for a midline known only roughly, each lies within the
+    range's outer bound, half the pair's spacing within the range and its midpoint within that
+    distance of the midline."""
 
     centre: float
     tolerance: float
     lowest: float
     highest: float
     light_band: tuple[float, float] = LIGHT_BAND
+    level_in_photo: bool = False
+    midline_uncertainty: float | None = None
 
-    def raised(self, base: float) -> HeightPrior:
+    def raised(self, base: float) -> PairPrior:
         """The same prior for a base line ``base`` hip widths above the region's."""
         return replace(
             self, centre=self.centre + base, lowest=self.lowest + base, highest=self.highest + base
@@ -181,9 +189,7 @@ class HeightPrior:
 
 
 #: Base line = the hip landmarks' line (pose stage).
-HIPS_HEIGHT_PRIOR = HeightPrior(
-    anatomy.DIMPLE_HEIGHT, HEIGHT_TOLERANCE, *anatomy.DIMPLE_HEIGHT_RANGE
-)
+HIPS_PAIR_PRIOR = PairPrior(anatomy.DIMPLE_HEIGHT, HEIGHT_TOLERANCE, *anatomy.DIMPLE_HEIGHT_RANGE)
 #: Base line = the hip landmarks' line of a photo that cuts the legs off: the pose model then
 #: places the hips higher and closer together, and on the full-body renders cut at the thighs
 #: the dimples lie from 0.46 below that line to 0.70 above it (5th to 95th percentile; median
@@ -191,11 +197,32 @@ HIPS_HEIGHT_PRIOR = HeightPrior(
 #: with the region reaching 0.7 below the hips took the AUC from 0.83 to 0.90 (cut at the
 #: upper thighs) and from 0.70 to 0.83 (cut at the buttocks' crease); held out 0.84 to 0.92
 #: and 0.85 to 0.91.
-LEGS_CUT_HEIGHT_PRIOR = HeightPrior(0.35, 0.4, -0.5, 0.9)
+LEGS_CUT_PAIR_PRIOR = PairPrior(0.35, 0.4, -0.5, 0.9)
+#: How far the fallback's pair may be centred off its midline (hip widths; the pose path's
+#: dimples each lie on their own side of it). The middle of the torso's outline lies 0.055-0.064
+#: hip widths from the spine at the median on the fallback's close-up renders, 0.11-0.12 at
+#: the 90th percentile, and up to 0.22 where an arm touches one flank down its length.
+FALLBACK_MIDLINE_UNCERTAINTY = 0.25
 #: Base line = the bottom of the bare torso (fallback): a waistband, the buttocks' crease or
 #: the photo's edge; the dimples sit a little above it, just above the gluteal cleft.
-SKIN_BOTTOM_HEIGHT_PRIOR = HeightPrior(
-    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM, 0.35, 0.0, 2.0, FALLBACK_LIGHT_BAND
+#:
+#: The fallback's crop turns by a tilt read from the torso's outline (a phone held askew),
+#: which a body turned from the camera or an arm against one side makes asymmetric: every tilt
+#: of 10 degrees or more found on the upright close-up renders (benchmark, without clothing,
+#: turned; 8 of 150) was spurious, their pairs level in the photo, and the outline's symmetry
+#: gain (a median 0.052 of its area) does not tell them from real 10-degree tilts (0.058). So a
+#: pair level in the photo counts as level too: turned close-ups (render.py --variant turned)
+#: 0.825 -> 0.875 and 0.848 -> 0.848, accuracy 0.71 -> 0.79 and 0.64 -> 0.71; the benchmark's
+#: close-ups, those without clothing, torsos from the shoulders to the thighs (0.865 -> 0.860)
+#: and the real photos otherwise as they were.
+SKIN_BOTTOM_PAIR_PRIOR = PairPrior(
+    anatomy.DIMPLE_HEIGHT_ABOVE_SKIN_BOTTOM,
+    0.35,
+    0.0,
+    2.0,
+    light_band=FALLBACK_LIGHT_BAND,
+    level_in_photo=True,
+    midline_uncertainty=FALLBACK_MIDLINE_UNCERTAINTY,
 )
 #: Base line = the top of the gluteal cleft (fallback, where the bare skin runs off the photo's
 #: bottom). On 64 close-up renders without clothing (``scripts/render.py --nude``) it took the
@@ -204,35 +231,30 @@ SKIN_BOTTOM_HEIGHT_PRIOR = HeightPrior(
 #: top it finds (5th to 95th percentile over 80 such close-ups; up to 0.88, where the cleft
 #: shows only low between the buttocks): searched up to 0.9 above it (0.6 before), 64 more
 #: close-ups held out went from 0.964 to 0.977.
-CLEFT_TOP_HEIGHT_PRIOR = HeightPrior(
-    anatomy.DIMPLE_HEIGHT_ABOVE_CLEFT_TOP, 0.25, 0.0, 0.9, FALLBACK_LIGHT_BAND
+CLEFT_TOP_PAIR_PRIOR = replace(
+    SKIN_BOTTOM_PAIR_PRIOR,
+    centre=anatomy.DIMPLE_HEIGHT_ABOVE_CLEFT_TOP,
+    tolerance=0.25,
+    lowest=0.0,
+    highest=0.9,
 )
 
 
 def best_pair(
-    candidates: list[Candidate],
-    crop: RegionCrop,
-    height_prior: HeightPrior = HIPS_HEIGHT_PRIOR,
-    level_in_photo: bool = False,
-    midline_uncertainty: float | None = None,
+    candidates: list[Candidate], crop: RegionCrop, prior: PairPrior = HIPS_PAIR_PRIOR
 ) -> PairResult:
-    """The pair of candidates, one each side of the midline, with the highest evidence.
-    With ``level_in_photo``, a pair level in the photo counts as level too, whatever the
-    crop's tilt (the fallback's tilt, read from the torso's outline, can be wrong). Each
-    dimple lies within the lateral range (:data:`anatomy.DIMPLE_HALF_SPACING_RANGE`) on its
-    own side of the midline; with ``midline_uncertainty`` (hip widths), for a midline known
-    only roughly, each lies within the range's outer bound, half the pair's spacing within the
-    range and its midpoint within that distance of the midline."""
+    """The pair of candidates, one each side of the midline, with the highest evidence, placed
+    as ``prior`` (:class:`PairPrior`) expects it."""
     xy = np.array([(c.x, c.y) for c in candidates]).reshape(-1, 2)
     body = crop.body_coords(xy).tolist()
     # Heights down the photo, in hip widths (None: the level is judged in the crop only).
     photo_heights = (
         (crop.image_coords(xy)[:, 1] / (crop.scale * crop.photo_px_per_pixel)).tolist()
-        if level_in_photo
+        if prior.level_in_photo
         else [None] * len(candidates)
     )
     lo, hi = anatomy.DIMPLE_HALF_SPACING_RANGE
-    h_lo, h_hi = height_prior.lowest, height_prior.highest
+    h_lo, h_hi = prior.lowest, prior.highest
     # Every dimple within the lateral range's outer bound (so half a pair's spacing is too).
     placed = [
         (cand, lateral, height, down)
@@ -240,12 +262,12 @@ def best_pair(
         if abs(lateral) <= hi and h_lo <= height <= h_hi
     ]
     lateral = np.array([p[1] for p in placed]).reshape(-1, 1)
-    if midline_uncertainty is None:
+    if prior.midline_uncertainty is None:
         left_side, right_side = lateral >= lo, lateral <= -lo
         pairable = left_side & right_side.T
     else:
         half, middle = (lateral - lateral.T) / 2, (lateral + lateral.T) / 2
-        pairable = (half >= lo) & (np.abs(middle) <= midline_uncertainty)
+        pairable = (half >= lo) & (np.abs(middle) <= prior.midline_uncertainty)
     # Both dimples are lit by the same light. Also pairing the neighbouring azimuths (30
     # degrees apart) claimed more backs without dimples (full-body precision 0.99 -> 0.96, AUC
     # 0.942 -> 0.934; 0.938 with such pairs' evidence x 0.75), held out AUC 0.953 -> 0.950.
@@ -254,7 +276,7 @@ def best_pair(
     best: tuple[float, float, tuple | None, tuple | None] = (0.0, 0.0, None, None)
     for i, j in zip(*np.nonzero(pairable), strict=True):
         left, right = placed[i], placed[j]
-        evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel, height_prior)
+        evidence, symmetry = _pair_evidence(left, right, crop.mm_per_pixel, prior)
         if evidence > best[0]:
             best = (evidence, symmetry, left, right)
     evidence, symmetry, left, right = best
@@ -266,8 +288,8 @@ def best_pair(
             symmetry=None,
             mm_per_pixel=crop.mm_per_pixel,
         )
-    low, high = height_prior.light_band
-    band = (height_prior.centre + low, height_prior.centre + high)
+    low, high = prior.light_band
+    band = (prior.centre + low, prior.centre + high)
     gradients = crop.gradients_within(band)
     light_gradient = None if gradients is None else math.hypot(*gradients)
     return PairResult(
@@ -285,7 +307,7 @@ def _pair_evidence(
     left: tuple[Candidate, float, float, float | None],
     right: tuple[Candidate, float, float, float | None],
     mm_per_pixel: float,
-    height_prior: HeightPrior,
+    prior: PairPrior,
 ) -> tuple[float, float]:
     """Evidence of one pair and its symmetry (0..1); each side is ``(candidate, lateral,
     height, height down the photo or None)``."""
@@ -303,7 +325,7 @@ def _pair_evidence(
     centred = ((lat_l + lat_r) / MIDLINE_TOLERANCE) ** 2
     symmetry = math.exp(-0.5 * (level + centred)) * math.sqrt(balance) * size_match
     spacing = ((lat_l - lat_r) / 2 - anatomy.DIMPLE_HALF_SPACING) / (SPACING_TOLERANCE / 2)
-    height = ((h_l + h_r) / 2 - height_prior.centre) / height_prior.tolerance
+    height = ((h_l + h_r) / 2 - prior.centre) / prior.tolerance
     anatomy_prior = math.exp(-0.5 * (spacing**2 + height**2))
     depth_factor = min(1.0, depth / FULL_DEPTH_MM)
     # Both must be closed pits: a band that matches all along (where the back turns into the

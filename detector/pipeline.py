@@ -19,12 +19,12 @@ from detector.loading import (
     load_image,
 )
 from detector.pairing import (
-    CLEFT_TOP_HEIGHT_PRIOR,
-    HIPS_HEIGHT_PRIOR,
-    LEGS_CUT_HEIGHT_PRIOR,
-    SKIN_BOTTOM_HEIGHT_PRIOR,
-    HeightPrior,
+    CLEFT_TOP_PAIR_PRIOR,
+    HIPS_PAIR_PRIOR,
+    LEGS_CUT_PAIR_PRIOR,
+    SKIN_BOTTOM_PAIR_PRIOR,
     PairedDimple,
+    PairPrior,
     PairResult,
     best_pair,
 )
@@ -77,7 +77,7 @@ POSE_EXTENT = RegionExtent()
 #: 2.3 below it) cuts the legs off, and then the pose model's hips are unreliable: on the
 #: full-body renders cut at the thighs they move up by a median 0.2 hip widths (up to 0.6)
 #: and come 16 % closer together. The region then reaches further down, and the pair is
-#: expected lower and over a wider range (:data:`detector.pairing.LEGS_CUT_HEIGHT_PRIOR`).
+#: expected lower and over a wider range (:data:`detector.pairing.LEGS_CUT_PAIR_PRIOR`).
 LEGS_IN_FRAME_DEPTH = 2.5
 LEGS_CUT_EXTENT = RegionExtent(below=0.7)
 #: The band of the fallback's region (hip widths above its base line) where the back is bare
@@ -93,11 +93,6 @@ FALLBACK_SKIN_BAND = tuple(
     - anatomy.DIMPLE_HEIGHT
     for share in SKIN_REFERENCE_ROWS[::-1]
 )
-#: How far the fallback's pair may be centred off its midline (hip widths; the pose path's
-#: dimples each lie on their own side of it). The middle of the torso's outline lies 0.055-0.064
-#: hip widths from the spine at the median on the fallback's close-up renders, 0.11-0.12 at
-#: the 90th percentile, and up to 0.22 where an arm touches one flank down its length.
-FALLBACK_MIDLINE_UNCERTAINTY = 0.25
 #: A person whose segmentation mask, within HEADLESS_EDGE_ROWS of the photo's height from its
 #: top edge, is as wide as HEADLESS_TOP_WIDTH of their widest extent may have no head in view.
 #: Of renders cut at the shoulders 98 % do (median 0.28; the mask often starts a few rows
@@ -383,9 +378,9 @@ def _judge_person(
     # hip joints' midpoint (the model's depths of a body without legs are guesses too: on the
     # renders cut at the buttocks' crease, so moved, the AUC fell from 0.868 to 0.837).
     if _legs_cut_off(frame, rgb.shape):
-        extent, prior = LEGS_CUT_EXTENT, LEGS_CUT_HEIGHT_PRIOR
+        extent, prior = LEGS_CUT_EXTENT, LEGS_CUT_PAIR_PRIOR
     else:
-        extent, prior = POSE_EXTENT, HIPS_HEIGHT_PRIOR
+        extent, prior = POSE_EXTENT, HIPS_PAIR_PRIOR
         frame = frame.shifted(spine_shift(person, frame))
     geometry = _geometry(frame, extent)
     base |= {
@@ -425,42 +420,21 @@ def _judge_back(
         return _problem_report(problem, base), None
     crop = extract_region(rgb, back.frame, None, extent=back.extent, skin_band=FALLBACK_SKIN_BAND)
     cleft_top = gluteal_cleft_top(crop) if back.open_bottom else None
-    prior = (
-        SKIN_BOTTOM_HEIGHT_PRIOR if cleft_top is None else CLEFT_TOP_HEIGHT_PRIOR.raised(cleft_top)
-    )
-    # The crop turns by a tilt read from the torso's outline (a phone held askew), which a body
-    # turned from the camera or an arm against one side makes asymmetric: every tilt of 10
-    # degrees or more found on the upright close-up renders (benchmark, without clothing,
-    # turned; 8 of 150) was spurious, their pairs level in the photo, and the outline's
-    # symmetry gain (a median 0.052 of its area) does not tell them from real 10-degree tilts
-    # (0.058). So a pair level in the photo counts as level too: turned close-ups
-    # (render.py --variant turned) 0.825 -> 0.875 and 0.848 -> 0.848, accuracy 0.71 -> 0.79
-    # and 0.64 -> 0.71; the benchmark's close-ups, those without clothing, torsos from the
-    # shoulders to the thighs (0.865 -> 0.860) and the real photos otherwise as they were.
-    return _judge_shading(
-        crop,
-        prior,
-        base,
-        level_in_photo=True,
-        midline_uncertainty=FALLBACK_MIDLINE_UNCERTAINTY,
-    )
+    prior = SKIN_BOTTOM_PAIR_PRIOR if cleft_top is None else CLEFT_TOP_PAIR_PRIOR.raised(cleft_top)
+    return _judge_shading(crop, prior, base)
 
 
 def _judge_shading(
-    crop: RegionCrop,
-    prior: HeightPrior,
-    base: dict,
-    level_in_photo: bool = False,
-    midline_uncertainty: float | None = None,
+    crop: RegionCrop, prior: PairPrior, base: dict
 ) -> tuple[DimpleReport, PairResult | None]:
-    """Pair the indentations of the region's shading (see :func:`best_pair` for
-    ``level_in_photo`` and ``midline_uncertainty``), unless hard-edged cast shadows stripe or
-    dapple it (then ``low_quality``: their edges pass for pits)."""
+    """Pair the indentations of the region's shading where ``prior`` expects them, unless
+    hard-edged cast shadows stripe or dapple it (then ``low_quality``: their edges pass for
+    pits)."""
     shading = skin_shading(crop)
     if under_hard_shadows(crop, shading.values):
         return _problem_report("hard_shadows", base), None
     candidates = indentation_candidates(crop, shading)
-    pair = best_pair(candidates, crop, prior, level_in_photo, midline_uncertainty)
+    pair = best_pair(candidates, crop, prior)
     return _judged_report(pair, crop, base), pair
 
 

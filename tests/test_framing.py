@@ -16,7 +16,7 @@ from procedural import shaded_back
 
 from detector import anatomy, fallback, load_image, pipeline
 from detector.fallback import BackEstimate, find_back, gluteal_cleft_top
-from detector.pairing import CLEFT_TOP_HEIGHT_PRIOR
+from detector.pairing import CLEFT_TOP_PAIR_PRIOR
 from detector.pipeline import _beside_a_bare_back, _cut_at_shoulders, _is_torso, _legs_cut_off
 from detector.pose import (
     LEFT_HIP,
@@ -185,8 +185,8 @@ def test_dimples_high_above_where_the_cleft_shows_are_still_sought(detector, mon
     for found in report.dimples:
         x, y = CLOSEUP_NUDE_HIGH_ABOVE_THE_CLEFT_DIMPLES[found.side]
         assert np.hypot(found.x - x, found.y - y) < 0.15 * 272.67
-    narrower = dataclasses.replace(CLEFT_TOP_HEIGHT_PRIOR, highest=0.6)
-    monkeypatch.setattr(pipeline, "CLEFT_TOP_HEIGHT_PRIOR", narrower)
+    narrower = dataclasses.replace(CLEFT_TOP_PAIR_PRIOR, highest=0.6)
+    monkeypatch.setattr(pipeline, "CLEFT_TOP_PAIR_PRIOR", narrower)
     assert not detector.detect(CLOSEUP_NUDE_HIGH_ABOVE_THE_CLEFT).present
 
 
@@ -446,7 +446,7 @@ CLOSEUP_ARM_AGAINST_THE_FLANK_DIMPLES = {"left": (385.03, 429.63), "right": (568
 def test_a_pair_centred_off_the_fallbacks_midline_is_still_sought(detector, monkeypatch):
     """The arm's skin joins the torso's rows, so the middle of the outline, the fallback's
     midline, lies 0.22 hip widths from the spine and the right dimple on it. The pair may be
-    centred off that midline by up to FALLBACK_MIDLINE_UNCERTAINTY: it is claimed, placed
+    centred off that midline by up to pairing.FALLBACK_MIDLINE_UNCERTAINTY: it is claimed, placed
     within 0.3 of its spacing (its centring still costs the true pits' match). With each
     dimple required on its own side of the midline, none was."""
     report = detector.detect(CLOSEUP_ARM_AGAINST_THE_FLANK)
@@ -454,7 +454,9 @@ def test_a_pair_centred_off_the_fallbacks_midline_is_still_sought(detector, monk
     for found in report.dimples:
         x, y = CLOSEUP_ARM_AGAINST_THE_FLANK_DIMPLES[found.side]
         assert np.hypot(found.x - x, found.y - y) < 0.3 * 183.66
-    monkeypatch.setattr(pipeline, "FALLBACK_MIDLINE_UNCERTAINTY", None)
+    for name in ("SKIN_BOTTOM_PAIR_PRIOR", "CLEFT_TOP_PAIR_PRIOR"):
+        prior = dataclasses.replace(getattr(pipeline, name), midline_uncertainty=None)
+        monkeypatch.setattr(pipeline, name, prior)
     assert not detector.detect(CLOSEUP_ARM_AGAINST_THE_FLANK).present
 
 

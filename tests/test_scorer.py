@@ -11,15 +11,15 @@ from procedural import shaded_back
 
 from detector import anatomy
 from detector.pairing import (
-    CLEFT_TOP_HEIGHT_PRIOR,
+    CLEFT_TOP_PAIR_PRIOR,
     EVIDENCE_AT_HALF,
     FALLBACK_LIGHT_BAND,
     FRONTAL_CONTRAST_SCALE,
-    HIPS_HEIGHT_PRIOR,
+    HIPS_PAIR_PRIOR,
     LIGHT_BAND,
     LIGHT_RELATIVE_WEIGHT,
     MIN_LIGHT_GRADIENT,
-    SKIN_BOTTOM_HEIGHT_PRIOR,
+    SKIN_BOTTOM_PAIR_PRIOR,
     TYPICAL_LIGHT_GRADIENT,
     best_pair,
     pair_score,
@@ -132,7 +132,7 @@ def test_the_lights_gradients_are_read_about_the_pair_in_a_tall_region():
     without a pose) only the rows of the band are fitted."""
     back = shaded_back(0.0, light_elevation_deg=60.0)
     crop = extract_region(back.rgb, back.frame, None)
-    centre = HIPS_HEIGHT_PRIOR.centre
+    centre = HIPS_PAIR_PRIOR.centre
     assert crop.gradients_within((centre + LIGHT_BAND[0], centre + LIGHT_BAND[1])) is (
         crop.gradients
     )
@@ -141,10 +141,10 @@ def test_the_lights_gradients_are_read_about_the_pair_in_a_tall_region():
     assert lower is not None and lower != tall.gradients
     assert lower == pytest.approx(shading_gradients(tall, (0.0, 0.6)))
     # A fallback's priors read the light above the pair, also once raised to a cleft's top.
-    raised = CLEFT_TOP_HEIGHT_PRIOR.raised(0.3)
-    assert raised.light_band == SKIN_BOTTOM_HEIGHT_PRIOR.light_band == FALLBACK_LIGHT_BAND
-    assert raised.centre == pytest.approx(CLEFT_TOP_HEIGHT_PRIOR.centre + 0.3)
-    assert HIPS_HEIGHT_PRIOR.light_band == LIGHT_BAND
+    raised = CLEFT_TOP_PAIR_PRIOR.raised(0.3)
+    assert raised.light_band == SKIN_BOTTOM_PAIR_PRIOR.light_band == FALLBACK_LIGHT_BAND
+    assert raised.centre == pytest.approx(CLEFT_TOP_PAIR_PRIOR.centre + 0.3)
+    assert HIPS_PAIR_PRIOR.light_band == LIGHT_BAND
 
 
 @pytest.mark.parametrize("depth_mm", [0.0, 1.0, 4.0, 12.0])
@@ -776,12 +776,12 @@ def test_shadows_of_blinds_across_the_back_are_refused_and_plain_light_is_not(el
     base = {"source": None, "image": {}}
     plain = extract_region(back.rgb, back.frame, None)
     assert not striped_by_shadows(plain, skin_shading(plain).values)
-    report, pair = _judge_shading(plain, HIPS_HEIGHT_PRIOR, dict(base))
+    report, pair = _judge_shading(plain, HIPS_PAIR_PRIOR, dict(base))
     assert report.status == "ok" and report.present
     # 86 px = 50 mm at this back's scale.
     banded = extract_region(_through_blinds(back.rgb, 86.0, 20.0), back.frame, None)
     assert striped_by_shadows(banded, skin_shading(banded).values)
-    report, pair = _judge_shading(banded, HIPS_HEIGHT_PRIOR, dict(base))
+    report, pair = _judge_shading(banded, HIPS_PAIR_PRIOR, dict(base))
     assert report.status == "low_quality" and pair is None
     assert report.message == STATUS_MESSAGES["hard_shadows"]
 
@@ -799,12 +799,13 @@ def test_a_pair_level_in_the_photo_counts_as_level_in_a_crop_turned_by_a_wrong_t
     crop = extract_region(back.rgb, askew, None)
     candidates = indentation_candidates(crop)
     tilted = best_pair(candidates, crop)
-    levelled = best_pair(candidates, crop, level_in_photo=True)
+    level_in_photo = dataclasses.replace(HIPS_PAIR_PRIOR, level_in_photo=True)
+    levelled = best_pair(candidates, crop, level_in_photo)
     assert levelled.evidence > 2.0 * tilted.evidence
     _assert_found_near_truth(back, crop, levelled, 0.15)
     upright = extract_region(back.rgb, back.frame, None)
     as_before = indentation_candidates(upright)
-    assert best_pair(as_before, upright, level_in_photo=True) == best_pair(as_before, upright)
+    assert best_pair(as_before, upright, level_in_photo) == best_pair(as_before, upright)
 
 
 def _through_leaves(rgb: np.ndarray, patch_px: float, seed: int = 2) -> np.ndarray:
@@ -828,6 +829,6 @@ def test_dappled_shadows_of_leaves_are_refused_and_plain_light_is_not():
     assert not dappled_by_shadows(plain, skin_shading(plain).values)
     dappled = extract_region(_through_leaves(back.rgb, 90.0), back.frame, None)
     assert dappled_by_shadows(dappled, skin_shading(dappled).values)
-    report, pair = _judge_shading(dappled, HIPS_HEIGHT_PRIOR, dict(base))
+    report, pair = _judge_shading(dappled, HIPS_PAIR_PRIOR, dict(base))
     assert report.status == "low_quality" and pair is None
     assert report.message == STATUS_MESSAGES["hard_shadows"]
