@@ -130,6 +130,8 @@ def run_detect(args: argparse.Namespace) -> int:
     # Read the photo before the models load, so a bad file is reported at once.
     from detector.loading import DEFAULT_MAX_SIDE, ImageLoadError, load_image, one_line
 
+    if os.path.isdir(args.photo):
+        return _fail(f"{args.photo} is a folder: `dimples batch {args.photo}` analyses its photos")
     try:
         image = load_image(args.photo, max_side=DEFAULT_MAX_SIDE)
     except ImageLoadError as exc:

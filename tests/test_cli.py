@@ -32,6 +32,12 @@ def test_text_file_exits_2_with_one_line(tmp_path):
     assert result.stderr.strip().count("\n") == 0 and "not an image" in result.stderr
 
 
+def test_a_folder_given_to_detect_points_to_batch(tmp_path):
+    result = _dimples("detect", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and f"dimples batch {tmp_path}" in result.stderr
+
+
 def test_leading_dash_path_is_a_file_not_an_option(tmp_path):
     odd = tmp_path / "-odd name.jpg"
     odd.write_text("x")
