@@ -6,10 +6,10 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import load_script
+from conftest import RENDERS, load_script
 from procedural import shaded_back
 
-from detector import anatomy
+from detector import anatomy, shading
 from detector.pairing import (
     CLEFT_TOP_PAIR_PRIOR,
     EVIDENCE_AT_HALF,
@@ -46,6 +46,7 @@ from detector.shading import (
     shading_gradients,
     skin_shading,
     striped_by_shadows,
+    tan_line_removed,
 )
 
 #: scripts/evaluate.py, whose ``--degrade exposure:GAIN`` overexposes the test backs.
@@ -519,6 +520,70 @@ def test_shading_alone_makes_no_garment_edge(elevation):
     crop = extract_region(back.rgb, back.frame, None)
     kept = above_garment_edge(log_luminance(crop.grey), crop.usable)
     assert np.array_equal(kept, crop.usable)
+
+
+def _tan_line(back, gain, height=0.3, soft_mm=6.0):
+    """``back`` with its albedo times ``gain`` below a level edge ``height`` hip widths above
+    the hip line (0.25 below the dimples, about 4 cm), soft over ``soft_mm``."""
+    edge_row = back.frame.to_image(0.0, height)[1]
+    soft_px = soft_mm * back.frame.hip_width / anatomy.HIP_WIDTH_MM
+    rows = np.arange(back.rgb.shape[0], dtype=np.float32)[:, None, None]
+    ramp = np.clip((rows - edge_row) / soft_px + 0.5, 0.0, 1.0)
+    rgb = back.rgb.astype(np.float32) * (1.0 + (gain - 1.0) * ramp)
+    return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_tan_lines_step_is_taken_out_and_a_darker_one_or_none_is_left(seed):
+    """Skin 35 % lighter below a soft level edge, as where briefs kept the sun off: the step
+    (0.25-0.27 of log luminance) is taken out to within 0.04. Darker below (the underside of
+    the buttocks under light from above darkens so), or without an edge, nothing is."""
+    back = shaded_back(4.0, seed=seed)
+    crop = extract_region(back.rgb, back.frame, None)
+    edge = round((crop.extent.above - 0.3) * crop.scale)  # the edge's row in the upright crop
+
+    def step(log_lum):
+        above, below = log_lum[edge - 8][crop.usable[edge - 8]], log_lum[edge + 8]
+        return float(np.median(below[crop.usable[edge + 8]]) - np.median(above))
+
+    for gain, before, after in ((1.35, (0.2, 0.3), (-0.04, 0.04)), (0.75, None, None)):
+        tanned = extract_region(_tan_line(back, gain), back.frame, None)
+        log_lum = log_luminance(tanned.grey)
+        removed = tan_line_removed(log_lum, tanned.usable, tanned.mm_per_pixel)
+        if before is None:
+            assert removed is log_lum
+            continue
+        assert before[0] < step(log_lum) < before[1]
+        assert after[0] < step(removed) < after[1]
+    plain = log_luminance(crop.grey)
+    assert tan_line_removed(plain, crop.usable, crop.mm_per_pixel) is plain
+
+
+@pytest.mark.parametrize("elevation", [30.0, 60.0, 85.0])
+def test_shading_alone_makes_no_tan_line(elevation):
+    back = shaded_back(8.0, light_elevation_deg=elevation, seed=4)
+    crop = extract_region(back.rgb, back.frame, None)
+    log_lum = log_luminance(crop.grey)
+    assert tan_line_removed(log_lum, crop.usable, crop.mm_per_pixel) is log_lum
+
+
+#: A full-body render with a tan line 4 cm below dimples 1.5 mm deep (``scripts/render.py
+#: --out bench/st_tan --n 64 --seed 61 --framings full_body,closeup --variant tan_lines``,
+#: image r00057): the dimples' centres at these pixels, 46 px apart.
+FULL_BODY_TAN_LINE = RENDERS / "full_body_tan_line.jpg"
+FULL_BODY_TAN_LINE_DIMPLES = {"left": (253.23, 449.55), "right": (299.28, 447.98)}
+
+
+def test_shallow_dimples_above_a_tan_line_are_found(detector, monkeypatch):
+    """With the tan line's step taken out the pair is claimed where it is (0.63); with the
+    step read as shading it was not (0.22)."""
+    report = detector.detect(FULL_BODY_TAN_LINE)
+    assert report.status == "ok" and report.present
+    for found in report.dimples:
+        x, y = FULL_BODY_TAN_LINE_DIMPLES[found.side]
+        assert np.hypot(found.x - x, found.y - y) < 0.15 * 46.08
+    monkeypatch.setattr(shading, "tan_line_removed", lambda log_lum, usable, mm: log_lum)
+    assert not detector.detect(FULL_BODY_TAN_LINE).present
 
 
 def test_lit_skin_below_a_skin_reference_in_shadow_is_skin_and_tan_cloth_is_not():
