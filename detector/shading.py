@@ -9,9 +9,9 @@ the same few filter scales. In that crop:
    more than light can change it (tattoo ink, moles: :func:`skin_marks`); over thin, long dark
    lines (a tattoo's strokes, whose colour JPEG blurs away: :func:`ink_lines`) it is filled
    in from the skin around them;
-2. illumination is normalised: log luminance (albedo and light intensity become additive)
-   minus its large-scale trend over skin (body curvature, uneven light), leaving relative
-   shading;
+2. illumination is normalised: log luminance (albedo and light intensity become additive),
+   less a tan line's step (:func:`tan_line_removed`), minus its large-scale trend over skin
+   (body curvature, uneven light), leaving relative shading;
 3. a Gaussian indentation shaded by Lambert's law under a light ``L`` has the relative shading
    ``(n_x L_x + n_y L_y) / L_z + (n_z - 1)``: darker on the wall facing away from the light,
    a faint ring under frontal light. It is linear in three basis images, so three
