@@ -1184,13 +1184,8 @@ def tan_line_removed(log_lum: np.ndarray, usable: np.ndarray, mm_per_pixel: floa
     candidates = np.flatnonzero(rising & (known >= MIN_TAN_LINE_COLUMNS * columns))
     if candidates.size == 0:
         return log_lum
-    step = np.array([np.median(values[np.isfinite(values)]) for values in steps[candidates]])
-    wide_step = np.array(
-        [
-            np.median(values[np.isfinite(values)]) if np.isfinite(values).any() else np.inf
-            for values in wide[candidates]
-        ]
-    )
+    step = _row_medians(steps[candidates], np.isfinite(steps[candidates]))
+    wide_step = _row_medians(wide[candidates], np.isfinite(wide[candidates]))
     # ... by enough, and as a step between two levels: read twice as far apart, the change
     # is about the same (the body's own shading changes more the further apart it is read; a
     # dark stroke across the back, less).
@@ -1203,16 +1198,24 @@ def tan_line_removed(log_lum: np.ndarray, usable: np.ndarray, mm_per_pixel: floa
     # The edge's own profile: each row's median over the skin, from the level 'half' + 1
     # rows above the edge (0) to the level as far below (1), rising only.
     window = np.arange(row - half - 1, row + half + 2)
-    if not usable[window].any(axis=1).all():
-        return log_lum
-    levels = np.array([np.median(log_lum[r][usable[r]]) for r in window])
+    levels = _row_medians(log_lum[window], usable[window])
     low, high = float(levels[0]), float(levels[-1])
-    if not high > low:
+    if np.isnan(levels).any() or not high > low:
         return log_lum
     ramp = np.zeros(rows, np.float32)
     ramp[window] = np.maximum.accumulate(np.clip((levels - low) / (high - low), 0.0, 1.0))
     ramp[window[-1] + 1 :] = 1.0
     return log_lum - np.float32(high - low) * ramp[:, None]
+
+
+def _row_medians(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Each row's median of ``values`` over the columns ``where`` is set (NaN for none)."""
+    return np.array(
+        [
+            np.median(row[kept]) if kept.any() else np.nan
+            for row, kept in zip(values, where, strict=True)
+        ]
+    )
 
 
 def above_garment_edge(log_lum: np.ndarray, usable: np.ndarray) -> np.ndarray:
