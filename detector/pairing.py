@@ -110,6 +110,11 @@ class PairResult:
         """The reported score: :func:`pair_score`."""
         return pair_score(self.evidence, self.depth_mm)
 
+    @property
+    def present(self) -> bool:
+        """Whether the pair is claimed: a score of at least 0.5."""
+        return self.score >= 0.5
+
 
 #: A claimed pair's score is 1 - exp(-visibility / SCORE_VISIBILITY_MM) / 2 of its visibility:
 #: its reported depth (mm) times the square root of its evidence over EVIDENCE_AT_HALF. The

@@ -64,6 +64,7 @@ from detector.shading import (
     extract_region,
     indentation_candidates,
     light_from_gradients,
+    lit_beside_a_cast_shadow,
     pixel_box,
     region_corners,
     skin_shading,
@@ -429,12 +430,20 @@ def _judge_shading(
 ) -> tuple[DimpleReport, PairResult | None]:
     """Pair the indentations of the region's shading where ``prior`` expects them, unless
     hard-edged cast shadows stripe or dapple it (then ``low_quality``: their edges pass for
-    pits)."""
+    pits). Where one cast shadow covers part of the region (:func:`lit_beside_a_cast_shadow`),
+    the rest is judged: a pair claimed there is reported, but no claim is not an answer (the
+    shadow may hide the pair), so the photo is then ``low_quality`` too."""
     shading = skin_shading(crop)
-    if under_hard_shadows(crop, shading.values):
+    shadowed = under_hard_shadows(crop, shading.values)
+    if shadowed:
+        lit = lit_beside_a_cast_shadow(crop)
+        if lit is None:
+            return _problem_report("hard_shadows", base), None
+        crop = replace(crop, skin=lit)
+        shading = skin_shading(crop)
+    pair = best_pair(indentation_candidates(crop, shading), crop, prior)
+    if shadowed and not pair.present:
         return _problem_report("hard_shadows", base), None
-    candidates = indentation_candidates(crop, shading)
-    pair = best_pair(candidates, crop, prior)
     return _judged_report(pair, crop, base), pair
 
 
@@ -460,7 +469,7 @@ def _problem_report(problem: str, base: dict) -> DimpleReport:
 def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleReport:
     """The report of a region the shading and pairing stages judged."""
     score = pair.score
-    present = score >= 0.5
+    present = pair.present
     dimples = []
     if pair.left is not None and pair.right is not None:
         dimples = [_dimple("left", pair.left, crop), _dimple("right", pair.right, crop)]

@@ -265,8 +265,8 @@ STATUS_MESSAGES: dict[str, str] = {
         "exposure."
     ),
     "hard_shadows": (
-        "Hard-edged shadows (of blinds, a window frame or leaves) fall across the lower back, "
-        "and their edges cannot be told from dimples. Take the photo in even light, out of the "
-        "shadows."
+        "Hard-edged shadows (of blinds, a window frame or leaves, or of the upper back under a "
+        "light right above) fall across the lower back, and their edges cannot be told from "
+        "dimples. Take the photo in even light, out of the shadows."
     ),
 }

@@ -92,6 +92,14 @@ MIN_SHADOW_STRIPE_COHERENCE = 0.8
 SHADOW_PATCH_BINS = 128
 MIN_SHADOW_PATCH_SPLIT = 0.8
 MIN_SHADOW_PATCH_STEP = 0.2
+#: One cast shadow over part of the region (:func:`lit_beside_a_cast_shadow`), the rest of
+#: which is judged where the checks above refuse the region. Its step in log luminance (the
+#: trend not taken out): a shadow keeps the ambient and fill light only, ln(key / ambient)
+#: from about 1 to 2.3 under the renders' lights; 0.3 is loose.
+MIN_CAST_SHADOW_STEP = 0.3
+MIN_CAST_SHADOW_SHARE = 0.9
+CAST_SHADOW_RIM_MM = 6.0
+MIN_LIT_SKIN = 0.3
 
 #: Most skin pixels the texture noise (a median) is estimated on.
 NOISE_SAMPLES = 1024
@@ -1096,30 +1104,85 @@ def dappled_by_shadows(
 ) -> bool:
     """Whether patches of hard-edged shadow (leaves) dapple the region: its smoothed shading
     (``smoothed``, :func:`_smoothed_inland` of it, computed here when None) falls into two
-    levels, lit and shaded. Split in two where the classes' variance between them is largest
-    (Otsu's threshold, on a histogram), that variance is at least MIN_SHADOW_PATCH_SPLIT of the
-    whole, and the levels lie at least MIN_SHADOW_PATCH_STEP log units apart."""
+    levels, lit and shaded (:func:`two_levels`): at least MIN_SHADOW_PATCH_SPLIT of its
+    variance lies between them, and they lie at least MIN_SHADOW_PATCH_STEP log units apart."""
     smooth, inland = _smoothed_inland(crop, shading) if smoothed is None else smoothed
     if not inland.any():
         return False
-    values = smooth[inland].astype(np.float64)
+    split = two_levels(smooth[inland])
+    return (
+        split is not None
+        and split.between_share >= MIN_SHADOW_PATCH_SPLIT
+        and split.step >= MIN_SHADOW_PATCH_STEP
+    )
+
+
+class LevelSplit(NamedTuple):
+    """Values split in two at Otsu's threshold: the ``threshold``, the share of their
+    variance between the two levels, and how far apart the levels' means lie (``step``)."""
+
+    threshold: float
+    between_share: float
+    step: float
+
+
+def two_levels(values: np.ndarray) -> LevelSplit | None:
+    """Split ``values`` in two where the variance between the two classes is largest (Otsu's
+    threshold, on a histogram of SHADOW_PATCH_BINS bins); None where they are all alike."""
+    values = values.astype(np.float64)
     counts, edges = np.histogram(values, bins=SHADOW_PATCH_BINS)
     centres = (edges[:-1] + edges[1:]) / 2.0
-    # Per split between bins: the lower level's share of the pixels and its sum over them.
+    # Per split between bins: the lower level's share of the values and its sum over them.
     share = np.cumsum(counts)[:-1] / values.size
     lower_sum = np.cumsum(counts * centres)[:-1] / values.size
     splits = (share > 0) & (share < 1)
-    if not splits.any():
-        return False
-    share, lower_sum = share[splits], lower_sum[splits]
+    variance = float(values.var())
+    if not splits.any() or variance <= 0.0:
+        return None
+    share, lower_sum, cuts = share[splits], lower_sum[splits], edges[1:-1][splits]
     lower = lower_sum / share
     upper = (float(values.mean()) - lower_sum) / (1.0 - share)
     between = share * (1.0 - share) * (upper - lower) ** 2
     best = int(np.argmax(between))
-    return (
-        between[best] >= MIN_SHADOW_PATCH_SPLIT * float(values.var())
-        and upper[best] - lower[best] >= MIN_SHADOW_PATCH_STEP
+    return LevelSplit(
+        float(cuts[best]), float(between[best]) / variance, float(upper[best] - lower[best])
     )
+
+
+def lit_beside_a_cast_shadow(crop: RegionCrop) -> np.ndarray | None:
+    """The crop's bare skin outside a single cast shadow over part of the region (bool), or
+    None where its light does not fall into one lit and one shaded part.
+
+    A light high above a standing person falls along the back: the upper back's bulge then
+    shades the lumbar hollow, and the shadow's hard edge crosses the lower back, often just
+    above the dimples (``scripts/render.py --variant grazing``). The smoothed log luminance of
+    the skin then falls into two levels (:func:`two_levels`: at least MIN_SHADOW_PATCH_SPLIT of
+    its variance between them, at least MIN_CAST_SHADOW_STEP apart) and the shaded one is a
+    single patch (at least MIN_CAST_SHADOW_SHARE of the shaded pixels in one component), unlike
+    the bands of blinds or the dapples of leaves. The shadow is widened by CAST_SHADOW_RIM_MM
+    (its soft edge and the smoothing) and at least MIN_LIT_SKIN of the skin must remain."""
+    usable = crop.usable
+    if usable.sum() < MIN_SHADOW_CHECK_PIXELS:
+        return None
+    sigma = SHADOW_STRIPE_SMOOTHING_MM / crop.mm_per_pixel
+    log_lum = cv2.GaussianBlur(log_luminance(crop.grey), (0, 0), sigma)
+    split = two_levels(log_lum[usable])
+    if split is None or split.between_share < MIN_SHADOW_PATCH_SPLIT:
+        return None
+    if split.step < MIN_CAST_SHADOW_STEP:
+        return None
+    shaded = ((log_lum < split.threshold) & usable).astype(np.uint8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(shaded, connectivity=8)
+    areas = stats[1:, cv2.CC_STAT_AREA]
+    if count < 2 or areas.max() < MIN_CAST_SHADOW_SHARE * areas.sum():
+        return None
+    rim = max(1, round(CAST_SHADOW_RIM_MM / crop.mm_per_pixel))
+    shadow = (labels == 1 + int(np.argmax(areas))).astype(np.uint8)
+    shadow = cv2.dilate(shadow, np.ones((2 * rim + 1, 2 * rim + 1), np.uint8)) > 0
+    lit = usable & ~shadow
+    if lit.sum() < MIN_LIT_SKIN * usable.sum():
+        return None
+    return lit
 
 
 def striped_by_shadows(

@@ -113,7 +113,11 @@ SAMPLE_JPEG_QUALITY = 85
 #:   waistband;
 #: - ``tan_lines``: without briefs or shorts, but with their tan lines: the skin they covered in
 #:   the sun 1.2-1.6 x lighter (linear albedo), its top edge (soft over 6 mm) 1-7 cm below the
-#:   dimples' centres, as a bikini leaves it.
+#:   dimples' centres, as a bikini leaves it;
+#: - ``grazing``: the key light 70-85 degrees up (instead of 20-70), within 30 degrees of the
+#:   camera's side, as a high sun or a ceiling light right above a standing person falls
+#:   along the back: the upper back's bulge then shades the lumbar hollow, and the shadow's
+#:   edge crosses the lower back near the dimples.
 VARIANTS = (
     "soft",
     "wide",
@@ -138,6 +142,7 @@ VARIANTS = (
     "leaves",
     "low_waistband",
     "tan_lines",
+    "grazing",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -262,6 +267,12 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "tan_lines":
         tan = (float(rng.uniform(0.01, 0.07)), float(rng.uniform(1.2, 1.6)))
         return replace(scene, wears_bottom=False, tan_line=tan)
+    if variant == "grazing":
+        return replace(
+            scene,
+            light_azimuth_deg=float(rng.uniform(-30.0, 30.0)),
+            light_elevation_deg=float(rng.uniform(70.0, 85.0)),
+        )
     if variant in ("clean", "smooth"):
         return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98, skin_texture=variant == "clean")
     if variant in ("wide", "small"):

@@ -330,6 +330,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "leaves": {"leaves_m"},
         "low_waistband": {"garment_top_m"},
         "tan_lines": {"wears_bottom", "tan_line"},
+        "grazing": {"light_azimuth_deg", "light_elevation_deg"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -342,6 +343,9 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 0.25 <= after.specular <= 0.5 and 8.0 <= after.shininess <= 40.0
         elif variant == "flash":
             assert abs(after.light_azimuth_deg) <= 10.0 and 0.0 <= after.light_elevation_deg <= 10.0
+        elif variant == "grazing":
+            assert abs(after.light_azimuth_deg) <= 30.0
+            assert 70.0 <= after.light_elevation_deg <= 85.0
         elif variant == "tattoo":
             assert 2 <= len(after.tattoo) <= 4 and 0.55 <= after.tattoo_density <= 0.9
             for stroke in after.tattoo:

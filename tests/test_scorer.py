@@ -9,7 +9,7 @@ import pytest
 from conftest import RENDERS, load_script
 from procedural import shaded_back
 
-from detector import anatomy, shading
+from detector import anatomy, pipeline, shading
 from detector.pairing import (
     CLEFT_TOP_PAIR_PRIOR,
     EVIDENCE_AT_HALF,
@@ -42,11 +42,13 @@ from detector.shading import (
     dappled_by_shadows,
     extract_region,
     indentation_candidates,
+    lit_beside_a_cast_shadow,
     log_luminance,
     shading_gradients,
     skin_shading,
     striped_by_shadows,
     tan_line_removed,
+    under_hard_shadows,
 )
 
 #: scripts/evaluate.py, whose ``--degrade exposure:GAIN`` overexposes the test backs.
@@ -848,6 +850,79 @@ def test_shadows_of_blinds_across_the_back_are_refused_and_plain_light_is_not(el
     assert striped_by_shadows(banded, skin_shading(banded).values)
     report, pair = _judge_shading(banded, HIPS_PAIR_PRIOR, dict(base))
     assert report.status == "low_quality" and pair is None
+    assert report.message == STATUS_MESSAGES["hard_shadows"]
+
+
+def _below_a_cast_shadow(back, edge_above_mm: float) -> np.ndarray:
+    """``back``'s photo with everything above a level edge ``edge_above_mm`` above its
+    dimples in shadow (a third of the light), the edge soft over a few pixels."""
+    mm_per_px = anatomy.HIP_WIDTH_MM / back.frame.hip_width
+    edge_row = back.dimples["left"][1] - edge_above_mm / mm_per_px
+    rows = np.arange(back.rgb.shape[0], dtype=np.float64)[:, None]
+    lit = np.clip((rows - edge_row) / 3.0 + 0.5, 0.0, 1.0) * np.ones((1, back.rgb.shape[1]))
+    return _in_shadow(back.rgb, lit)
+
+
+@pytest.mark.parametrize("edge_above_mm", [20.0, 30.0, 45.0])
+def test_dimples_below_a_cast_shadow_are_judged_on_the_lit_skin(edge_above_mm):
+    """A light high above a standing person leaves the lumbar hollow in the upper back's
+    shadow, its hard edge just above the dimples. The edge's step made the whole region
+    ``low_quality``; the lit skin below it is judged now, and the 5 mm pair is found where it
+    is. (With the edge 10-15 mm above, over the pits' upper walls, it is placed about a fifth
+    of its spacing low: the templates must lie on lit skin.)"""
+    back = shaded_back(5.0, light_elevation_deg=70.0, seed=6)
+    crop = extract_region(_below_a_cast_shadow(back, edge_above_mm), back.frame, None)
+    assert under_hard_shadows(crop, skin_shading(crop).values)
+    lit = lit_beside_a_cast_shadow(crop)
+    assert lit is not None
+    # The shadow and its rim are left out; the skin around the dimples is kept.
+    height = crop.body_grid[..., 1]
+    edge_height = anatomy.DIMPLE_HEIGHT + edge_above_mm / anatomy.HIP_WIDTH_MM
+    assert not lit[height > edge_height].any()
+    assert lit[(height < anatomy.DIMPLE_HEIGHT) & crop.usable].all()
+    report, pair = _judge_shading(crop, HIPS_PAIR_PRIOR, {"source": None, "image": {}})
+    assert report.status == "ok" and report.present
+    _assert_found_near_truth(back, crop, pair, 0.15)
+
+
+#: Renders under a light 83-84 degrees up (``scripts/render.py --out bench/st_grazing --n 64
+#: --seed 71 --framings full_body,closeup --variant grazing``): a close-up whose lumbar hollow
+#: lies in the upper back's shadow, its edge 2-3 cm above dimples 5.4 and 6.5 mm deep (r00049,
+#: their centres at these pixels, 229 px apart), and a whole body whose 3 mm dimples lie on the
+#: shadow's edge (r00001).
+CLOSEUP_GRAZING = RENDERS / "closeup_grazing_light_shadow_above_the_dimples.jpg"
+CLOSEUP_GRAZING_DIMPLES = {"left": (248.99, 595.97), "right": (477.98, 595.36)}
+FULL_BODY_GRAZING_AT_THE_EDGE = RENDERS / "full_body_grazing_light_dimples_at_the_shadow_edge.jpg"
+
+
+def test_dimples_below_the_upper_backs_shadow_are_found(detector, monkeypatch):
+    """Judged on the lit skin below the shadow the pair is claimed, within a fifth of its
+    spacing (under light this steep a pit's shadowed upper wall pulls the match up); with the
+    shadowed region refused whole, as before, the photo was ``low_quality``."""
+    report = detector.detect(CLOSEUP_GRAZING)
+    assert report.status == "ok" and report.present
+    for found in report.dimples:
+        x, y = CLOSEUP_GRAZING_DIMPLES[found.side]
+        assert np.hypot(found.x - x, found.y - y) < 0.2 * 228.99
+    monkeypatch.setattr(pipeline, "lit_beside_a_cast_shadow", lambda crop: None)
+    assert detector.detect(CLOSEUP_GRAZING).status == "low_quality"
+
+
+def test_no_pair_beside_a_cast_shadow_is_no_answer(detector, monkeypatch):
+    """Dimples on the shadow's edge do not show: the lit skin is judged and holds no pair,
+    which says nothing of the shadowed skin, so the photo is ``low_quality``, not "none"."""
+    found_shadow = []
+    lit_beside = pipeline.lit_beside_a_cast_shadow
+
+    def recorded(crop):
+        lit = lit_beside(crop)
+        found_shadow.append(lit is not None)
+        return lit
+
+    monkeypatch.setattr(pipeline, "lit_beside_a_cast_shadow", recorded)
+    report = detector.detect(FULL_BODY_GRAZING_AT_THE_EDGE)
+    assert found_shadow == [True]
+    assert report.status == "low_quality"
     assert report.message == STATUS_MESSAGES["hard_shadows"]
 
 
