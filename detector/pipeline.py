@@ -439,6 +439,8 @@ def _judge_shading(
         lit = lit_beside_a_cast_shadow(crop)
         if lit is None:
             return _problem_report("hard_shadows", base), None
+        # The shadow then hides the skin as clothing would (a pit's lower wall may reach into
+        # a shadow below it, as into a waistband).
         crop = replace(crop, skin=lit)
         shading = skin_shading(crop)
     pair = best_pair(indentation_candidates(crop, shading), crop, prior)
