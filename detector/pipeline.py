@@ -241,10 +241,13 @@ class Detector:
         model_path: str | os.PathLike | None = None,
         max_pixels: int = DEFAULT_MAX_PIXELS,
         max_side: int | None = DEFAULT_MAX_SIDE,
+        pose: PoseEstimator | None = None,
     ) -> None:
+        """``model_path``: the pose model (the bundled one by default); ``pose``: a pose
+        estimator to use instead of loading one (the detector then owns it and closes it)."""
         self.max_pixels = max_pixels
         self.max_side = max_side
-        self._pose = PoseEstimator(model_path)
+        self._pose = PoseEstimator(model_path) if pose is None else pose
 
     def detect(self, source: ImageSource) -> DimpleReport:
         """Analyse one image given as a path, encoded bytes or an RGB array.

@@ -35,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -51,7 +52,7 @@ from detector.pairing import (
     LIGHT_RELATIVE_WEIGHT,
     depth_estimate_mm,
 )
-from detector.pose import PoseEstimator, body_frame, main_person, turned_away
+from detector.pose import Pose, PoseEstimator, body_frame, main_person, turned_away
 from detector.shading import LIGHT_HYPOTHESES
 
 
@@ -89,15 +90,17 @@ def main(argv: list[str] | None = None) -> int:
     matches: list[tuple[float, bool, float]] = []
     gradients, key_lights, turns, midpoints = [], [], [], []
     # The spine shift's fit needs the pose model's person, which the report does not carry:
-    # a second estimator finds it in the same decoded image.
-    with Detector() as detector, PoseEstimator() as pose:
+    # the detector's own estimator remembers the people it found.
+    pose = RecordingPoseEstimator()
+    with Detector(pose=pose) as detector:
         for folder, entry in entries:
             image = load_image(folder / entry["file"], max_side=detector.max_side)
-            sample = spine_shift_sample(pose, image, entry)
+            pose.found = []
+            report, pair = detector.examine(image)
+            sample = spine_shift_sample(pose.found, image, entry)
             if sample is not None:
                 turns.append(sample[0])
                 midpoints.append(sample[1])
-            report, pair = detector.examine(image)
             if report.light is not None:
                 gradients.append(report.light.gradients)
                 key_lights.append(entry["light"])
@@ -167,13 +170,26 @@ def print_light_fit(gradients: list[tuple[float, float]], key_lights: list[dict]
     print(f"UP_PER_HEIGHT_SLOPE = {up_per_slope:.3f}")
 
 
+class RecordingPoseEstimator(PoseEstimator):
+    """The pose model, remembering the people it last found (``found``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[Pose] = []
+
+    def find_people(
+        self, rgb: np.ndarray, meanwhile: Callable[[], object] | None = None
+    ) -> list[Pose]:
+        self.found = super().find_people(rgb, meanwhile)
+        return self.found
+
+
 def spine_shift_sample(
-    pose: PoseEstimator, image: LoadedImage, entry: dict
+    people: list[Pose], image: LoadedImage, entry: dict
 ) -> tuple[float, float] | None:
-    """For a full-body render with dimples where the pose model finds someone: how far the
+    """For a full-body render with dimples where the pose model found ``people``: how far the
     body is turned (:func:`detector.pose.turned_away`) and the labelled dimples' midpoint
     across the pose's frame (hip widths, + left); None otherwise."""
-    people = pose.find_people(image.rgb)
     if not people or not entry["dimples"]:
         return None
     person = main_person(people, image.rgb.shape)
