@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import load_script
+from conftest import SAMPLES, load_script
 
 calibrate = load_script("calibrate")
 
@@ -51,3 +51,15 @@ def test_frontal_scale_evens_out_the_two_kinds_of_match():
     scale = calibrate.fit_frontal_scale(matches, at_half)
     assert scale == pytest.approx(FRONTAL_CONTRAST_SCALE * 2.0 ** (1.0 / LIGHT_RELATIVE_WEIGHT))
     assert calibrate.fit_frontal_scale(np.array(directional + unclaimed), at_half) is None
+
+
+def test_the_detector_s_own_pose_estimator_remembers_the_people_for_the_spine_fit():
+    """One pose inference per render: the detector runs the recording estimator it is given,
+    and the people it found are the report's."""
+    from detector import Detector, load_image
+
+    pose = calibrate.RecordingPoseEstimator()
+    with Detector(pose=pose) as detector:
+        image = load_image(SAMPLES / "back_turned_moderate.jpg", max_side=detector.max_side)
+        report, _ = detector.examine(image)
+    assert report.status == "ok" and report.people == len(pose.found) >= 1
