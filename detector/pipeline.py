@@ -448,7 +448,7 @@ def _judge_shading(
         shading = skin_shading(crop)
     pair = best_pair(indentation_candidates(crop, shading), crop, prior)
     if shadowed and not pair.present:
-        return _problem_report("hard_shadows", base), None
+        return _problem_report("partly_shadowed", base), None
     return _judged_report(pair, crop, base), pair
 
 

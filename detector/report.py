@@ -269,4 +269,9 @@ STATUS_MESSAGES: dict[str, str] = {
         "light right above) fall across the lower back, and their edges cannot be told from "
         "dimples. Take the photo in even light, out of the shadows."
     ),
+    "partly_shadowed": (
+        "A hard-edged shadow covers part of the lower back. No dimples show on the lit skin "
+        "beside it, but the shadow may hide them. Take the photo in even light, out of the "
+        "shadow."
+    ),
 }

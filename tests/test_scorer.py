@@ -923,7 +923,7 @@ def test_no_pair_beside_a_cast_shadow_is_no_answer(detector, monkeypatch):
     report = detector.detect(FULL_BODY_GRAZING_AT_THE_EDGE)
     assert found_shadow == [True]
     assert report.status == "low_quality"
-    assert report.message == STATUS_MESSAGES["hard_shadows"]
+    assert report.message == STATUS_MESSAGES["partly_shadowed"]
 
 
 def test_a_pair_level_in_the_photo_counts_as_level_in_a_crop_turned_by_a_wrong_tilt():
