@@ -1101,8 +1101,13 @@ def _smoothed_inland(crop: RegionCrop, shading: np.ndarray) -> tuple[np.ndarray,
     inland = inland_distance(shading != 0) * crop.mm_per_pixel > SHADOW_STRIPE_INLAND_MM
     if inland.sum() < MIN_SHADOW_CHECK_PIXELS:
         inland[:] = False
-    smooth = cv2.GaussianBlur(shading, (0, 0), SHADOW_STRIPE_SMOOTHING_MM / crop.mm_per_pixel)
-    return smooth, inland
+    return _smoothed_for_shadows(crop, shading), inland
+
+
+def _smoothed_for_shadows(crop: RegionCrop, image: np.ndarray) -> np.ndarray:
+    """``image`` (the crop's size) smoothed by a Gaussian of SHADOW_STRIPE_SMOOTHING_MM: the
+    skin's texture gone, a shadow's hard edge kept."""
+    return cv2.GaussianBlur(image, (0, 0), SHADOW_STRIPE_SMOOTHING_MM / crop.mm_per_pixel)
 
 
 def dappled_by_shadows(
@@ -1172,12 +1177,13 @@ def lit_beside_a_cast_shadow(crop: RegionCrop) -> np.ndarray | None:
     usable = crop.usable
     if usable.sum() < MIN_SHADOW_CHECK_PIXELS:
         return None
-    sigma = SHADOW_STRIPE_SMOOTHING_MM / crop.mm_per_pixel
-    log_lum = cv2.GaussianBlur(log_luminance(crop.grey), (0, 0), sigma)
+    log_lum = _smoothed_for_shadows(crop, log_luminance(crop.grey))
     split = two_levels(log_lum[usable])
-    if split is None or split.between_share < MIN_SHADOW_PATCH_SPLIT:
-        return None
-    if split.step < MIN_CAST_SHADOW_STEP:
+    if (
+        split is None
+        or split.between_share < MIN_SHADOW_PATCH_SPLIT
+        or split.step < MIN_CAST_SHADOW_STEP
+    ):
         return None
     shaded = ((log_lum < split.threshold) & usable).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(shaded, connectivity=8)

@@ -97,6 +97,7 @@ STAGE_HOOKS: dict[str, tuple[tuple[str, str], ...]] = {
     "shading": (
         ("detector.pipeline", "skin_shading"),
         ("detector.pipeline", "under_hard_shadows"),
+        ("detector.pipeline", "lit_beside_a_cast_shadow"),
         ("detector.pipeline", "indentation_candidates"),
     ),
     "pairing": (("detector.pipeline", "best_pair"),),

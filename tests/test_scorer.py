@@ -524,13 +524,19 @@ def test_shading_alone_makes_no_garment_edge(elevation):
     assert np.array_equal(kept, crop.usable)
 
 
+def _below_a_level_edge(back, edge_row: float, soft_px: float) -> np.ndarray:
+    """Per row of ``back``'s photo, ``(rows, 1)``: 0 above a level edge at ``edge_row``, 1
+    below it, rising over ``soft_px`` pixels."""
+    rows = np.arange(back.rgb.shape[0], dtype=np.float64)[:, None]
+    return np.clip((rows - edge_row) / soft_px + 0.5, 0.0, 1.0)
+
+
 def _tan_line(back, gain, height=0.3, soft_mm=6.0):
     """``back`` with its albedo times ``gain`` below a level edge ``height`` hip widths above
     the hip line (0.25 below the dimples, about 4 cm), soft over ``soft_mm``."""
     edge_row = back.frame.to_image(0.0, height)[1]
     soft_px = soft_mm * back.frame.hip_width / anatomy.HIP_WIDTH_MM
-    rows = np.arange(back.rgb.shape[0], dtype=np.float32)[:, None, None]
-    ramp = np.clip((rows - edge_row) / soft_px + 0.5, 0.0, 1.0)
+    ramp = _below_a_level_edge(back, edge_row, soft_px).astype(np.float32)[..., None]
     rgb = back.rgb.astype(np.float32) * (1.0 + (gain - 1.0) * ramp)
     return np.clip(np.round(rgb), 0, 255).astype(np.uint8)
 
@@ -858,8 +864,7 @@ def _below_a_cast_shadow(back, edge_above_mm: float) -> np.ndarray:
     dimples in shadow (a third of the light), the edge soft over a few pixels."""
     mm_per_px = anatomy.HIP_WIDTH_MM / back.frame.hip_width
     edge_row = back.dimples["left"][1] - edge_above_mm / mm_per_px
-    rows = np.arange(back.rgb.shape[0], dtype=np.float64)[:, None]
-    lit = np.clip((rows - edge_row) / 3.0 + 0.5, 0.0, 1.0) * np.ones((1, back.rgb.shape[1]))
+    lit = _below_a_level_edge(back, edge_row, 3.0) * np.ones((1, back.rgb.shape[1]))
     return _in_shadow(back.rgb, lit)
 
 
