@@ -231,6 +231,10 @@ STATUS_MESSAGES: dict[str, str] = {
         "The lower back over the sacroiliac joints is covered or out of frame. Take the photo "
         "with the lower back bare down to the top of the buttocks."
     ),
+    "side_on": (
+        "The person stands side-on, so the lower back over the sacroiliac joints faces away "
+        "from the camera. Take the photo from behind, with the back square to the camera."
+    ),
     "out_of_frame": (
         "The lower back over the sacroiliac joints is out of frame. Take the photo with the "
         "whole lower back in view, down to the top of the buttocks."

@@ -117,7 +117,10 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``grazing``: the key light 70-85 degrees up (instead of 20-70), within 30 degrees of the
 #:   camera's side, as a high sun or a ceiling light right above a standing person falls
 #:   along the back: the upper back's bulge then shades the lumbar hollow, and the shadow's
-#:   edge crosses the lower back near the dimples.
+#:   edge crosses the lower back near the dimples;
+#: - ``side_on``: the camera 55-90 degrees round the person to either side (instead of up to
+#:   15): from a back seen three-quarter on to a body seen from the side, whose dimples face
+#:   away from the camera.
 VARIANTS = (
     "soft",
     "wide",
@@ -143,6 +146,7 @@ VARIANTS = (
     "low_waistband",
     "tan_lines",
     "grazing",
+    "side_on",
 )
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
@@ -229,9 +233,10 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         )
     if variant == "world":
         return replace(scene, background=str(rng.choice(sorted(WORLD_SRGB))))
-    if variant == "turned":
+    if variant in ("turned", "side_on"):
         side = float(rng.choice([-1.0, 1.0]))
-        return replace(scene, camera_yaw_deg=side * float(rng.uniform(20.0, 35.0)))
+        low, high = (20.0, 35.0) if variant == "turned" else (55.0, 90.0)
+        return replace(scene, camera_yaw_deg=side * float(rng.uniform(low, high)))
     if variant == "leaves":
         return replace(scene, leaves_m=float(rng.uniform(0.03, 0.1)))
     if variant == "blinds":

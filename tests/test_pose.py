@@ -171,3 +171,19 @@ def test_a_back_square_to_the_camera_or_without_depths_keeps_its_midline() -> No
     assert spine_shift(slightly, body_frame(slightly.points)) == 0.0  # within the spread
     flat = replace(_turned_skeleton(30.0), world=None)
     assert spine_shift(flat, body_frame(flat.points)) == 0.0
+
+
+@pytest.mark.parametrize("turn_deg", [0.0, 30.0, 60.0, 80.0])
+def test_squareness_is_the_cosine_of_a_turn_about_the_spine(turn_deg: float) -> None:
+    """A body of the renders' square-on proportions, turned about its vertical axis: its
+    shoulders and hips shrink across by the cosine of the turn, and so does its squareness."""
+    from detector.pose import SQUARE_HIPS_PER_TORSO, SQUARE_SHOULDERS_PER_TORSO, squareness
+
+    torso = 200.0
+    across = np.cos(np.radians(turn_deg)) * torso / 2.0
+    points = np.zeros((33, 2))
+    points[LEFT_SHOULDER] = (300.0 - across * SQUARE_SHOULDERS_PER_TORSO, 100.0)
+    points[RIGHT_SHOULDER] = (300.0 + across * SQUARE_SHOULDERS_PER_TORSO, 100.0)
+    points[LEFT_HIP] = (300.0 - across * SQUARE_HIPS_PER_TORSO, 100.0 + torso)
+    points[RIGHT_HIP] = (300.0 + across * SQUARE_HIPS_PER_TORSO, 100.0 + torso)
+    assert squareness(points) == pytest.approx(np.cos(np.radians(turn_deg)))

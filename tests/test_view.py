@@ -11,9 +11,11 @@ from detector.loading import load_image
 from detector.pipeline import (
     HANDS_ZONE_HALF_WIDTH,
     MIN_HAND_VISIBILITY,
+    SIDE_ON,
     ZONE_HEIGHT,
     _hands_over_zone,
     _headless_back_behind_an_edge_on_skeleton,
+    _side_on,
 )
 from detector.pose import (
     HAND_LANDMARKS,
@@ -26,7 +28,9 @@ from detector.pose import (
     Pose,
     body_frame,
     main_person,
+    squareness,
 )
+from detector.report import STATUS_MESSAGES
 from detector.view import (
     CONFIDENT_FACE,
     FACE_LANDMARKS,
@@ -139,3 +143,40 @@ def test_only_a_wide_headless_body_behind_an_edge_on_skeleton_counts_as_a_back(
 ):
     person = _edge_on_person(shoulder_gap, nose_y, body_width)
     assert _headless_back_behind_an_edge_on_skeleton(person, (240, 200, 3)) is judged
+
+
+@pytest.mark.parametrize(
+    ("shoulder_gap", "body_width", "side_on"),
+    [
+        (7, 60, True),  # edge-on, in a silhouette as wide as a chest is deep
+        (7, 115, False),  # edge-on across a silhouette as wide as a back: a misplaced skeleton
+        (80, 60, False),  # the shoulders apart: turned less than 70 degrees
+    ],
+)
+def test_a_person_side_on_is_an_edge_on_skeleton_in_a_narrow_silhouette(
+    shoulder_gap, body_width, side_on
+):
+    person = _edge_on_person(shoulder_gap, 30, body_width)
+    assert _side_on(person) is side_on
+
+
+#: Whole bodies seen from the side (``python scripts/render.py --out DIR --n 48 --seed 124
+#: --framings full_body --variant side_on``): r00013, the camera 78 degrees round the person,
+#: dimples 7 mm deep (they were judged "no dimples", 0.13), and r00037, 68 degrees round,
+#: dimples 5-6 mm deep, still judged.
+SIDE_ON_BODY = RENDERS / "side_on_full_body.jpg"
+THREE_QUARTER_BACK = RENDERS / "back_three_quarter_on_full_body.jpg"
+
+
+def test_a_body_seen_from_the_side_shows_no_lower_back(detector):
+    report = detector.detect(SIDE_ON_BODY)
+    assert report.status == "region_not_visible"
+    assert report.message == STATUS_MESSAGES["side_on"]
+    assert report.score is None and report.dimples == []
+
+
+def test_a_back_seen_three_quarter_on_is_still_judged(detector):
+    rgb = load_image(THREE_QUARTER_BACK).rgb
+    person = main_person(detector._pose.find_people(rgb), rgb.shape)
+    assert squareness(person.points) >= SIDE_ON
+    assert detector.detect(THREE_QUARTER_BACK).status == "ok"
