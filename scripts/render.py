@@ -118,7 +118,7 @@ SAMPLE_JPEG_QUALITY = 85
 #:   camera's side, as a high sun or a ceiling light right above a standing person falls
 #:   along the back: the upper back's bulge then shades the lumbar hollow, and the shadow's
 #:   edge crosses the lower back near the dimples;
-#: - ``side_on``: the camera 55-90 degrees round the person to either side (instead of up to
+#: - ``side_on``: the camera 45-90 degrees round the person to either side (instead of up to
 #:   15): from a back seen three-quarter on to a body seen from the side, whose dimples face
 #:   away from the camera.
 VARIANTS = (
@@ -235,7 +235,7 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         return replace(scene, background=str(rng.choice(sorted(WORLD_SRGB))))
     if variant in ("turned", "side_on"):
         side = float(rng.choice([-1.0, 1.0]))
-        low, high = (20.0, 35.0) if variant == "turned" else (55.0, 90.0)
+        low, high = (20.0, 35.0) if variant == "turned" else (45.0, 90.0)
         return replace(scene, camera_yaw_deg=side * float(rng.uniform(low, high)))
     if variant == "leaves":
         return replace(scene, leaves_m=float(rng.uniform(0.03, 0.1)))

@@ -150,7 +150,7 @@ def test_only_a_wide_headless_body_behind_an_edge_on_skeleton_counts_as_a_back(
     [
         (7, 60, True),  # edge-on, in a silhouette as wide as a chest is deep
         (7, 115, False),  # edge-on across a silhouette as wide as a back: a misplaced skeleton
-        (80, 60, False),  # the shoulders apart: turned less than 70 degrees
+        (110, 60, False),  # the shoulders apart: turned less than about 50 degrees
     ],
 )
 def test_a_person_side_on_is_an_edge_on_skeleton_in_a_narrow_silhouette(
@@ -160,10 +160,10 @@ def test_a_person_side_on_is_an_edge_on_skeleton_in_a_narrow_silhouette(
     assert _side_on(person) is side_on
 
 
-#: Whole bodies seen from the side (``python scripts/render.py --out DIR --n 48 --seed 124
-#: --framings full_body --variant side_on``): r00013, the camera 78 degrees round the person,
-#: dimples 7 mm deep (they were judged "no dimples", 0.13), and r00037, 68 degrees round,
-#: dimples 5-6 mm deep, still judged.
+#: Whole bodies seen from the side (``python scripts/render.py --out DIR --n 64 --seed 124
+#: --framings full_body --variant side_on``): r00045, the camera 85 degrees round the person,
+#: dimples 6 mm deep (they were judged "no dimples", 0.10), and r00044, 46 degrees round,
+#: dimples 6-7 mm deep, still judged and claimed.
 SIDE_ON_BODY = RENDERS / "side_on_full_body.jpg"
 THREE_QUARTER_BACK = RENDERS / "back_three_quarter_on_full_body.jpg"
 
@@ -179,4 +179,5 @@ def test_a_back_seen_three_quarter_on_is_still_judged(detector):
     rgb = load_image(THREE_QUARTER_BACK).rgb
     person = main_person(detector._pose.find_people(rgb), rgb.shape)
     assert squareness(person.points) >= SIDE_ON
-    assert detector.detect(THREE_QUARTER_BACK).status == "ok"
+    report = detector.detect(THREE_QUARTER_BACK)
+    assert report.status == "ok" and report.present
