@@ -44,6 +44,7 @@ from detector.pose import (
     main_person,
     spine_shift,
     squareness,
+    torso_axis,
 )
 from detector.quality import blur_sigma_px, is_monochrome, is_nearly_colourless
 from detector.report import (
@@ -661,9 +662,7 @@ def _silhouette_across_torso(person: Pose) -> Silhouette | None:
     """The extent of the person's segmentation mask along the photo's row through the torso,
     :data:`MASK_ROW_HEIGHT` of the way from the hips to the shoulders (the photo held
     upright), with the torso's length; None without a mask, a torso, or that row."""
-    points = person.points
-    hips = points[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)
-    spine = points[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0) - hips
+    hips, spine = torso_axis(person.points)
     torso_length = float(np.linalg.norm(spine))
     if person.mask is None or torso_length <= 0:
         return None

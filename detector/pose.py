@@ -363,15 +363,20 @@ def body_frame(points: np.ndarray) -> BodyFrame:
     many back views into front-facing skeletons, and the back-view decision has already
     overruled it.
     """
-    hips = points[LEFT_HIP], points[RIGHT_HIP]
-    shoulders = points[LEFT_SHOULDER], points[RIGHT_SHOULDER]
-    origin = (hips[0] + hips[1]) / 2.0
-    spine = (shoulders[0] + shoulders[1]) / 2.0 - origin
+    origin, spine = torso_axis(points)
     torso_length = float(np.linalg.norm(spine))
     up = spine / torso_length if torso_length > 0 else np.array([0.0, -1.0])
     left = np.array([up[1], -up[0]])  # the image's left of the spine
-    hip_width = max(float(np.linalg.norm(hips[0] - hips[1])), 0.3 * torso_length, 1.0)
+    hips = float(np.linalg.norm(points[LEFT_HIP] - points[RIGHT_HIP]))
+    hip_width = max(hips, 0.3 * torso_length, 1.0)
     return BodyFrame(origin=origin, up=up, left=left, hip_width=hip_width)
+
+
+def torso_axis(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hips' midpoint and the vector from it to the shoulders' midpoint, from landmarks
+    ``(33, 2)``."""
+    origin = (points[LEFT_HIP] + points[RIGHT_HIP]) / 2.0
+    return origin, (points[LEFT_SHOULDER] + points[RIGHT_SHOULDER]) / 2.0 - origin
 
 
 #: The shoulders' and the hips' landmark distances over the torso's length (from the hips'
@@ -390,8 +395,7 @@ def squareness(points: np.ndarray) -> float:
     from 55-90 degrees round the person it stays within about 0.1 of the turn's cosine)."""
     shoulders = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
     hips = float(np.linalg.norm(points[LEFT_HIP] - points[RIGHT_HIP]))
-    middle = points[[LEFT_SHOULDER, RIGHT_SHOULDER]].mean(axis=0)
-    torso = float(np.linalg.norm(middle - points[[LEFT_HIP, RIGHT_HIP]].mean(axis=0)))
+    torso = float(np.linalg.norm(torso_axis(points)[1]))
     if torso <= 0.0:
         return 1.0
     return (shoulders / SQUARE_SHOULDERS_PER_TORSO + hips / SQUARE_HIPS_PER_TORSO) / (2.0 * torso)
