@@ -6,7 +6,6 @@ import functools
 import os
 from collections.abc import Callable
 from dataclasses import replace
-from typing import NamedTuple
 
 import numpy as np
 
@@ -643,26 +642,18 @@ def _headless_back_behind_an_edge_on_skeleton(person: Pose, shape: tuple[int, ..
     if 0 <= nose_x < width and 0 <= nose_y < height:
         return False
     shoulders = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
-    silhouette = _silhouette_across_torso(person)
-    return (
-        silhouette is not None
-        and shoulders < EDGE_ON_SHOULDERS * silhouette.torso_length
-        and silhouette.width >= BACK_MASK_WIDTH * silhouette.torso_length
-    )
+    torso_length = float(np.linalg.norm(torso_axis(points)[1]))
+    if shoulders >= EDGE_ON_SHOULDERS * torso_length:
+        return False
+    silhouette = _silhouette_width(person)
+    return silhouette is not None and silhouette >= BACK_MASK_WIDTH
 
 
-class Silhouette(NamedTuple):
-    """The person's width across the torso (segmentation mask) and the torso's length (from
-    the hips' midpoint to the shoulders'), in photo pixels."""
-
-    width: float
-    torso_length: float
-
-
-def _silhouette_across_torso(person: Pose) -> Silhouette | None:
+def _silhouette_width(person: Pose) -> float | None:
     """The extent of the person's segmentation mask along the photo's row through the torso,
     :data:`MASK_ROW_HEIGHT` of the way from the hips to the shoulders (the photo held
-    upright), with the torso's length; None without a mask, a torso, or that row."""
+    upright), in torso lengths (from the hips' midpoint to the shoulders'); None without a
+    mask, a torso, or that row."""
     hips, spine = torso_axis(person.points)
     torso_length = float(np.linalg.norm(spine))
     if person.mask is None or torso_length <= 0:
@@ -672,7 +663,7 @@ def _silhouette_across_torso(person: Pose) -> Silhouette | None:
         return None
     columns = np.nonzero(person.mask[row] > 0.5)[0]
     extent = (columns.max() - columns.min() + 1) / person.mask_scale if columns.size else 0.0
-    return Silhouette(float(extent), torso_length)
+    return float(extent) / torso_length
 
 
 def _cut_at_shoulders(person: Pose) -> bool:
@@ -693,8 +684,8 @@ def _side_on(person: Pose) -> bool:
     edge-on in a silhouette as narrow as a body seen from the side."""
     if squareness(person.points) >= SIDE_ON:
         return False
-    silhouette = _silhouette_across_torso(person)
-    return silhouette is not None and silhouette.width < BACK_MASK_WIDTH * silhouette.torso_length
+    silhouette = _silhouette_width(person)
+    return silhouette is not None and silhouette < BACK_MASK_WIDTH
 
 
 def _hands_over_zone(person: Pose, frame: BodyFrame) -> bool:

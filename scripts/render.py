@@ -148,6 +148,8 @@ VARIANTS = (
     "grazing",
     "side_on",
 )
+#: The camera's turn round the person, to either side (degrees), of the variants that turn it.
+CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "side_on": (45.0, 90.0)}
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
 
@@ -233,10 +235,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         )
     if variant == "world":
         return replace(scene, background=str(rng.choice(sorted(WORLD_SRGB))))
-    if variant in ("turned", "side_on"):
+    if variant in CAMERA_TURN_DEG:
         side = float(rng.choice([-1.0, 1.0]))
-        low, high = (20.0, 35.0) if variant == "turned" else (45.0, 90.0)
-        return replace(scene, camera_yaw_deg=side * float(rng.uniform(low, high)))
+        return replace(scene, camera_yaw_deg=side * float(rng.uniform(*CAMERA_TURN_DEG[variant])))
     if variant == "leaves":
         return replace(scene, leaves_m=float(rng.uniform(0.03, 0.1)))
     if variant == "blinds":
