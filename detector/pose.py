@@ -387,6 +387,13 @@ SQUARE_SHOULDERS_PER_TORSO = 0.68
 SQUARE_HIPS_PER_TORSO = 0.38
 
 
+def square_on_hip_width(points: np.ndarray) -> float:
+    """The hips' landmark distance (pixels) of the body in landmarks ``(33, 2)`` were it square
+    to the camera: :data:`SQUARE_HIPS_PER_TORSO` of the torso's length, which a turn about the
+    spine leaves as it is, while the hips' own distance shrinks with the turn's cosine."""
+    return SQUARE_HIPS_PER_TORSO * float(np.linalg.norm(torso_axis(points)[1]))
+
+
 def squareness(points: np.ndarray) -> float:
     """How square to the camera the body stands, about the cosine of its turn: the distances
     in the photo between the shoulders and between the hips over the torso's length, each
@@ -403,22 +410,23 @@ def squareness(points: np.ndarray) -> float:
 
 #: The spine, and the dimples beside it, lie some 10 cm behind the hip joints' midpoint (towards
 #: the camera in a back view): a body turned by an angle t moves them sideways against the hip
-#: landmarks, by about 0.57 sin t hip widths towards the side turned away. The model's depths
-#: (:func:`turned_away`) come out fainter than the true sines, and put the image's right side
-#: a little further away where the back faces the camera squarely; the shift is
-#: SPINE_SHIFT_PER_TURN x (turned_away - TURN_WHEN_SQUARE), at most MAX_SPINE_SHIFT either way,
-#: a least-squares fit of the labelled dimples' midpoint on the full-body renders of the
-#: benchmark and of ``scripts/render.py --variant turned`` (seed 34; camera 20-35 degrees
-#: round the person) by ``scripts/calibrate.py``. The shift is shrunk towards 0 by
-#: SPINE_SHIFT_SPREAD, the fit's residual spread (0.049 hip widths): a smaller correction moves
-#: the region as much by chance as it helps (at turns under 10 degrees the model's depths often
-#: point the wrong way), and pairs 0.05 off the midline are found anyway. Unshrunk, it moved
-#: decisions near the line on the benchmark (full-body AUC 0.951 -> 0.938, three more backs
-#: without dimples claimed). Held out, the dimples' midpoint lay 0.053 hip widths from the
-#: frame's origin on average, 0.042 so shifted (seed 7's full-body renders); 0.196 and 0.082
-#: on seed 35's renders of ``--variant turned``.
-SPINE_SHIFT_PER_TURN = -0.346
-TURN_WHEN_SQUARE = -0.108
+#: landmarks, by about 0.57 sin t of the hip width the body would show square on
+#: (:func:`square_on_hip_width`); the frame's hip width, foreshortened by the turn, is
+#: narrower. The model's depths (:func:`turned_away`) come out fainter than the true sines, and
+#: put the image's right side a little further away where the back faces the camera squarely;
+#: the shift is SPINE_SHIFT_PER_TURN x (turned_away - TURN_WHEN_SQUARE) square-on hip widths,
+#: at most MAX_SPINE_SHIFT of the frame's either way: a least-squares fit of the labelled
+#: dimples' midpoint on the full-body renders of the benchmark and of ``scripts/render.py``'s
+#: ``--variant turned`` (seed 34; camera 20-35 degrees round the person) and ``--variant
+#: three_quarter`` (seed 140; 35-55 degrees) by ``scripts/calibrate.py``. The shift is shrunk
+#: towards 0 by SPINE_SHIFT_SPREAD, the fit's residual spread (0.048): a smaller correction
+#: moves the region as much by chance as it helps (at turns under 10 degrees the model's depths
+#: often point the wrong way), and pairs 0.05 off the midline are found anyway. Unshrunk, it
+#: moved decisions near the line on the benchmark (full-body AUC 0.951 -> 0.938, three more
+#: backs without dimples claimed). Fitted in the frame's own hip widths instead, the shift fell
+#: 0.07-0.11 hip widths short of the spine at 35-55 degrees.
+SPINE_SHIFT_PER_TURN = -0.327
+TURN_WHEN_SQUARE = -0.084
 SPINE_SHIFT_SPREAD = 0.05
 MAX_SPINE_SHIFT = 0.3
 
@@ -429,7 +437,9 @@ def spine_shift(pose: Pose, frame: BodyFrame) -> float:
     turn = turned_away(pose, frame)
     if turn is None:
         return 0.0
-    shift = SPINE_SHIFT_PER_TURN * (turn - TURN_WHEN_SQUARE)
+    # The fit is in the hip widths the body would show square on; the frame's are foreshortened.
+    square_on = SPINE_SHIFT_PER_TURN * (turn - TURN_WHEN_SQUARE)
+    shift = square_on * square_on_hip_width(pose.points) / frame.hip_width
     shrunk = np.sign(shift) * max(abs(shift) - SPINE_SHIFT_SPREAD, 0.0)
     return float(np.clip(shrunk, -MAX_SPINE_SHIFT, MAX_SPINE_SHIFT))
 

@@ -1,7 +1,7 @@
 """Fit the score's logistic calibration and the depth scale on labelled renders.
 
     python scripts/calibrate.py bench/renders --labels bench/renders/labels.json
-    python scripts/calibrate.py bench/renders bench/st_turned   # each FOLDER/labels.json
+    python scripts/calibrate.py bench/renders bench/st_turned bench/st_three_quarter
 
 Runs the detector on the full-body back renders of every folder, takes the pairing stage's raw
 evidence and depth estimates, and prints the constants to put into ``detector/pairing.py``:
@@ -24,10 +24,11 @@ and those for ``detector/shading.py``:
 and those for ``detector/pose.py``:
 
 - ``SPINE_SHIFT_PER_TURN`` and ``TURN_WHEN_SQUARE``: a least-squares line of the labelled
-  dimples' midpoint across the pose's frame (hip widths, + left) on how far the pose model's
-  3D landmarks say the body is turned (:func:`detector.pose.turned_away`). The benchmark's
-  cameras turn up to 15 degrees round the person; add a folder rendered with ``--variant
-  turned`` (20-35 degrees) for the slope.
+  dimples' midpoint across the pose's frame (+ left, in the hip widths the body would show
+  square on) on how far the pose model's 3D landmarks say the body is turned
+  (:func:`detector.pose.turned_away`). The benchmark's cameras turn up to 15 degrees round
+  the person; add folders rendered with ``--variant turned`` (20-35 degrees) and ``--variant
+  three_quarter`` (35-55) for the slope.
 """
 
 from __future__ import annotations
@@ -52,7 +53,14 @@ from detector.pairing import (
     LIGHT_RELATIVE_WEIGHT,
     depth_estimate_mm,
 )
-from detector.pose import Pose, PoseEstimator, body_frame, main_person, turned_away
+from detector.pose import (
+    Pose,
+    PoseEstimator,
+    body_frame,
+    main_person,
+    square_on_hip_width,
+    turned_away,
+)
 from detector.shading import LIGHT_HYPOTHESES
 
 
@@ -189,7 +197,8 @@ def spine_shift_sample(
 ) -> tuple[float, float] | None:
     """For a full-body render with dimples where the pose model found ``people``: how far the
     body is turned (:func:`detector.pose.turned_away`) and the labelled dimples' midpoint
-    across the pose's frame (hip widths, + left); None otherwise."""
+    across the pose's frame (+ left), in the hip widths the body would show square on
+    (:func:`detector.pose.square_on_hip_width`); None otherwise."""
     if not people or not entry["dimples"]:
         return None
     person = main_person(people, image.rgb.shape)
@@ -199,7 +208,8 @@ def spine_shift_sample(
         return None
     # The labels are in the photo's pixels, the landmarks in those of the decoded image.
     dimples = np.array([[d["x"], d["y"]] for d in entry["dimples"]]) * image.scale
-    return turn, float(frame.to_body(dimples)[:, 0].mean())
+    square_on = frame.hip_width / square_on_hip_width(person.points)
+    return turn, float(frame.to_body(dimples)[:, 0].mean()) * square_on
 
 
 def print_spine_shift_fit(turns: np.ndarray, midpoints: np.ndarray) -> None:

@@ -118,6 +118,8 @@ SAMPLE_JPEG_QUALITY = 85
 #:   camera's side, as a high sun or a ceiling light right above a standing person falls
 #:   along the back: the upper back's bulge then shades the lumbar hollow, and the shadow's
 #:   edge crosses the lower back near the dimples;
+#: - ``three_quarter``: the camera 35-55 degrees round the person to either side (instead of up
+#:   to 15): a back seen three-quarter on, between ``turned`` and ``side_on``;
 #: - ``side_on``: the camera 45-90 degrees round the person to either side (instead of up to
 #:   15): from a back seen three-quarter on to a body seen from the side, whose dimples face
 #:   away from the camera.
@@ -146,10 +148,11 @@ VARIANTS = (
     "low_waistband",
     "tan_lines",
     "grazing",
+    "three_quarter",
     "side_on",
 )
 #: The camera's turn round the person, to either side (degrees), of the variants that turn it.
-CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "side_on": (45.0, 90.0)}
+CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "three_quarter": (35.0, 55.0), "side_on": (45.0, 90.0)}
 #: Offset of the variants' random stream from the run seed (they do not disturb the scenes).
 VARIANT_SEED_OFFSET = 1000
 

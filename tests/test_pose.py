@@ -112,19 +112,23 @@ assert drawing_utils.plt.figure is plt.figure
 
 
 def _turned_skeleton(turn_deg: float, quarter_turns: int = 0) -> Pose:
-    """A back view's shoulders and hips (the person's left on the image's left), with the
-    model's 3D landmarks of a body turned ``turn_deg`` so that its side on the image's right
-    lies further from the camera; the photo turned clockwise by ``quarter_turns``."""
+    """A back view's shoulders and hips (the person's left on the image's left) of the renders'
+    square-on proportions, turned ``turn_deg`` about the spine so that its side on the image's
+    right lies further from the camera (the photo's distances across shrink by the cosine),
+    with the model's 3D landmarks; the photo turned clockwise by ``quarter_turns``."""
+    from detector.pose import SQUARE_HIPS_PER_TORSO, SQUARE_SHOULDERS_PER_TORSO
+
     points, world = np.zeros((33, 2)), np.zeros((33, 3))
     turn = np.radians(turn_deg)
-    for index, x, y in (
-        (LEFT_SHOULDER, 400.0, 300.0),
-        (RIGHT_SHOULDER, 600.0, 300.0),
-        (LEFT_HIP, 440.0, 700.0),
-        (RIGHT_HIP, 560.0, 700.0),
+    torso = 400.0
+    for index, half_width, y in (
+        (LEFT_SHOULDER, -SQUARE_SHOULDERS_PER_TORSO * torso / 2.0, 300.0),
+        (RIGHT_SHOULDER, SQUARE_SHOULDERS_PER_TORSO * torso / 2.0, 300.0),
+        (LEFT_HIP, -SQUARE_HIPS_PER_TORSO * torso / 2.0, 300.0 + torso),
+        (RIGHT_HIP, SQUARE_HIPS_PER_TORSO * torso / 2.0, 300.0 + torso),
     ):
-        points[index] = (x, y)
-        across = (x - 500.0) / 1000.0  # metres from the midline, + towards the image's right
+        points[index] = (500.0 + half_width * np.cos(turn), y)
+        across = half_width / 1000.0  # metres from the spine, + towards the image's right
         world[index] = (across * np.cos(turn), (y - 500.0) / 1000.0, across * np.sin(turn))
     for _ in range(quarter_turns):  # clockwise in the image: (x, y) -> (-y, x); 3D alike
         points = np.column_stack([-points[:, 1], points[:, 0]])
@@ -136,7 +140,8 @@ def _turned_skeleton(turn_deg: float, quarter_turns: int = 0) -> Pose:
 def test_a_turned_body_moves_the_spine_towards_the_side_turned_away(quarter_turns: int) -> None:
     """The model's depths say how far the body is turned (the sine of the angle), whichever
     way the photo is turned; the spine is moved towards the side further from the camera, by
-    the fitted slope less the estimate's spread."""
+    the fitted slope in the hip widths the body would show square on (the photo's are
+    narrower by the turn's cosine), less the estimate's spread."""
     from detector.pose import (
         SPINE_SHIFT_PER_TURN,
         SPINE_SHIFT_SPREAD,
@@ -150,7 +155,8 @@ def test_a_turned_body_moves_the_spine_towards_the_side_turned_away(quarter_turn
     frame = body_frame(away.points)
     assert turned_away(away, frame) == pytest.approx(0.5, abs=1e-9)
     shift = spine_shift(away, frame)
-    expected = SPINE_SHIFT_PER_TURN * (0.5 - TURN_WHEN_SQUARE) + SPINE_SHIFT_SPREAD
+    square_on = SPINE_SHIFT_PER_TURN * (0.5 - TURN_WHEN_SQUARE)
+    expected = square_on / np.cos(np.radians(30.0)) + SPINE_SHIFT_SPREAD
     assert shift == pytest.approx(expected, abs=1e-9) and shift < -0.1  # + is the image's left
     spine = frame.shifted(shift).origin
     moved_towards = spine - frame.origin

@@ -331,6 +331,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "low_waistband": {"garment_top_m"},
         "tan_lines": {"wears_bottom", "tan_line"},
         "grazing": {"light_azimuth_deg", "light_elevation_deg"},
+        "three_quarter": {"camera_yaw_deg"},
         "side_on": {"camera_yaw_deg"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
@@ -356,6 +357,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.background in ("black", "white", "grey")
         elif variant == "turned":
             assert 20.0 <= abs(after.camera_yaw_deg) <= 35.0
+        elif variant == "three_quarter":
+            assert 35.0 <= abs(after.camera_yaw_deg) <= 55.0
         elif variant == "side_on":
             assert 45.0 <= abs(after.camera_yaw_deg) <= 90.0
         elif variant == "leaves":
