@@ -44,6 +44,7 @@ from detector.pose import (
     spine_shift,
     squareness,
     torso_axis,
+    unturned,
 )
 from detector.quality import blur_sigma_px, is_monochrome, is_nearly_colourless
 from detector.report import (
@@ -170,10 +171,11 @@ MASK_ROW_HEIGHT = 0.6
 BACK_MASK_WIDTH = 0.8
 #: Photos with a side shorter than this cannot show a back in enough detail.
 MIN_IMAGE_SIDE_PX = 64
-#: Smallest hip width judged (pixels): 5.8 mm per pixel, where a dimple 20-40 mm across still
-#: spans 3-7 pixels. At 40 px the detector refused two full-body renders that it judges right,
-#: and 21 of 192 of them shrunk to 0.7 x (3 at 30 px); their full-body AUC went from 0.923 to
-#: 0.939 (held out 0.934 to 0.943) with no other change, and the real photos' answers stayed.
+#: Smallest hip width judged (pixels across the body, fewer where it is turned): 5.8 mm per
+#: pixel, where a dimple 20-40 mm across still spans 3-7 pixels. At 40 px the detector refused
+#: two full-body renders that it judges right, and 21 of 192 of them shrunk to 0.7 x (3 at 30
+#: px); their full-body AUC went from 0.923 to 0.939 (held out 0.934 to 0.943) with no other
+#: change, and the real photos' answers stayed.
 MIN_HIP_WIDTH_PX = 30.0
 #: Region darker than this mean luminance cannot be judged.
 MIN_REGION_LUMINANCE = 0.08
@@ -402,13 +404,14 @@ def _judge_person(
     frame = body_frame(person.points)
     # Without the legs the hip line is a guess: search further down, expect the pair loosely.
     # With them, the region is centred on the spine, which a turned body moves away from the
-    # hip joints' midpoint (the model's depths of a body without legs are guesses too: on the
-    # renders cut at the buttocks' crease, so moved, the AUC fell from 0.868 to 0.837).
+    # hip joints' midpoint, and resampled as if the body stood square on (the model's depths
+    # of a body without legs are guesses too: on the renders cut at the buttocks' crease, so
+    # moved, the AUC fell from 0.868 to 0.837).
     if _legs_cut_off(frame, rgb.shape):
         extent, prior = LEGS_CUT_EXTENT, LEGS_CUT_PAIR_PRIOR
     else:
         extent, prior = POSE_EXTENT, HIPS_PAIR_PRIOR
-        frame = frame.shifted(spine_shift(person, frame))
+        frame = unturned(person, frame.shifted(spine_shift(person, frame)))
     geometry = _geometry(frame, extent)
     base |= {
         "geometry": geometry,
@@ -478,7 +481,7 @@ def _judge_shading(
 def _quality_problem(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> str | None:
     """``too_small`` or ``too_blurred`` when the back cannot show dimples clearly enough, else
     None."""
-    if frame.hip_width < MIN_HIP_WIDTH_PX:
+    if frame.pixels_across < MIN_HIP_WIDTH_PX:
         return "too_small"
     if _too_blurred(rgb, frame, geometry):
         return "too_blurred"

@@ -331,22 +331,31 @@ class BodyFrame:
 
     ``origin`` is the midpoint of the hips; ``up`` points along the spine towards the
     shoulders; ``left`` points towards the person's left (the image's left in a back view);
-    ``hip_width`` is the body scale in pixels (one unit of :mod:`detector.anatomy`).
+    ``hip_width`` is the body scale in pixels (one unit of :mod:`detector.anatomy`), along
+    the spine; ``across`` is how much shorter the photo shows distances across the body (the
+    cosine of a turn about the spine, 1 square on): a hip width across is ``hip_width *
+    across`` pixels.
     """
 
     origin: np.ndarray
     up: np.ndarray
     left: np.ndarray
     hip_width: float
+    across: float = 1.0
+
+    @property
+    def pixels_across(self) -> float:
+        """A hip width across the body, in photo pixels: how finely the photo shows the back."""
+        return self.hip_width * self.across
 
     def to_image(self, lateral: float, height: float) -> np.ndarray:
         """Image position of a point ``lateral`` (left +) and ``height`` (up +) in hip widths."""
-        return self.origin + self.hip_width * (lateral * self.left + height * self.up)
+        return self.origin + self.hip_width * (lateral * self.across * self.left + height * self.up)
 
     def to_body(self, xy: np.ndarray) -> np.ndarray:
         """Body coordinates (lateral, height) in hip widths of image points ``(..., 2)``."""
         delta = (np.asarray(xy, dtype=np.float64) - self.origin) / self.hip_width
-        return np.stack([delta @ self.left, delta @ self.up], axis=-1)
+        return np.stack([delta @ self.left / self.across, delta @ self.up], axis=-1)
 
     def shifted(self, lateral: float) -> BodyFrame:
         """The same frame with its origin moved ``lateral`` hip widths to the left (+)."""
@@ -442,6 +451,29 @@ def spine_shift(pose: Pose, frame: BodyFrame) -> float:
     shift = square_on * square_on_hip_width(pose.points) / frame.hip_width
     shrunk = np.sign(shift) * max(abs(shift) - SPINE_SHIFT_SPREAD, 0.0)
     return float(np.clip(shrunk, -MAX_SPINE_SHIFT, MAX_SPINE_SHIFT))
+
+
+#: A body counts as turned about its spine where the model's depths read a turn's sine at least
+#: this far from TURN_WHEN_SQUARE: 90 % of the benchmark's bodies (camera up to 15 degrees round
+#: the person) read less than 0.25-0.33, 90 % of ``--variant turned``'s (20-35 degrees) more.
+MIN_TURN_SINE = 0.3
+#: ... and is unturned by at most 60 degrees (a body turned further is side-on, and hips that
+#: close together in the photo are more likely the pose model's error).
+MIN_ACROSS = 0.5
+
+
+def unturned(pose: Pose, frame: BodyFrame) -> BodyFrame:
+    """``frame`` with the body's turn about its spine undone: a turned body (:data:`MIN_TURN_SINE`)
+    keeps its photo's hips across, but its hip width along the spine is the one it would show
+    square on (:func:`square_on_hip_width`, at least the hips' own distance), so the region is
+    resampled as if seen square on: its pits round again, the pair's spacing and height in the
+    units of :mod:`detector.anatomy`. Square-on bodies keep ``frame``: their depths are noise."""
+    turn = turned_away(pose, frame)
+    if turn is None or abs(turn - TURN_WHEN_SQUARE) < MIN_TURN_SINE:
+        return frame
+    hips = float(np.linalg.norm(pose.points[LEFT_HIP] - pose.points[RIGHT_HIP]))
+    hip_width = max(square_on_hip_width(pose.points), hips, 1.0)
+    return replace(frame, hip_width=hip_width, across=max(hips / hip_width, MIN_ACROSS))
 
 
 def turned_away(pose: Pose, frame: BodyFrame) -> float | None:

@@ -316,8 +316,8 @@ class RegionCrop:
 
     @property
     def photo_px_per_pixel(self) -> float:
-        """Photo pixels per crop pixel."""
-        return float(np.hypot(*self.to_image[:, 0]))
+        """Photo pixels per crop pixel along the spine (across, a turned body's are fewer)."""
+        return float(np.hypot(*self.to_image[:, 1]))
 
     @cached_property
     def usable(self) -> np.ndarray:
@@ -376,15 +376,15 @@ def extract_region(
     whenever the dimples are visible; where the crop ends below its top, as tall a band from
     the crop's top): then from that band.
     """
-    scale = float(min(PIXELS_PER_HIP_WIDTH, 2.0 * frame.hip_width))
+    scale = float(min(PIXELS_PER_HIP_WIDTH, 2.0 * frame.pixels_across))
     width = round(2 * extent.half_width * scale)
     height = round((extent.above + extent.below) * scale)
     # Crop pixel (x, y) -> body (lateral, height) -> image.
     top_left = frame.to_image(extent.half_width, extent.above)
     step = frame.hip_width / scale
-    to_image = np.column_stack([-frame.left * step, -frame.up * step, top_left])
+    to_image = np.column_stack([-frame.left * step * frame.across, -frame.up * step, top_left])
     size = (width, height)
-    patch = _resample(rgb, to_image, size, step)
+    patch = _resample(rgb, to_image, size, step * frame.across)
     # Where each crop pixel lies in the photo, one coordinate at a time (broadcast over the
     # rows and columns: no (height, width, 2) grid).
     cols, rows = np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64)[:, None]

@@ -51,6 +51,28 @@ def test_legs_are_cut_off_when_the_photo_ends_above_the_knees():
     assert not _legs_cut_off(turned, (200, 400, 3))
 
 
+@pytest.mark.parametrize("across", [1.0, 0.6])
+def test_a_turned_body_s_region_is_resampled_as_if_seen_square_on(across: float) -> None:
+    """A round pit on a body turned about its spine is an ellipse in the photo, narrower across
+    by the frame's ``across``; the crop stretches it round again."""
+    from dataclasses import replace
+
+    frame = replace(_upright(hip_y=300.0, hip_width=80.0), across=across)
+    centre = frame.to_image(0.3, 0.4)
+    rows, cols = np.indices((400, 200), dtype=np.float64)
+    radius = 0.12 * frame.hip_width
+    inside = ((cols - centre[0]) / (radius * across)) ** 2 + ((rows - centre[1]) / radius) ** 2
+    rgb = np.full((400, 200, 3), (200, 150, 120), np.uint8)
+    rgb[inside <= 1.0] = (100, 75, 60)
+    crop = extract_region(rgb, frame, None)
+    dark = crop.grey < np.median(crop.grey) - 0.3
+    ys, xs = np.nonzero(dark)
+    assert dark.sum() > 50
+    assert xs.std() / ys.std() == pytest.approx(1.0, abs=0.1)
+    assert crop.body_coords([xs.mean(), ys.mean()]) == pytest.approx([0.3, 0.4], abs=0.02)
+    assert crop.photo_px_per_pixel == pytest.approx(frame.hip_width / crop.scale)
+
+
 def _cut(name: str, below: float, above: float | None = None) -> np.ndarray:
     """Sample ``name`` cut ``below`` inter-dimple distances under its labelled dimples (and
     ``above`` over them), as ``evaluate.py --cut-below`` (``--cut-above``) cuts the renders."""

@@ -179,6 +179,39 @@ def test_a_back_square_to_the_camera_or_without_depths_keeps_its_midline() -> No
     assert spine_shift(flat, body_frame(flat.points)) == 0.0
 
 
+@pytest.mark.parametrize("quarter_turns", [0, 1])
+def test_a_turned_body_s_frame_is_unturned_to_its_square_on_proportions(quarter_turns: int) -> None:
+    """A body turned 45 degrees shows its hips across at the cosine of the turn: the unturned
+    frame keeps the photo's scale across and takes the square-on hip width along the spine,
+    so the hip landmarks lie half a hip width either side of the midline, as square on."""
+    from detector.pose import MIN_ACROSS, body_frame, square_on_hip_width, unturned
+
+    turned = _turned_skeleton(45.0, quarter_turns)
+    frame = body_frame(turned.points)
+    unturned_frame = unturned(turned, frame)
+    assert unturned_frame.hip_width == pytest.approx(square_on_hip_width(turned.points))
+    assert unturned_frame.across == pytest.approx(np.cos(np.radians(45.0)))
+    hips = unturned_frame.to_body(turned.points[[LEFT_HIP, RIGHT_HIP]])
+    assert hips[:, 0] == pytest.approx([0.5, -0.5])  # the person's left is +
+    assert hips[:, 1] == pytest.approx([0.0, 0.0])
+    assert unturned_frame.to_image(0.5, 0.0) == pytest.approx(turned.points[LEFT_HIP])
+    side_on = _turned_skeleton(80.0, quarter_turns)
+    assert unturned(side_on, body_frame(side_on.points)).across == MIN_ACROSS  # at most 60 deg
+
+
+def test_a_body_square_to_the_camera_or_without_depths_keeps_its_frame() -> None:
+    from dataclasses import replace
+
+    from detector.pose import TURN_WHEN_SQUARE, body_frame, unturned
+
+    square = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE + 0.2))))
+    frame = body_frame(square.points)
+    assert unturned(square, frame) is frame
+    flat = replace(_turned_skeleton(45.0), world=None)
+    frame = body_frame(flat.points)
+    assert unturned(flat, frame) is frame
+
+
 @pytest.mark.parametrize("turn_deg", [0.0, 30.0, 60.0, 80.0])
 def test_squareness_is_the_cosine_of_a_turn_about_the_spine(turn_deg: float) -> None:
     """A body of the renders' square-on proportions, turned about its vertical axis: its
