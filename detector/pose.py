@@ -462,14 +462,20 @@ MIN_TURN_SINE = 0.3
 MIN_ACROSS = 0.5
 
 
+def clearly_turned(pose: Pose, frame: BodyFrame, least_sine: float = MIN_TURN_SINE) -> bool:
+    """Whether the model's depths read the body turned about its spine by a sine of at least
+    ``least_sine`` from TURN_WHEN_SQUARE (False without them)."""
+    turn = turned_away(pose, frame)
+    return turn is not None and abs(turn - TURN_WHEN_SQUARE) >= least_sine
+
+
 def unturned(pose: Pose, frame: BodyFrame) -> BodyFrame:
     """``frame`` with the body's turn about its spine undone: a turned body (:data:`MIN_TURN_SINE`)
     keeps its photo's hips across, but its hip width along the spine is the one it would show
     square on (:func:`square_on_hip_width`, at least the hips' own distance), so the region is
     resampled as if seen square on: its pits round again, the pair's spacing and height in the
     units of :mod:`detector.anatomy`. Square-on bodies keep ``frame``: their depths are noise."""
-    turn = turned_away(pose, frame)
-    if turn is None or abs(turn - TURN_WHEN_SQUARE) < MIN_TURN_SINE:
+    if not clearly_turned(pose, frame):
         return frame
     hips = float(np.linalg.norm(pose.points[LEFT_HIP] - pose.points[RIGHT_HIP]))
     hip_width = max(square_on_hip_width(pose.points), hips, 1.0)

@@ -212,6 +212,20 @@ def test_a_body_square_to_the_camera_or_without_depths_keeps_its_frame() -> None
     assert unturned(flat, frame) is frame
 
 
+def test_only_a_turn_beyond_the_depths_noise_counts_as_clear() -> None:
+    from detector.pose import TURN_WHEN_SQUARE, body_frame, clearly_turned
+
+    def turned(turn_deg: float, least_sine: float) -> bool:
+        skeleton = _turned_skeleton(turn_deg)
+        return clearly_turned(skeleton, body_frame(skeleton.points), least_sine)
+
+    square_deg = float(np.degrees(np.arcsin(TURN_WHEN_SQUARE)))
+    assert not turned(square_deg, 0.3) and not turned(square_deg, 0.0001)
+    assert turned(20.0, 0.3) and not turned(20.0, 0.5)  # sine 0.34 + 0.08 from square
+    assert turned(45.0, 0.3) and turned(45.0, 0.5)
+    assert turned(-45.0, 0.5)  # either way
+
+
 @pytest.mark.parametrize("turn_deg", [0.0, 30.0, 60.0, 80.0])
 def test_squareness_is_the_cosine_of_a_turn_about_the_spine(turn_deg: float) -> None:
     """A body of the renders' square-on proportions, turned about its vertical axis: its
