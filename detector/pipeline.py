@@ -36,6 +36,7 @@ from detector.pose import (
     NOSE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
+    SHOULDERS,
     BodyFrame,
     Pose,
     PoseEstimator,
@@ -84,11 +85,12 @@ POSE_EXTENT = RegionExtent()
 #: and come 16 % closer together. The region then reaches further down, and the pair is
 #: expected lower and over a wider range (:data:`detector.pairing.LEGS_CUT_PAIR_PRIOR`).
 LEGS_IN_FRAME_DEPTH = 2.5
-#: ... and the model's depths are noisier: square-on bodies of the benchmark and the held-out set
-#: cut at the buttocks' crease read a turn's sine up to 0.42-0.43 from square (90th percentile;
-#: 0.49 the 95th), so only a turn read beyond this one is corrected there (moving the frame of
-#: every such body cost the crease-cut benchmark 0.027 of AUC).
-LEGS_CUT_MIN_TURN_SINE = 0.5
+#: ... and the model's depths of the hips are guesses: on the benchmark's square-on bodies cut
+#: at the buttocks' crease the hips read a turn's sine of 0.39 from square (median; 90th
+#: percentile 0.77), the shoulders 0.06 (0.15). Only a turn the shoulders read beyond this one
+#: is corrected there (bodies turned 20-35 degrees, so cut, read 0.20-0.22 at the median, 35-55
+#: degrees 0.56; moving the frame of every legs-cut body cost the crease cuts 0.027 of AUC).
+LEGS_CUT_MIN_TURN_SINE = 0.2
 LEGS_CUT_EXTENT = RegionExtent(below=0.7)
 #: The band of the fallback's region (hip widths above its base line) where the back is bare
 #: whenever the dimples are visible: as far above the expected pair as the pose crop's top
@@ -414,7 +416,7 @@ def _judge_person(
     # depths are guesses too, so only a clear turn is corrected there.
     if _legs_cut_off(frame, rgb.shape):
         extent, prior = LEGS_CUT_EXTENT, LEGS_CUT_PAIR_PRIOR
-        if clearly_turned(person, frame, LEGS_CUT_MIN_TURN_SINE):
+        if clearly_turned(person, frame, LEGS_CUT_MIN_TURN_SINE, SHOULDERS):
             frame = _onto_the_spine(person, frame)
     else:
         extent, prior = POSE_EXTENT, HIPS_PAIR_PRIOR

@@ -453,6 +453,12 @@ def spine_shift(pose: Pose, frame: BodyFrame) -> float:
     return float(np.clip(shrunk, -MAX_SPINE_SHIFT, MAX_SPINE_SHIFT))
 
 
+#: The landmark pairs whose depths say how far a body is turned: the shoulders and the hips.
+SHOULDERS_AND_HIPS = ((LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP))
+#: ... the shoulders alone (the hips' depths are guesses where the legs are out of the photo).
+SHOULDERS = SHOULDERS_AND_HIPS[:1]
+
+
 #: A body counts as turned about its spine where the model's depths read a turn's sine at least
 #: this far from TURN_WHEN_SQUARE: 90 % of the benchmark's bodies (camera up to 15 degrees round
 #: the person) read less than 0.25-0.33, 90 % of ``--variant turned``'s (20-35 degrees) more.
@@ -462,10 +468,15 @@ MIN_TURN_SINE = 0.3
 MIN_ACROSS = 0.5
 
 
-def clearly_turned(pose: Pose, frame: BodyFrame, least_sine: float = MIN_TURN_SINE) -> bool:
-    """Whether the model's depths read the body turned about its spine by a sine of at least
-    ``least_sine`` from TURN_WHEN_SQUARE (False without them)."""
-    turn = turned_away(pose, frame)
+def clearly_turned(
+    pose: Pose,
+    frame: BodyFrame,
+    least_sine: float = MIN_TURN_SINE,
+    pairs: tuple[tuple[int, int], ...] = SHOULDERS_AND_HIPS,
+) -> bool:
+    """Whether the model's depths of the landmark ``pairs`` read the body turned about its spine
+    by a sine of at least ``least_sine`` from TURN_WHEN_SQUARE (False without them)."""
+    turn = turned_away(pose, frame, pairs)
     return turn is not None and abs(turn - TURN_WHEN_SQUARE) >= least_sine
 
 
@@ -482,16 +493,18 @@ def unturned(pose: Pose, frame: BodyFrame) -> BodyFrame:
     return replace(frame, hip_width=hip_width, across=max(hips / hip_width, MIN_ACROSS))
 
 
-def turned_away(pose: Pose, frame: BodyFrame) -> float | None:
+def turned_away(
+    pose: Pose, frame: BodyFrame, pairs: tuple[tuple[int, int], ...] = SHOULDERS_AND_HIPS
+) -> float | None:
     """How far the body is turned, as the sine of the angle by which its side on the image's
-    right lies further from the camera than its side on the left, averaged over the shoulders
-    and the hips (the model's 3D landmarks: depth against distance across); None without them.
+    right lies further from the camera than its side on the left, averaged over the landmark
+    ``pairs`` (the model's 3D landmarks: depth against distance across); None without them.
     """
     if pose.world is None:
         return None
     across = np.array([frame.left[0], frame.left[1], 0.0])  # towards the image's left
     sines = []
-    for one, other in ((LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP)):
+    for one, other in pairs:
         first_left = float((pose.points[one] - pose.points[other]) @ frame.left) > 0
         image_left, image_right = (one, other) if first_left else (other, one)
         step = pose.world[image_right] - pose.world[image_left]

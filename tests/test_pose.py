@@ -226,6 +226,22 @@ def test_only_a_turn_beyond_the_depths_noise_counts_as_clear() -> None:
     assert turned(-45.0, 0.5)  # either way
 
 
+def test_the_shoulders_alone_can_say_how_far_a_body_is_turned() -> None:
+    """Where the legs are cut off the hips' depths are guesses: a skeleton whose hips read a
+    turn of 60 degrees and its shoulders none is turned by both together, not by the
+    shoulders."""
+    from detector.pose import SHOULDERS, TURN_WHEN_SQUARE, body_frame, clearly_turned
+
+    square = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE))))
+    hips_turned = _turned_skeleton(60.0)
+    world = square.world.copy()
+    world[[LEFT_HIP, RIGHT_HIP]] = hips_turned.world[[LEFT_HIP, RIGHT_HIP]]
+    mixed = Pose(points=square.points, mask=None, world=world)
+    frame = body_frame(mixed.points)
+    assert clearly_turned(mixed, frame, 0.3)
+    assert not clearly_turned(mixed, frame, 0.2, SHOULDERS)
+
+
 @pytest.mark.parametrize("turn_deg", [0.0, 30.0, 60.0, 80.0])
 def test_squareness_is_the_cosine_of_a_turn_about_the_spine(turn_deg: float) -> None:
     """A body of the renders' square-on proportions, turned about its vertical axis: its
