@@ -413,7 +413,7 @@ def _judge_person(
     # Without the legs the hip line is a guess: search further down, expect the pair loosely.
     # The region is centred on the spine, which a turned body moves away from the hip joints'
     # midpoint, and resampled as if the body stood square on; without the legs the model's
-    # depths are guesses too, so only a clear turn is corrected there.
+    # depths of the hips are guesses, so only a turn the shoulders show is corrected there.
     if _legs_cut_off(frame, rgb.shape):
         extent, prior = LEGS_CUT_EXTENT, LEGS_CUT_PAIR_PRIOR
         if clearly_turned(person, frame, LEGS_CUT_MIN_TURN_SINE, SHOULDERS):
