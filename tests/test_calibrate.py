@@ -63,3 +63,39 @@ def test_the_detector_s_own_pose_estimator_remembers_the_people_for_the_spine_fi
         image = load_image(SAMPLES / "back_turned_moderate.jpg", max_side=detector.max_side)
         report, _ = detector.examine(image)
     assert report.status == "ok" and report.people == len(pose.found) >= 1
+
+
+def test_the_spine_fit_reads_the_dimples_midpoint_in_square_on_hip_widths():
+    """A body turned 45 degrees shows its hips at the cosine of the turn; the midpoint of its
+    dimples, 0.2 square-on hip widths left of the hips' middle, is read as 0.2 whatever the
+    frame's own (foreshortened, floored) hip width."""
+    from types import SimpleNamespace
+
+    from detector.pose import (
+        LEFT_HIP,
+        LEFT_SHOULDER,
+        RIGHT_HIP,
+        RIGHT_SHOULDER,
+        SQUARE_HIPS_PER_TORSO,
+        SQUARE_SHOULDERS_PER_TORSO,
+        Pose,
+    )
+
+    across, torso = np.cos(np.radians(45.0)), 400.0
+    points, world = np.zeros((33, 2)), np.zeros((33, 3))
+    for index, half, y in (
+        (LEFT_SHOULDER, -SQUARE_SHOULDERS_PER_TORSO * torso / 2, 300.0),
+        (RIGHT_SHOULDER, SQUARE_SHOULDERS_PER_TORSO * torso / 2, 300.0),
+        (LEFT_HIP, -SQUARE_HIPS_PER_TORSO * torso / 2, 300.0 + torso),
+        (RIGHT_HIP, SQUARE_HIPS_PER_TORSO * torso / 2, 300.0 + torso),
+    ):
+        points[index] = (500.0 + half * across, y)
+        world[index] = (half / 1000.0 * across, (y - 500.0) / 1000.0, half / 1000.0 * across)
+    person = Pose(points=points, mask=None, world=world)
+    square_on = SQUARE_HIPS_PER_TORSO * torso
+    middle = 500.0 - 0.2 * square_on  # the person's left is the image's left
+    entry = {"dimples": [{"x": middle - 20.0, "y": 650.0}, {"x": middle + 20.0, "y": 650.0}]}
+    image = SimpleNamespace(rgb=np.zeros((1000, 1000, 3), np.uint8), scale=1.0)
+    turn, midpoint = calibrate.spine_shift_sample([person], image, entry)
+    assert turn == pytest.approx(np.sin(np.radians(45.0)))
+    assert midpoint == pytest.approx(0.2)
