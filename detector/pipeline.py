@@ -36,6 +36,7 @@ from detector.pose import (
     NOSE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
+    SHOULDER_PAIR,
     SHOULDERS,
     BodyFrame,
     Pose,
@@ -43,6 +44,7 @@ from detector.pose import (
     body_frame,
     clearly_turned,
     main_person,
+    span,
     spine_shift,
     squareness,
     torso_axis,
@@ -658,9 +660,8 @@ def _headless_back_behind_an_edge_on_skeleton(person: Pose, shape: tuple[int, ..
     nose_x, nose_y = points[NOSE]
     if 0 <= nose_x < width and 0 <= nose_y < height:
         return False
-    shoulders = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
     torso_length = float(np.linalg.norm(torso_axis(points)[1]))
-    if shoulders >= EDGE_ON_SHOULDERS * torso_length:
+    if span(points, SHOULDER_PAIR) >= EDGE_ON_SHOULDERS * torso_length:
         return False
     silhouette = _silhouette_width(person)
     return silhouette is not None and silhouette >= BACK_MASK_WIDTH

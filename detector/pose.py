@@ -24,6 +24,8 @@ from detector.resample import area_resized, shrunk
 
 #: MediaPipe BlazePose landmark indices used here.
 NOSE, LEFT_SHOULDER, RIGHT_SHOULDER, LEFT_HIP, RIGHT_HIP = 0, 11, 12, 23, 24
+#: The shoulders' and the hips' landmarks, each a pair across the body.
+SHOULDER_PAIR, HIP_PAIR = (LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP)
 FACE_LANDMARKS = tuple(range(11))
 #: Wrists and index fingers.
 HAND_LANDMARKS = (15, 16, 19, 20)
@@ -376,8 +378,7 @@ def body_frame(points: np.ndarray) -> BodyFrame:
     torso_length = float(np.linalg.norm(spine))
     up = spine / torso_length if torso_length > 0 else np.array([0.0, -1.0])
     left = np.array([up[1], -up[0]])  # the image's left of the spine
-    hips = float(np.linalg.norm(points[LEFT_HIP] - points[RIGHT_HIP]))
-    hip_width = max(hips, 0.3 * torso_length, 1.0)
+    hip_width = max(span(points, HIP_PAIR), 0.3 * torso_length, 1.0)
     return BodyFrame(origin=origin, up=up, left=left, hip_width=hip_width)
 
 
@@ -386,6 +387,12 @@ def torso_axis(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     ``(33, 2)``."""
     origin = (points[LEFT_HIP] + points[RIGHT_HIP]) / 2.0
     return origin, (points[LEFT_SHOULDER] + points[RIGHT_SHOULDER]) / 2.0 - origin
+
+
+def span(points: np.ndarray, pair: tuple[int, int]) -> float:
+    """The distance in the photo between the two landmarks of ``pair`` (:data:`SHOULDER_PAIR`,
+    :data:`HIP_PAIR`), from landmarks ``(33, 2)``."""
+    return float(np.linalg.norm(points[pair[0]] - points[pair[1]]))
 
 
 #: The shoulders' and the hips' landmark distances over the torso's length (from the hips'
@@ -409,12 +416,11 @@ def squareness(points: np.ndarray) -> float:
     over its value for a body square to the camera (:data:`SQUARE_SHOULDERS_PER_TORSO`,
     :data:`SQUARE_HIPS_PER_TORSO`), averaged. About 1 square on, 0 side-on (on renders seen
     from 55-90 degrees round the person it stays within about 0.1 of the turn's cosine)."""
-    shoulders = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
-    hips = float(np.linalg.norm(points[LEFT_HIP] - points[RIGHT_HIP]))
     torso = float(np.linalg.norm(torso_axis(points)[1]))
     if torso <= 0.0:
         return 1.0
-    return (shoulders / SQUARE_SHOULDERS_PER_TORSO + hips / SQUARE_HIPS_PER_TORSO) / (2.0 * torso)
+    shoulders = span(points, SHOULDER_PAIR) / SQUARE_SHOULDERS_PER_TORSO
+    return (shoulders + span(points, HIP_PAIR) / SQUARE_HIPS_PER_TORSO) / (2.0 * torso)
 
 
 #: The spine, and the dimples beside it, lie some 10 cm behind the hip joints' midpoint (towards
@@ -454,9 +460,9 @@ def spine_shift(pose: Pose, frame: BodyFrame) -> float:
 
 
 #: The landmark pairs whose depths say how far a body is turned: the shoulders and the hips.
-SHOULDERS_AND_HIPS = ((LEFT_SHOULDER, RIGHT_SHOULDER), (LEFT_HIP, RIGHT_HIP))
+SHOULDERS_AND_HIPS = (SHOULDER_PAIR, HIP_PAIR)
 #: ... the shoulders alone (the hips' depths are guesses where the legs are out of the photo).
-SHOULDERS = SHOULDERS_AND_HIPS[:1]
+SHOULDERS = (SHOULDER_PAIR,)
 
 
 #: A body counts as turned about its spine where the model's depths read a turn's sine at least
@@ -488,7 +494,7 @@ def unturned(pose: Pose, frame: BodyFrame) -> BodyFrame:
     units of :mod:`detector.anatomy`. Square-on bodies keep ``frame``: their depths are noise."""
     if not clearly_turned(pose, frame):
         return frame
-    hips = float(np.linalg.norm(pose.points[LEFT_HIP] - pose.points[RIGHT_HIP]))
+    hips = span(pose.points, HIP_PAIR)
     hip_width = max(square_on_hip_width(pose.points), hips, 1.0)
     return replace(frame, hip_width=hip_width, across=max(hips / hip_width, MIN_ACROSS))
 

@@ -8,8 +8,13 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pytest
+
+if TYPE_CHECKING:
+    from detector.pose import Pose
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("DIMPLES_SHARED_DATA", REPO.parent / "shared" / "data"))
@@ -46,3 +51,36 @@ def detector():
 
     with Detector() as det:
         yield det
+
+
+def turned_skeleton(turn_deg: float, quarter_turns: int = 0) -> Pose:
+    """A back view's shoulders and hips (the person's left on the image's left) of the renders'
+    square-on proportions, turned ``turn_deg`` about the spine so that its side on the image's
+    right lies further from the camera (the photo's distances across shrink by the cosine),
+    with the model's 3D landmarks; the photo turned clockwise by ``quarter_turns``."""
+    from detector.pose import (
+        LEFT_HIP,
+        LEFT_SHOULDER,
+        RIGHT_HIP,
+        RIGHT_SHOULDER,
+        SQUARE_HIPS_PER_TORSO,
+        SQUARE_SHOULDERS_PER_TORSO,
+        Pose,
+    )
+
+    points, world = np.zeros((33, 2)), np.zeros((33, 3))
+    turn = np.radians(turn_deg)
+    torso = 400.0
+    for index, half_width, y in (
+        (LEFT_SHOULDER, -SQUARE_SHOULDERS_PER_TORSO * torso / 2.0, 300.0),
+        (RIGHT_SHOULDER, SQUARE_SHOULDERS_PER_TORSO * torso / 2.0, 300.0),
+        (LEFT_HIP, -SQUARE_HIPS_PER_TORSO * torso / 2.0, 300.0 + torso),
+        (RIGHT_HIP, SQUARE_HIPS_PER_TORSO * torso / 2.0, 300.0 + torso),
+    ):
+        points[index] = (500.0 + half_width * np.cos(turn), y)
+        across = half_width / 1000.0  # metres from the spine, + towards the image's right
+        world[index] = (across * np.cos(turn), (y - 500.0) / 1000.0, across * np.sin(turn))
+    for _ in range(quarter_turns):  # clockwise in the image: (x, y) -> (-y, x); 3D alike
+        points = np.column_stack([-points[:, 1], points[:, 0]])
+        world = np.column_stack([-world[:, 1], world[:, 0], world[:, 2]])
+    return Pose(points=points, mask=None, world=world)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import SAMPLES, load_script
+from conftest import SAMPLES, load_script, turned_skeleton
 
 calibrate = load_script("calibrate")
 
@@ -71,29 +71,10 @@ def test_the_spine_fit_reads_the_dimples_midpoint_in_square_on_hip_widths():
     frame's own (foreshortened, floored) hip width."""
     from types import SimpleNamespace
 
-    from detector.pose import (
-        LEFT_HIP,
-        LEFT_SHOULDER,
-        RIGHT_HIP,
-        RIGHT_SHOULDER,
-        SQUARE_HIPS_PER_TORSO,
-        SQUARE_SHOULDERS_PER_TORSO,
-        Pose,
-    )
+    from detector.pose import square_on_hip_width
 
-    across, torso = np.cos(np.radians(45.0)), 400.0
-    points, world = np.zeros((33, 2)), np.zeros((33, 3))
-    for index, half, y in (
-        (LEFT_SHOULDER, -SQUARE_SHOULDERS_PER_TORSO * torso / 2, 300.0),
-        (RIGHT_SHOULDER, SQUARE_SHOULDERS_PER_TORSO * torso / 2, 300.0),
-        (LEFT_HIP, -SQUARE_HIPS_PER_TORSO * torso / 2, 300.0 + torso),
-        (RIGHT_HIP, SQUARE_HIPS_PER_TORSO * torso / 2, 300.0 + torso),
-    ):
-        points[index] = (500.0 + half * across, y)
-        world[index] = (half / 1000.0 * across, (y - 500.0) / 1000.0, half / 1000.0 * across)
-    person = Pose(points=points, mask=None, world=world)
-    square_on = SQUARE_HIPS_PER_TORSO * torso
-    middle = 500.0 - 0.2 * square_on  # the person's left is the image's left
+    person = turned_skeleton(45.0)
+    middle = 500.0 - 0.2 * square_on_hip_width(person.points)  # the person's left: image's left
     entry = {"dimples": [{"x": middle - 20.0, "y": 650.0}, {"x": middle + 20.0, "y": 650.0}]}
     image = SimpleNamespace(rgb=np.zeros((1000, 1000, 3), np.uint8), scale=1.0)
     turn, midpoint = calibrate.spine_shift_sample([person], image, entry)

@@ -9,7 +9,7 @@ import threading
 
 import numpy as np
 import pytest
-from conftest import SAMPLES
+from conftest import SAMPLES, turned_skeleton
 
 import detector.pipeline as detector_pipeline
 from detector.loading import load_image
@@ -111,31 +111,6 @@ assert drawing_utils.plt.figure is plt.figure
     assert result.returncode == 0, result.stderr
 
 
-def _turned_skeleton(turn_deg: float, quarter_turns: int = 0) -> Pose:
-    """A back view's shoulders and hips (the person's left on the image's left) of the renders'
-    square-on proportions, turned ``turn_deg`` about the spine so that its side on the image's
-    right lies further from the camera (the photo's distances across shrink by the cosine),
-    with the model's 3D landmarks; the photo turned clockwise by ``quarter_turns``."""
-    from detector.pose import SQUARE_HIPS_PER_TORSO, SQUARE_SHOULDERS_PER_TORSO
-
-    points, world = np.zeros((33, 2)), np.zeros((33, 3))
-    turn = np.radians(turn_deg)
-    torso = 400.0
-    for index, half_width, y in (
-        (LEFT_SHOULDER, -SQUARE_SHOULDERS_PER_TORSO * torso / 2.0, 300.0),
-        (RIGHT_SHOULDER, SQUARE_SHOULDERS_PER_TORSO * torso / 2.0, 300.0),
-        (LEFT_HIP, -SQUARE_HIPS_PER_TORSO * torso / 2.0, 300.0 + torso),
-        (RIGHT_HIP, SQUARE_HIPS_PER_TORSO * torso / 2.0, 300.0 + torso),
-    ):
-        points[index] = (500.0 + half_width * np.cos(turn), y)
-        across = half_width / 1000.0  # metres from the spine, + towards the image's right
-        world[index] = (across * np.cos(turn), (y - 500.0) / 1000.0, across * np.sin(turn))
-    for _ in range(quarter_turns):  # clockwise in the image: (x, y) -> (-y, x); 3D alike
-        points = np.column_stack([-points[:, 1], points[:, 0]])
-        world = np.column_stack([-world[:, 1], world[:, 0], world[:, 2]])
-    return Pose(points=points, mask=None, world=world)
-
-
 @pytest.mark.parametrize("quarter_turns", [0, 1, 2])
 def test_a_turned_body_moves_the_spine_towards_the_side_turned_away(quarter_turns: int) -> None:
     """The model's depths say how far the body is turned (the sine of the angle), whichever
@@ -151,7 +126,7 @@ def test_a_turned_body_moves_the_spine_towards_the_side_turned_away(quarter_turn
         turned_away,
     )
 
-    away = _turned_skeleton(30.0, quarter_turns)
+    away = turned_skeleton(30.0, quarter_turns)
     frame = body_frame(away.points)
     assert turned_away(away, frame) == pytest.approx(0.5, abs=1e-9)
     shift = spine_shift(away, frame)
@@ -162,7 +137,7 @@ def test_a_turned_body_moves_the_spine_towards_the_side_turned_away(quarter_turn
     moved_towards = spine - frame.origin
     far_side = away.points[24] - away.points[23]  # right hip minus left hip: the image's right
     assert moved_towards @ far_side > 0
-    other_way = _turned_skeleton(-30.0, quarter_turns)
+    other_way = turned_skeleton(-30.0, quarter_turns)
     assert spine_shift(other_way, body_frame(other_way.points)) > 0.05
 
 
@@ -171,11 +146,11 @@ def test_a_back_square_to_the_camera_or_without_depths_keeps_its_midline() -> No
 
     from detector.pose import TURN_WHEN_SQUARE, body_frame, spine_shift
 
-    square = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE))))
+    square = turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE))))
     assert spine_shift(square, body_frame(square.points)) == 0.0
-    slightly = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE + 0.1))))
+    slightly = turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE + 0.1))))
     assert spine_shift(slightly, body_frame(slightly.points)) == 0.0  # within the spread
-    flat = replace(_turned_skeleton(30.0), world=None)
+    flat = replace(turned_skeleton(30.0), world=None)
     assert spine_shift(flat, body_frame(flat.points)) == 0.0
 
 
@@ -186,7 +161,7 @@ def test_a_turned_body_s_frame_is_unturned_to_its_square_on_proportions(quarter_
     so the hip landmarks lie half a hip width either side of the midline, as square on."""
     from detector.pose import MIN_ACROSS, body_frame, square_on_hip_width, unturned
 
-    turned = _turned_skeleton(45.0, quarter_turns)
+    turned = turned_skeleton(45.0, quarter_turns)
     frame = body_frame(turned.points)
     unturned_frame = unturned(turned, frame)
     assert unturned_frame.hip_width == pytest.approx(square_on_hip_width(turned.points))
@@ -195,7 +170,7 @@ def test_a_turned_body_s_frame_is_unturned_to_its_square_on_proportions(quarter_
     assert hips[:, 0] == pytest.approx([0.5, -0.5])  # the person's left is +
     assert hips[:, 1] == pytest.approx([0.0, 0.0])
     assert unturned_frame.to_image(0.5, 0.0) == pytest.approx(turned.points[LEFT_HIP])
-    side_on = _turned_skeleton(80.0, quarter_turns)
+    side_on = turned_skeleton(80.0, quarter_turns)
     assert unturned(side_on, body_frame(side_on.points)).across == MIN_ACROSS  # at most 60 deg
 
 
@@ -204,10 +179,10 @@ def test_a_body_square_to_the_camera_or_without_depths_keeps_its_frame() -> None
 
     from detector.pose import TURN_WHEN_SQUARE, body_frame, unturned
 
-    square = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE + 0.2))))
+    square = turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE + 0.2))))
     frame = body_frame(square.points)
     assert unturned(square, frame) is frame
-    flat = replace(_turned_skeleton(45.0), world=None)
+    flat = replace(turned_skeleton(45.0), world=None)
     frame = body_frame(flat.points)
     assert unturned(flat, frame) is frame
 
@@ -216,7 +191,7 @@ def test_only_a_turn_beyond_the_depths_noise_counts_as_clear() -> None:
     from detector.pose import TURN_WHEN_SQUARE, body_frame, clearly_turned
 
     def turned(turn_deg: float, least_sine: float) -> bool:
-        skeleton = _turned_skeleton(turn_deg)
+        skeleton = turned_skeleton(turn_deg)
         return clearly_turned(skeleton, body_frame(skeleton.points), least_sine)
 
     square_deg = float(np.degrees(np.arcsin(TURN_WHEN_SQUARE)))
@@ -232,8 +207,8 @@ def test_the_shoulders_alone_can_say_how_far_a_body_is_turned() -> None:
     shoulders."""
     from detector.pose import SHOULDERS, TURN_WHEN_SQUARE, body_frame, clearly_turned
 
-    square = _turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE))))
-    hips_turned = _turned_skeleton(60.0)
+    square = turned_skeleton(float(np.degrees(np.arcsin(TURN_WHEN_SQUARE))))
+    hips_turned = turned_skeleton(60.0)
     world = square.world.copy()
     world[[LEFT_HIP, RIGHT_HIP]] = hips_turned.world[[LEFT_HIP, RIGHT_HIP]]
     mixed = Pose(points=square.points, mask=None, world=world)
