@@ -12,7 +12,9 @@ Two kinds of labels are understood, told apart by their ``schema`` key:
 - ``dimples-renders/1`` (rendered benchmark, ``scripts/render.py``): ROC AUC, accuracy, precision
   and recall of ``present``, overall, by framing and by depth band; localization error and miss
   rate of the reported dimples; Spearman correlations with depth; status counts; the back-view
-  decision; the worst images.
+  decision; the worst images; the project's targets on the whole bodies with 95 % bootstrap
+  intervals (the images resampled), which say how far each figure could move on another set
+  drawn from the same ranges.
 - ``shared-data/1`` (real photos, ``../shared/data/labels.json``): what those labels can score,
   i.e. the back-view decision, claims on covered or out-of-frame lower backs, over-claims where no
   dimples are visible, status counts.
@@ -51,7 +53,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any, Protocol, TextIO
+from typing import Any, NamedTuple, Protocol, TextIO
 
 import numpy as np
 from scipy.stats import rankdata, spearmanr
@@ -342,6 +344,98 @@ def detection_metrics(
     }
 
 
+def deep_or_none(label: Label) -> bool:
+    """Whether a labelled image counts in the AUC target: without dimples, or with dimples at
+    least :data:`TARGET_DEPTH_MM` deep."""
+    return not label.get("present") or (image_depth(label) or 0.0) >= TARGET_DEPTH_MM
+
+
+class TargetImage(NamedTuple):
+    """What the project's targets read of one labelled image and its row."""
+
+    present: bool
+    deep_or_none: bool
+    score: float
+    predicted: bool
+    ok: bool
+    depth_mm: float | None
+    errors: tuple[float, ...]
+
+
+def target_image(label: Label, row: Row) -> TargetImage:
+    """The :class:`TargetImage` of one labelled image: its matched localisation errors are
+    those of an ok positive."""
+    present = bool(label.get("present"))
+    errors = localization_errors(label, row) if present and is_ok(row) else []
+    return TargetImage(
+        present=present,
+        deep_or_none=deep_or_none(label),
+        score=row_score(row),
+        predicted=row_present(row),
+        ok=is_ok(row),
+        depth_mm=image_depth(label),
+        errors=tuple(e["error"] for e in errors if e["error"] is not None),
+    )
+
+
+def target_figures(images: Sequence[TargetImage]) -> dict[str, float | None]:
+    """The project's targets on ``images`` (the whole bodies): AUC of dimples at least
+    :data:`TARGET_DEPTH_MM` deep against none, accuracy of ``present`` over all depths,
+    median and 90th percentile of the localisation error (a fraction of the inter-dimple
+    distance; the matched dimples of the ok positives), Spearman(score, depth) among the ok
+    positives."""
+    target = [image for image in images if image.deep_or_none]
+    positives = [i for i in images if i.present and i.ok and i.depth_mm is not None]
+    localization = quantiles([error for image in images for error in image.errors])
+    return {
+        "auc_depth_ge_3mm": roc_auc([i.score for i in target], [i.present for i in target]),
+        "accuracy": classification_metrics(
+            [i.predicted for i in images], [i.present for i in images]
+        )["accuracy"],
+        "localization_median": localization["median"],
+        "localization_p90": localization["p90"],
+        "spearman": spearman([i.depth_mm for i in positives], [i.score for i in positives]),
+    }
+
+
+#: Resamples and coverage of the targets' bootstrap intervals.
+BOOTSTRAP_RESAMPLES = 1000
+INTERVAL_LEVEL = 0.95
+
+
+def target_intervals(
+    pairs: Sequence[tuple[Label, Row]],
+    resamples: int = BOOTSTRAP_RESAMPLES,
+    level: float = INTERVAL_LEVEL,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """:func:`target_figures` of ``pairs`` with percentile bootstrap intervals: the images
+    drawn with replacement ``resamples`` times, each figure's central ``level`` share of the
+    resampled values. How far a figure could move on another set of renders drawn from the same
+    ranges: a target is missed or met beyond doubt only where its whole interval says so."""
+    images = [target_image(label, row) for label, row in pairs]
+    figures = target_figures(images)
+    rng = np.random.default_rng(seed)
+    drawn: dict[str, list[float]] = {name: [] for name in figures}
+    for _ in range(resamples if images else 0):
+        sample = [images[i] for i in rng.integers(0, len(images), len(images))]
+        for name, value in target_figures(sample).items():
+            if value is not None:
+                drawn[name].append(value)
+    tail = 100.0 * (1.0 - level) / 2.0
+    intervals = {
+        name: [float(v) for v in np.percentile(values, [tail, 100.0 - tail])] if values else None
+        for name, values in drawn.items()
+    }
+    return {
+        "n": len(images),
+        "figures": figures,
+        "intervals": intervals,
+        "resamples": resamples,
+        "level": level,
+    }
+
+
 def summarize_renders(
     rows: Iterable[Row], labels: Mapping[str, Any], worst: int = 10
 ) -> dict[str, Any]:
@@ -362,11 +456,7 @@ def summarize_renders(
         by_depth[band] = detection_metrics(positives + same_framing, groups="framing")
 
     full_body = [(lab, row) for lab, row in pairs if lab.get("framing") == "full_body"]
-    target = [
-        (lab, row)
-        for lab, row in full_body
-        if not lab.get("present") or (image_depth(lab) or 0.0) >= TARGET_DEPTH_MM
-    ]
+    target = [(lab, row) for lab, row in full_body if deep_or_none(lab)]
 
     localized: list[dict[str, Any]] = []  # positive ok images
     miss_all = miss_ok = n_visible = n_visible_ok = 0
@@ -417,6 +507,7 @@ def summarize_renders(
         },
         "by_depth": by_depth,
         "auc_depth_ge_3mm_vs_none_full_body": detection_metrics(target),
+        "targets_full_body": target_intervals(full_body),
         "localization": {
             "n_visible_dimples": n_visible_ok,
             "n_matched": len(matched),
@@ -617,6 +708,30 @@ def _worst_lines(title: str, items: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
+#: The targets' names in the text report, in its order.
+TARGET_NAMES = {
+    "auc_depth_ge_3mm": "AUC >= 3 mm",
+    "accuracy": "accuracy",
+    "localization_median": "localization error, median",
+    "localization_p90": "localization error, 90th percentile",
+    "spearman": "Spearman(score, depth)",
+}
+
+
+def _interval_lines(targets: Mapping[str, Any]) -> list[str]:
+    """The project's targets with their bootstrap intervals (see :func:`target_intervals`)."""
+    lines = [
+        f"Project targets, full body ({targets['n']} images), with"
+        f" {100 * targets['level']:.0f} % bootstrap intervals ({targets['resamples']} resamples"
+        " of the images):"
+    ]
+    for key, name in TARGET_NAMES.items():
+        interval = targets["intervals"][key]
+        spread = "" if interval is None else f" ({_num(interval[0])}-{_num(interval[1])})"
+        lines.append(f"  {name} {_num(targets['figures'][key])}{spread}")
+    return lines
+
+
 def format_renders(summary: Mapping[str, Any]) -> str:
     """Readable text of a :func:`summarize_renders` summary."""
     columns = ("n", "pos", "neg", "ok", "AUC", "AUC ok", "acc", "prec", "recall")
@@ -647,6 +762,7 @@ def format_renders(summary: Mapping[str, Any]) -> str:
         "",
         f"AUC depth >= 3 mm vs none, full body (project target): {_num(target['auc'])}"
         f" ({target['n_pos']} pos, {target['n_neg']} neg)",
+        *_interval_lines(summary["targets_full_body"]),
         "",
         "Localization (positive ok images, visible labelled dimples),",
         "error as a fraction of the true inter-dimple distance:",

@@ -268,6 +268,68 @@ def test_summarize_renders_by_hand() -> None:
     assert "count as score 0" in evaluate.format_renders(s)
 
 
+def test_the_targets_are_read_on_the_whole_bodies_with_their_intervals() -> None:
+    targets = evaluate.summarize(RENDER_ROWS, RENDER_LABELS)["targets_full_body"]
+    assert targets["n"] == 7  # a b c d e f g
+    figures = targets["figures"]
+    # the by-hand figures of the whole bodies (test_summarize_renders_by_hand)
+    assert figures["auc_depth_ge_3mm"] == pytest.approx(13 / 18)
+    assert figures["accuracy"] == pytest.approx(4 / 7)
+    assert figures["spearman"] == pytest.approx(1.0)
+    # matched errors of a, b, c (j is a close-up): 0 .1 .6 .96 .98
+    assert figures["localization_median"] == pytest.approx(0.6)
+    for name, value in figures.items():
+        low, high = targets["intervals"][name]
+        assert low <= value <= high, name
+
+
+def spread_set(copies: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Whole bodies whose scores overlap between those with and without dimples, ``copies``
+    times over (each copy its own files)."""
+    cases = []
+    for copy in range(copies):
+        for i in range(10):
+            depth = 1.0 + i  # 1..10 mm
+            found = (("left", 100 + i, 200, 0.5), ("right", 200, 200 + 2 * i, 0.5))
+            score = 0.3 + 0.06 * i
+            cases.append(
+                (
+                    render(f"p{copy}_{i}.png", "full_body", True, (depth, depth)),
+                    report("ok", score, score >= 0.5, found),
+                )
+            )
+            cases.append(
+                (render(f"n{copy}_{i}.png", "full_body", False), report("ok", 0.1 + 0.05 * i))
+            )
+    return cases
+
+
+def test_the_targets_intervals_narrow_as_the_set_grows_and_repeat_by_seed() -> None:
+    def interval_widths(copies: int, seed: int = 0) -> dict[str, float]:
+        cases = spread_set(copies)
+        intervals = evaluate.target_intervals(cases, resamples=300, seed=seed)["intervals"]
+        return {name: high - low for name, (low, high) in intervals.items()}
+
+    small, large = interval_widths(1), interval_widths(4)
+    # four times the images: about half as wide (1 / sqrt 4)
+    for name in ("accuracy", "localization_median", "auc_depth_ge_3mm"):
+        assert 0.0 < large[name] < 0.75 * small[name], name
+    assert interval_widths(1, seed=3) == interval_widths(1, seed=3)
+    # nothing to resample: figures and intervals None
+    empty = evaluate.target_intervals([], resamples=10)
+    assert empty["figures"]["accuracy"] is None and empty["intervals"]["accuracy"] is None
+
+
+def test_a_detector_right_on_every_image_has_no_spread_in_its_accuracy() -> None:
+    cases = [
+        (render(f"p{i}.png", "full_body", True, (4, 4)), report("ok", 0.9, True)) for i in range(5)
+    ] + [(render(f"n{i}.png", "full_body", False), report("ok", 0.1, False)) for i in range(5)]
+    targets = evaluate.target_intervals(cases, resamples=200)
+    assert targets["intervals"]["accuracy"] == [1.0, 1.0]
+    # a resample may draw no image without dimples: no AUC then, the rest still 1
+    assert targets["intervals"]["auc_depth_ge_3mm"] == [1.0, 1.0]
+
+
 REAL_LABELS = {
     "schema": "shared-data/1",
     "images": [
