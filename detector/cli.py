@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
+#: The reader of the output closed it: the status of a command killed by SIGPIPE.
+EXIT_BROKEN_PIPE = 141
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -122,7 +124,13 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dimples`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     commands = {"detect": run_detect, "batch": run_batch, "trend": run_trend}
-    return commands[args.command](args)
+    try:
+        return commands[args.command](args)
+    except BrokenPipeError:
+        # The reader of the output went away (``dimples batch DIR | head``): stop quietly, as a
+        # command killed by SIGPIPE does, and keep Python's last flush at exit from failing too.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
 
 
 def run_detect(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from conftest import SAMPLES, SHARED_DATA
@@ -63,6 +64,24 @@ def test_json_report_for_a_sample_with_dimples(tmp_path):
     with Image.open(overlay) as image:
         assert image.size == (row["image"]["width"], row["image"]["height"])
     assert result.stderr == ""
+
+
+def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path):
+    """``dimples batch DIR | head -1``: the rows after the first meet a closed pipe."""
+    photo = Path(_first_sample()).read_bytes()
+    for index in range(4):
+        (tmp_path / f"photo{index}.jpg").write_bytes(photo)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "detector.cli", "batch", str(tmp_path), "--workers", "1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    first = process.stdout.readline()
+    process.stdout.close()
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=120) == 141  # as a command killed by SIGPIPE
+    assert json.loads(first)["schema"] == "dimples/1"
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
 
 
 def test_summary_for_a_front_view_still_exits_0():
