@@ -30,8 +30,10 @@ from detector.pose import (
     NOSE,
     RIGHT_HIP,
     RIGHT_SHOULDER,
+    SHOULDER_PAIR,
     Face,
     body_frame,
+    span,
 )
 
 #: Side of the square head crop handed to the face detector, in pixels.
@@ -105,8 +107,7 @@ def handedness_says_back(points: np.ndarray) -> bool:
 def head_half_side(points: np.ndarray) -> float:
     """Half the side of the square that holds the head, in photo pixels."""
     face = points[list(FACE_LANDMARKS)]
-    shoulder_width = float(np.linalg.norm(points[LEFT_SHOULDER] - points[RIGHT_SHOULDER]))
-    return max(0.6 * shoulder_width, 1.5 * float(np.ptp(face[:, 0])))
+    return max(0.6 * span(points, SHOULDER_PAIR), 1.5 * float(np.ptp(face[:, 0])))
 
 
 def head_crop(points: np.ndarray, rgb: np.ndarray) -> np.ndarray | None:
