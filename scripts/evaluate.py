@@ -12,9 +12,10 @@ Two kinds of labels are understood, told apart by their ``schema`` key:
 - ``dimples-renders/1`` (rendered benchmark, ``scripts/render.py``): ROC AUC, accuracy, precision
   and recall of ``present``, overall, by framing and by depth band; localization error and miss
   rate of the reported dimples; Spearman correlations with depth; status counts; the back-view
-  decision; the worst images; the project's targets on the whole bodies with 95 % bootstrap
-  intervals (the images resampled), which say how far each figure could move on another set
-  drawn from the same ranges.
+  decision; renders labelled ``lower_back: covered`` (``render.py --variant high_waist``) apart,
+  as the real photos' covered backs; the worst images; the project's targets on the whole
+  bodies with 95 % bootstrap intervals (the images resampled), which say how far each figure
+  could move on another set drawn from the same ranges.
 - ``shared-data/1`` (real photos, ``../shared/data/labels.json``): what those labels can score,
   i.e. the back-view decision, claims on covered or out-of-frame lower backs, over-claims where no
   dimples are visible, status counts.
@@ -317,6 +318,24 @@ def _join(rows: Iterable[Row], labels: Mapping[str, Any]) -> list[tuple[Label, R
 # --------------------------------------------------------------------------------------------
 
 
+def is_hidden(label: Label) -> bool:
+    """Whether a label says the skin over the sacroiliac joints is covered or out of frame."""
+    return label.get("lower_back") in ("covered", "out_of_frame")
+
+
+def hidden_summary(hidden: Sequence[tuple[Label, Row]]) -> dict[str, int]:
+    """Of images whose lower back is hidden: how many, how many had dimples claimed (should be
+    0), how many had a person found (status neither ``no_person`` nor ``error``) and how many of
+    those got ``region_not_visible`` (should be all)."""
+    found = [row for _, row in hidden if row.get("status") not in ("no_person", "error")]
+    return {
+        "n": len(hidden),
+        "claimed": sum(row_present(row) for _, row in hidden),
+        "person_found": len(found),
+        "region_not_visible": sum(row.get("status") == "region_not_visible" for row in found),
+    }
+
+
 def detection_metrics(
     pairs: Sequence[tuple[Label, Row]], groups: str | None = None
 ) -> dict[str, Any]:
@@ -445,7 +464,11 @@ def summarize_renders(
     and as predicted absent. A depth band's AUC compares its positives with the negatives of the
     same framing only.
     """
-    pairs = _join(rows, labels)
+    joined = _join(rows, labels)
+    # Renders whose clothing covers the dimples are scored as the real photos' covered backs,
+    # apart from the detection figures: a detector should not judge them.
+    hidden = [(lab, row) for lab, row in joined if is_hidden(lab)]
+    pairs = [(lab, row) for lab, row in joined if not is_hidden(lab)]
     negatives = [(lab, row) for lab, row in pairs if not lab.get("present")]
 
     by_depth = {"none": detection_metrics(negatives)}
@@ -501,6 +524,7 @@ def summarize_renders(
         "labels_schema": labels.get("schema"),
         "note": SCORE_NOTE,
         "n_images": len(pairs),
+        "lower_back_hidden": hidden_summary(hidden),
         "overall": detection_metrics(pairs),
         "by_framing": {
             f: detection_metrics([p for p in pairs if p[0].get("framing") == f]) for f in FRAMINGS
@@ -620,11 +644,8 @@ def summarize_real(
         subset = [(lab, row) for lab, row in checked if lab["view"] == view]
         back_view[view] = fraction(sum(view_right(lab, row) for lab, row in subset), len(subset))
 
-    hidden = [
-        (lab, row) for lab, row in pairs if lab.get("lower_back") in ("covered", "out_of_frame")
-    ]
+    hidden = [(lab, row) for lab, row in pairs if is_hidden(lab)]
     claims = [(lab, row) for lab, row in hidden if row_present(row)]
-    found = [row for _, row in hidden if row.get("status") not in ("no_person", "error")]
 
     not_visible = [(lab, row) for lab, row in pairs if lab.get("dimples_visible") == "no"]
     overclaims = [
@@ -643,12 +664,7 @@ def summarize_real(
         "labels_schema": labels.get("schema"),
         "n_images": len(pairs),
         "back_view": back_view,
-        "lower_back_hidden": {
-            "n": len(hidden),
-            "claimed": len(claims),
-            "person_found": len(found),
-            "region_not_visible": sum(row.get("status") == "region_not_visible" for row in found),
-        },
+        "lower_back_hidden": hidden_summary(hidden),
         "dimples_not_visible": {"n": len(not_visible), "overclaimed": len(overclaims)},
         "status_counts": {
             "all": status_counts(row for _, row in pairs),
@@ -781,6 +797,7 @@ def format_renders(summary: Mapping[str, Any]) -> str:
         "Back-view decision: full-body back renders not rejected"
         f" {_frac(view['full_body_back_accepted'])}; front renders not_back_view"
         f" {_frac(view['front_rejected'])}",
+        *(_hidden_lines(summary["lower_back_hidden"]) if summary["lower_back_hidden"]["n"] else []),
         "Status counts:",
         f"  all: {_counts(summary['status_counts']['all'])}",
         *(f"  {f}: {_counts(c)}" for f, c in summary["status_counts"]["by_framing"].items()),
@@ -793,6 +810,15 @@ def format_renders(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _hidden_lines(hidden: Mapping[str, int]) -> list[str]:
+    """The lines of a :func:`hidden_summary`."""
+    return [
+        f"Lower back covered or out of frame: {hidden['n']} images",
+        f"  dimples claimed {hidden['claimed']} (should be 0); region_not_visible"
+        f" {hidden['region_not_visible']} of {hidden['person_found']} with a person found",
+    ]
+
+
 def format_real(summary: Mapping[str, Any]) -> str:
     """Readable text of a :func:`summarize_real` summary."""
     view = summary["back_view"]
@@ -803,9 +829,7 @@ def format_real(summary: Mapping[str, Any]) -> str:
         f"Back-view decision (view_check photos): {_frac(view['all'])}",
         f"  back views not rejected {_frac(view['back'])};"
         f" front views not_back_view {_frac(view['front'])}",
-        f"Lower back covered or out of frame: {hidden['n']} photos",
-        f"  dimples claimed {hidden['claimed']} (should be 0); region_not_visible"
-        f" {hidden['region_not_visible']} of {hidden['person_found']} with a person found",
+        *_hidden_lines(hidden),
         f"Dimples not visible: {not_visible['n']} photos; moderate/pronounced claimed"
         f" {not_visible['overclaimed']} (should be 0)",
         "Status counts:",

@@ -111,6 +111,10 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``low_waistband``: low-rise briefs or trousers, their waistband 1-3.5 cm below the dimples'
 #:   centres (instead of 6-9 cm below them), as the dimples are often shown just above the
 #:   waistband;
+#: - ``high_waist``: trousers, shorts or briefs worn high, their waistband 2-10 cm above the
+#:   dimples' centres (instead of 6-9 cm below them): the skin over the sacroiliac joints is
+#:   covered (labelled ``lower_back: covered``), and a detector should say
+#:   ``region_not_visible``, not judge the bare skin above the band;
 #: - ``tan_lines``: without briefs or shorts, but with their tan lines: the skin they covered in
 #:   the sun 1.2-1.6 x lighter (linear albedo), its top edge (soft over 6 mm) 1-7 cm below the
 #:   dimples' centres, as a bikini leaves it;
@@ -146,6 +150,7 @@ VARIANTS = (
     "blinds",
     "leaves",
     "low_waistband",
+    "high_waist",
     "tan_lines",
     "grazing",
     "three_quarter",
@@ -273,6 +278,8 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     if variant == "low_waistband":
         # garment_top_m lowers the waistband from 6 cm below the dimples' centres.
         return replace(scene, garment_top_m=float(rng.uniform(-0.05, -0.025)))
+    if variant == "high_waist":
+        return replace(scene, garment_top_m=float(rng.uniform(-0.16, -0.08)))
     if variant == "tan_lines":
         tan = (float(rng.uniform(0.01, 0.07)), float(rng.uniform(1.2, 1.6)))
         return replace(scene, wears_bottom=False, tan_line=tan)

@@ -283,6 +283,33 @@ def test_the_targets_are_read_on_the_whole_bodies_with_their_intervals() -> None
         assert low <= value <= high, name
 
 
+def test_renders_whose_clothing_covers_the_dimples_are_scored_apart() -> None:
+    covered = [
+        render(f"h{i}.png", "full_body", True, (5, 5)) | {"lower_back": "covered"} for i in range(3)
+    ]
+    labels = {"schema": "dimples-renders/1", "images": [*RENDER_LABELS["images"], *covered]}
+    rows = [
+        *RENDER_ROWS,
+        report("ok", 0.8, True) | {"file": "h0.png"},  # claimed on cloth: wrong
+        report("region_not_visible") | {"file": "h1.png"},  # right
+        report("no_person") | {"file": "h2.png"},  # nobody found: not counted as found
+    ]
+    s = evaluate.summarize(rows, labels)
+    assert s["lower_back_hidden"] == {
+        "n": 3,
+        "claimed": 1,
+        "person_found": 2,
+        "region_not_visible": 1,
+    }
+    # the detection figures are those of the other renders, as if the covered were not there
+    alone = evaluate.summarize(RENDER_ROWS, RENDER_LABELS)
+    assert s["n_images"] == alone["n_images"] == 11
+    assert s["overall"] == alone["overall"]
+    assert "dimples claimed 1 (should be 0)" in evaluate.format_renders(s)
+    assert alone["lower_back_hidden"]["n"] == 0
+    assert "covered or out of frame" not in evaluate.format_renders(alone)
+
+
 def spread_set(copies: int) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """Whole bodies whose scores overlap between those with and without dimples, ``copies``
     times over (each copy its own files)."""

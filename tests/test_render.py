@@ -204,6 +204,32 @@ def _changed_on_the_back(**changes: object) -> tuple[np.ndarray, np.ndarray, np.
     return grey_plain, grey_changed, midpoint, label["inter_dimple_mm"] / label["inter_dimple_px"]
 
 
+def test_a_waistband_worn_high_covers_the_dimples_and_says_so() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("anny")
+    import io
+
+    from PIL import Image
+    from rendering.scene import render_image, sample_scene
+
+    plain = replace(sample_scene(12, "closeup", 4.0), width=200, height=200, noise=0.0)
+    # The band 6 cm above the dimples' centres (12 cm higher than the benchmark's lowest).
+    high = replace(plain, garment_top_m=-0.12)
+    (jpeg_plain, bare), (jpeg_high, covered) = map(render_image, (plain, high))
+    assert bare["lower_back"] == "bare" and covered["lower_back"] == "covered"
+    assert not any(d["covered"] for d in bare["dimples"])
+    assert all(d["covered"] and d["visible"] for d in covered["dimples"])
+    grey_plain, grey_high = (
+        np.asarray(Image.open(io.BytesIO(jpeg)).convert("L"), np.float64)
+        for jpeg in (jpeg_plain, jpeg_high)
+    )
+    # Cloth, not skin, where the dimples are: the garment's colour replaces the skin's there.
+    for dimple in covered["dimples"]:
+        row, col = round(dimple["y"]), round(dimple["x"])
+        patch = (slice(row - 3, row + 4), slice(col - 3, col + 4))
+        assert np.abs(grey_plain[patch] - grey_high[patch]).mean() > 10.0
+
+
 def test_a_tattoo_darkens_the_lower_back_on_both_sides_and_nothing_else() -> None:
     from rendering.scene import TattooStroke
 
@@ -329,6 +355,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "blinds": {"blinds"},
         "leaves": {"leaves_m"},
         "low_waistband": {"garment_top_m"},
+        "high_waist": {"garment_top_m"},
         "tan_lines": {"wears_bottom", "tan_line"},
         "grazing": {"light_azimuth_deg", "light_elevation_deg"},
         "three_quarter": {"camera_yaw_deg"},
@@ -365,6 +392,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert 0.03 <= after.leaves_m <= 0.1
         elif variant == "low_waistband":
             assert -0.05 <= after.garment_top_m <= -0.025
+        elif variant == "high_waist":
+            assert -0.16 <= after.garment_top_m <= -0.08
         elif variant == "tan_lines":
             below_m, lighter = after.tan_line
             assert 0.01 <= below_m <= 0.07 and 1.2 <= lighter <= 1.6 and not after.wears_bottom

@@ -400,6 +400,20 @@ def _skin_texture(points: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return tex
 
 
+def _forward(db: DimpledBody, pts: np.ndarray) -> np.ndarray:
+    """How far in front of the head's centre each of ``pts`` (N, 3) lies: -1 (behind) to 1,
+    over 10 cm."""
+    return np.clip((db.body.joints["head"][1] - pts[:, 1]) / 0.1, -1.0, 1.0)
+
+
+def garment_top_z(params: SceneParams, db: DimpledBody, pts: np.ndarray) -> np.ndarray:
+    """Height (m) of the briefs' or trousers' waistband above each of ``pts`` (N, 3): 6 cm
+    below the dimples' centres less ``garment_top_m``, 3 cm lower at the front."""
+    forward = _forward(db, pts)
+    psis_z = 0.5 * (db.dimples[0].center[2] + db.dimples[1].center[2])
+    return psis_z - 0.06 - params.garment_top_m - 0.03 * np.clip(forward, 0, 1)
+
+
 def _albedo(
     params: SceneParams,
     db: DimpledBody,
@@ -415,14 +429,14 @@ def _albedo(
     arm_w, head_w = attrs[:, 0], attrs[:, 1]
     head = db.body.joints["head"]
     # Hairline: low at the nape (lower for long hair), rising over the ears to the forehead.
-    forward = np.clip((head[1] - pts[:, 1]) / 0.1, -1.0, 1.0)
+    forward = _forward(db, pts)
     hairline = head[2] + 0.035 + 0.05 * forward - params.hair_length_m * np.clip(-forward, 0, 1)
     on_head = (head_w > 0.5) | ((forward < 0) & (pts[:, 2] > db.body.joints["neck01"][2]))
     hair = on_head & (arm_w < 0.5) & (pts[:, 2] > hairline)
     # Garment: from just below the dimples (at the gluteal cleft top) down the thighs.
     psis_z = 0.5 * (db.dimples[0].center[2] + db.dimples[1].center[2])
     hips_z = 0.5 * (db.body.joints["upperleg01.L"][2] + db.body.joints["upperleg01.R"][2])
-    top = psis_z - 0.06 - params.garment_top_m - 0.03 * np.clip(forward, 0, 1)
+    top = garment_top_z(params, db, pts)
     garment = (
         params.wears_bottom
         & (arm_w < 0.5)
@@ -639,9 +653,13 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
     """Ground-truth label of a render in the `dimples-renders/1` schema (no 'file')."""
     centres = np.stack([d.center - d.depth_m * d.normal for d in db.dimples])
     xy, z = project(cam, centres)
+    rims = np.stack([d.center for d in db.dimples])
+    # Under the briefs or trousers: the garment is painted on the skin, so the depth test
+    # above sees such a dimple; a person sees cloth.
+    covered = params.wears_bottom & (rims[:, 2] < garment_top_z(params, db, rims))
     dimples = []
-    for side, spec, (x, y), zc in zip(
-        ("left", "right"), (params.left, params.right), xy, z, strict=True
+    for side, spec, (x, y), zc, under in zip(
+        ("left", "right"), (params.left, params.right), xy, z, covered, strict=True
     ):
         col, row = int(np.floor(x * SUPERSAMPLE)), int(np.floor(y * SUPERSAMPLE))
         in_frame = 0 <= x < cam.width and 0 <= y < cam.height
@@ -654,6 +672,7 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
                 "depth_mm": round(spec.depth_mm, 3),
                 "radius_mm": round(spec.radius_mm, 3),
                 "visible": visible,
+                "covered": bool(under),
             }
         )
     body = db.body
@@ -664,6 +683,8 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
         "view": params.view,
         "present": bool(max(params.left.depth_mm, params.right.depth_mm) >= PRESENT_MIN_DEPTH_MM),
         "dimples": dimples,
+        # As the real photos' labels say it: the skin over the sacroiliac joints.
+        "lower_back": "covered" if covered.all() else "bare",
         "inter_dimple_px": round(float(np.linalg.norm(xy[0] - xy[1])), 2),
         "inter_dimple_mm": round(float(np.linalg.norm(centres[0] - centres[1]) * 1000), 2),
         "body": {
