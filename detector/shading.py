@@ -374,7 +374,8 @@ def extract_region(
     than :data:`MIN_BAND_SKIN_KEPT` of the skin-coloured pixels (generic rule) of the band
     between the heights ``skin_band`` (hip widths above the base line, where the back is bare
     whenever the dimples are visible; where the crop ends below its top, as tall a band from
-    the crop's top): then from that band.
+    the crop's top): then from that band, unless the band's colour is no skin's while the top
+    rows' is (:func:`_skin_ordered`).
     """
     scale = float(min(PIXELS_PER_HIP_WIDTH, 2.0 * frame.pixels_across))
     width = round(2 * extent.half_width * scale)
@@ -405,7 +406,13 @@ def extract_region(
         total = extent.above + extent.below
         band_rows = (first / total, min(1.0, (first + high - low) / total))
         band = _rows_between(band_rows, height)
-        if skin[band].sum() < MIN_BAND_SKIN_KEPT * skin_pixels(patch)[band].sum():
+        generic = skin_pixels(patch)
+        top = _rows_between(SKIN_REFERENCE_ROWS, height)
+        # The band's colour is taken unless it is no skin's while the top rows' is (trousers
+        # that pass for skin at the expected pair, the bare back above them).
+        if skin[band].sum() < MIN_BAND_SKIN_KEPT * generic[band].sum() and (
+            _skin_ordered(patch[band], generic[band]) or not _skin_ordered(patch[top], generic[top])
+        ):
             skin = skin_pixels(patch, band_rows)
     return RegionCrop(
         grey=unclipped_luminance(patch, skin),
@@ -419,6 +426,18 @@ def extract_region(
         scale=scale,
         extent=extent,
     )
+
+
+def _skin_ordered(rgb: np.ndarray, mask: np.ndarray) -> bool:
+    """Whether the median colour of ``rgb``'s pixels where ``mask`` is set (the generic skin
+    rule's) is red over green over blue, as skin's is: melanin and blood absorb blue most and
+    red least, so that order holds for every skin tone under about white light. A pink or
+    magenta garment, which the generic rule can pass, has more blue than green; a beige or tan
+    one keeps the order and cannot be told so."""
+    if not mask.any():
+        return False
+    red, green, blue = masked_medians(rgb, mask.astype(np.uint8), (0, 1, 2))
+    return red > green > blue
 
 
 def _resample(

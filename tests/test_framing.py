@@ -14,7 +14,7 @@ import pytest
 from conftest import RENDERS, SAMPLES, load_script
 from procedural import shaded_back
 
-from detector import anatomy, fallback, load_image, pipeline
+from detector import anatomy, fallback, load_image, pipeline, shading
 from detector.fallback import BackEstimate, find_back, gluteal_cleft_top
 from detector.pairing import CLEFT_TOP_PAIR_PRIOR
 from detector.pipeline import _beside_a_bare_back, _cut_at_shoulders, _is_torso, _legs_cut_off
@@ -456,6 +456,43 @@ def test_a_bra_band_atop_a_close_up_is_not_taken_for_the_skins_colour(detector, 
     monkeypatch.setattr(pipeline, "FALLBACK_SKIN_BAND", None)  # the region's top quarter only
     report = detector.detect(CLOSEUP_PINK_BRA_BAND)
     assert report.status == "ok" and report.region.method == "fallback" and not report.present
+
+
+#: A close-up render (``scripts/render.py --out bench/st_high_waist --n 96 --seed 150
+#: --framings full_body,closeup --variant high_waist``, image r00027, saved at JPEG quality 92):
+#: dark skin above magenta trousers worn high, their band 2.5 cm above the dimples (6.0 and 7.3
+#: mm deep, at x 257 and 451, y 569), which the cloth covers.
+CLOSEUP_HIGH_WAIST_MAGENTA = RENDERS / "closeup_high_waist_magenta_trousers.jpg"
+
+
+def test_trousers_that_pass_for_skin_do_not_become_the_skins_colour(detector, monkeypatch):
+    """The generic skin rule passes the magenta cloth, so the fallback's torso runs down over
+    the trousers and the pair is expected on them. Read where the pair is expected (as for a
+    bra band atop the region), the skin's colour was the cloth's, and the pits under it, which
+    shade through the painted cloth, were claimed on it (0.85). The cloth's colour has more blue
+    than green, which no skin has: the colour is read in the region's top rows, the bare back."""
+    report = detector.detect(CLOSEUP_HIGH_WAIST_MAGENTA)
+    assert report.status == "ok" and report.region.method == "fallback"
+    assert not report.present and not report.dimples
+    monkeypatch.setattr(shading, "_skin_ordered", lambda rgb, mask: True)
+    report = detector.detect(CLOSEUP_HIGH_WAIST_MAGENTA)
+    assert report.present and all(abs(d.y - 569) < 40 for d in report.dimples)
+
+
+@pytest.mark.parametrize(
+    ("colour", "skin"),
+    [
+        ((225, 180, 150), True),  # light skin
+        ((110, 70, 50), True),  # dark skin
+        ((200, 170, 120), True),  # beige cloth: no colour tells it from skin
+        ((200, 120, 140), False),  # pink
+        ((150, 60, 80), False),  # magenta
+    ],
+)
+def test_only_colours_red_over_green_over_blue_are_skins(colour, skin):
+    patch = np.full((6, 6, 3), colour, np.uint8)
+    assert shading._skin_ordered(patch, np.ones((6, 6), bool)) is skin
+    assert not shading._skin_ordered(patch, np.zeros((6, 6), bool))
 
 
 #: A close-up render (``scripts/render.py --out bench/closeups_holdout --n 64 --seed 47
