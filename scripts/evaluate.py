@@ -323,16 +323,17 @@ def is_hidden(label: Label) -> bool:
     return label.get("lower_back") in ("covered", "out_of_frame")
 
 
-def hidden_summary(hidden: Sequence[tuple[Label, Row]]) -> dict[str, int]:
+def hidden_summary(hidden: Sequence[tuple[Label, Row]]) -> dict[str, Any]:
     """Of images whose lower back is hidden: how many, how many had dimples claimed (should be
-    0), how many had a person found (status neither ``no_person`` nor ``error``) and how many of
-    those got ``region_not_visible`` (should be all)."""
+    0), how many had a person found (status neither ``no_person`` nor ``error``), how many of
+    those got ``region_not_visible`` (should be all), and their status counts."""
     found = [row for _, row in hidden if row.get("status") not in ("no_person", "error")]
     return {
         "n": len(hidden),
         "claimed": sum(row_present(row) for _, row in hidden),
         "person_found": len(found),
         "region_not_visible": sum(row.get("status") == "region_not_visible" for row in found),
+        "status_counts": status_counts(row for _, row in hidden),
     }
 
 
@@ -810,12 +811,13 @@ def format_renders(summary: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _hidden_lines(hidden: Mapping[str, int]) -> list[str]:
+def _hidden_lines(hidden: Mapping[str, Any]) -> list[str]:
     """The lines of a :func:`hidden_summary`."""
     return [
         f"Lower back covered or out of frame: {hidden['n']} images",
         f"  dimples claimed {hidden['claimed']} (should be 0); region_not_visible"
         f" {hidden['region_not_visible']} of {hidden['person_found']} with a person found",
+        f"  statuses: {_counts(hidden['status_counts'])}",
     ]
 
 
