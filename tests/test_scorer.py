@@ -749,6 +749,87 @@ def test_ink_lines_are_a_thin_long_line_not_a_dimple_a_spot_or_a_shadow_edge():
     assert lines.sum() <= 1.5 * 80
 
 
+def test_ink_lines_take_in_where_strokes_cross_or_swell_but_not_a_spot_apart(monkeypatch):
+    """Where a 4 mm stroke swells to 13 mm (strokes crossing), the thin-line measure leaves
+    the swelling's middle out, a dark blob that passed for a pit; joined to the stroke it is
+    ink too. A dark spot as large, apart from any stroke, is not."""
+    from detector.shading import ink_lines
+
+    rng = np.random.default_rng(0)
+    log_lum = rng.normal(0.0, 0.005, (120, 140)).astype(np.float32)
+    log_lum[40:42, 20:90] -= 0.3  # the stroke, 70 px (126 mm) long
+    log_lum[37:45, 50:58] -= 0.3  # its swelling, 8 px (14 mm) across
+    log_lum[80:88, 100:108] -= 0.3  # a spot as large, apart
+    lines = ink_lines(log_lum, np.ones(log_lum.shape, bool), scale=96.0)
+    assert lines[40:42, 20:90].mean() > 0.8
+    assert lines[38:44, 51:57].all()
+    assert not lines[75:95, 95:115].any()
+    monkeypatch.setattr(shading, "INK_SPREAD", 1.0)  # the thin-line measure alone
+    thin = ink_lines(log_lum, np.ones(log_lum.shape, bool), scale=96.0)
+    assert not thin[39:43, 52:56].all()
+
+
+def test_a_band_of_shadow_that_narrows_to_a_line_is_not_ink():
+    """A band of shadow 12 px (22 mm) wide, cast by blinds, narrows to a line at one end: the
+    line passes the thin-line measure, but the band it joins is many times its size, as no
+    tattoo's swelling is (INK_MAX_GROWTH), and stays shading."""
+    from detector.shading import ink_lines
+
+    rng = np.random.default_rng(1)
+    log_lum = rng.normal(0.0, 0.005, (120, 170)).astype(np.float32)
+    log_lum[50:62, 10:110] -= 0.3  # the band
+    log_lum[55:57, 110:165] -= 0.3  # narrowing to a line, 55 px (99 mm) long
+    lines = ink_lines(log_lum, np.ones(log_lum.shape, bool), scale=96.0)
+    assert lines[55:57, 115:160].mean() > 0.8
+    assert not lines[52:60, 20:100].any()
+
+
+def test_a_tattoos_stroke_across_the_back_is_no_garments_edge():
+    """A dark stroke across the lower part of the region makes a step in brightness at each
+    of its edges, as a skin-coloured garment's edge does: taken for one, it cut off the rows
+    below it, dimples and all. Known as ink, it does not."""
+    from detector.shading import above_garment_edge, ink_lines
+
+    log_lum = np.zeros((100, 80), np.float32)
+    log_lum[70:73, :] -= 0.4  # the stroke, level across the whole back
+    usable = np.ones(log_lum.shape, bool)
+    assert not above_garment_edge(log_lum, usable)[80:].any()  # rows cut below it
+    ink = ink_lines(log_lum, usable, scale=96.0)
+    assert ink[70:73, 10:70].all()
+    assert above_garment_edge(log_lum, usable, ink).all()
+
+
+#: A close-up render (``scripts/render.py --out bench/st_tattoo_new --n 96 --seed 170
+#: --framings full_body,closeup --variant tattoo``, image r00091, saved at JPEG quality 92):
+#: bold strokes across the back just above dimples 7.5 and 7.2 mm deep, 318 px apart.
+CLOSEUP_TATTOO_ABOVE_THE_DIMPLES = RENDERS / "closeup_tattoo_strokes_above_the_dimples.jpg"
+CLOSEUP_TATTOO_DIMPLES = {"left": (205.85, 601.66), "right": (523.51, 592.19)}
+#: A whole-body render of the same set (image r00092): no dimples; strokes that cross and
+#: swell where dimples would lie.
+FULL_BODY_TATTOO_CROSSING = RENDERS / "full_body_tattoo_crossing_strokes.jpg"
+
+
+def test_dimples_below_a_tattoos_strokes_are_found(detector, monkeypatch):
+    report = detector.detect(CLOSEUP_TATTOO_ABOVE_THE_DIMPLES)
+    assert report.status == "ok" and report.present
+    for found in report.dimples:
+        x, y = CLOSEUP_TATTOO_DIMPLES[found.side]
+        assert np.hypot(found.x - x, found.y - y) < 0.15 * 317.8
+    # The strokes taken for a garment's edge: the skin below them, dimples and all, was cut.
+    edge = shading.above_garment_edge
+    monkeypatch.setattr(
+        shading, "above_garment_edge", lambda log_lum, usable, ink: edge(log_lum, usable)
+    )
+    assert not detector.detect(CLOSEUP_TATTOO_ABOVE_THE_DIMPLES).present
+
+
+def test_a_tattoos_crossing_strokes_are_no_dimples(detector, monkeypatch):
+    report = detector.detect(FULL_BODY_TATTOO_CROSSING)
+    assert report.status == "ok" and report.region.method == "pose" and not report.present
+    monkeypatch.setattr(shading, "INK_SPREAD", 1.0)  # the thin-line measure alone: 0.85
+    assert detector.detect(FULL_BODY_TATTOO_CROSSING).present
+
+
 def _tattooed(rgb: np.ndarray, centre: np.ndarray, hip_width: float, design: str) -> np.ndarray:
     """``rgb`` with a symmetric tattoo of 5 mm strokes of blue-black ink drawn about
     ``centre`` (the dimples' midpoint, upright back): "wings" across the dimples' level and
