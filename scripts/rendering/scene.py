@@ -406,12 +406,17 @@ def _forward(db: DimpledBody, pts: np.ndarray) -> np.ndarray:
     return np.clip((db.body.joints["head"][1] - pts[:, 1]) / 0.1, -1.0, 1.0)
 
 
+def _dimples_height(db: DimpledBody) -> float:
+    """Height (m) of the dimples' centres (their mean), which the garment's and a tan line's
+    edges are placed from."""
+    return 0.5 * (db.dimples[0].center[2] + db.dimples[1].center[2])
+
+
 def garment_top_z(params: SceneParams, db: DimpledBody, pts: np.ndarray) -> np.ndarray:
     """Height (m) of the briefs' or trousers' waistband above each of ``pts`` (N, 3): 6 cm
     below the dimples' centres less ``garment_top_m``, 3 cm lower at the front."""
     forward = _forward(db, pts)
-    psis_z = 0.5 * (db.dimples[0].center[2] + db.dimples[1].center[2])
-    return psis_z - 0.06 - params.garment_top_m - 0.03 * np.clip(forward, 0, 1)
+    return _dimples_height(db) - 0.06 - params.garment_top_m - 0.03 * np.clip(forward, 0, 1)
 
 
 def _albedo(
@@ -434,7 +439,6 @@ def _albedo(
     on_head = (head_w > 0.5) | ((forward < 0) & (pts[:, 2] > db.body.joints["neck01"][2]))
     hair = on_head & (arm_w < 0.5) & (pts[:, 2] > hairline)
     # Garment: from just below the dimples (at the gluteal cleft top) down the thighs.
-    psis_z = 0.5 * (db.dimples[0].center[2] + db.dimples[1].center[2])
     hips_z = 0.5 * (db.body.joints["upperleg01.L"][2] + db.body.joints["upperleg01.R"][2])
     top = garment_top_z(params, db, pts)
     garment = (
@@ -459,7 +463,7 @@ def _albedo(
     if params.tan_line is not None:
         below_m, lighter = params.tan_line
         # The briefs' outline, without the briefs; its edge soft over TAN_EDGE_M.
-        tan_top = psis_z - below_m - 0.03 * np.clip(forward, 0, 1)
+        tan_top = _dimples_height(db) - below_m - 0.03 * np.clip(forward, 0, 1)
         untanned = _soft_cover(tan_top - pts[:, 2], TAN_EDGE_M)
         untanned *= (arm_w < 0.5) & (head_w < 0.5) & (pts[:, 2] > hips_z - params.garment_bottom_m)
         albedo = albedo * (1.0 + (lighter - 1.0) * untanned)[:, None]
