@@ -126,7 +126,10 @@ SAMPLE_JPEG_QUALITY = 85
 #:   to 15): a back seen three-quarter on, between ``turned`` and ``side_on``;
 #: - ``side_on``: the camera 45-90 degrees round the person to either side (instead of up to
 #:   15): from a back seen three-quarter on to a body seen from the side, whose dimples face
-#:   away from the camera.
+#:   away from the camera;
+#: - ``pit_shapes``: pits of another cross-section than the benchmark's Gaussian, both sides
+#:   alike (``funnel`` or ``bowl``, rendering.mesh.DIMPLE_PROFILES), at the same depths and
+#:   half-depth radii: a detector matched to one shape of pit should still find the others.
 VARIANTS = (
     "soft",
     "wide",
@@ -155,6 +158,7 @@ VARIANTS = (
     "grazing",
     "three_quarter",
     "side_on",
+    "pit_shapes",
 )
 #: The camera's turn round the person, to either side (degrees), of the variants that turn it.
 CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "three_quarter": (35.0, 55.0), "side_on": (45.0, 90.0)}
@@ -288,6 +292,13 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             scene,
             light_azimuth_deg=float(rng.uniform(-30.0, 30.0)),
             light_elevation_deg=float(rng.uniform(70.0, 85.0)),
+        )
+    if variant == "pit_shapes":
+        profile = str(rng.choice(["funnel", "bowl"]))
+        return replace(
+            scene,
+            left=replace(scene.left, profile=profile),
+            right=replace(scene.right, profile=profile),
         )
     if variant in ("clean", "smooth"):
         return replace(scene, blur=0.0, noise=0.0, jpeg_quality=98, skin_texture=variant == "clean")

@@ -12,7 +12,15 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from render import VARIANTS
-from rendering.mesh import Dimple, flatten_relief, refine_near, sculpt, vertex_normals
+from rendering.mesh import (
+    DIMPLE_PROFILES,
+    Dimple,
+    dimple_profile,
+    flatten_relief,
+    refine_near,
+    sculpt,
+    vertex_normals,
+)
 from rendering.raster import interpolate, make_camera, project, render_camera
 from rendering.shading import Light, background, postprocess, shade
 
@@ -62,6 +70,35 @@ def test_depth_buffer_peaks_at_projected_dimple_centres() -> None:
         row, col = np.unravel_index(np.argmax(window), window.shape)
         assert window.max() > 0.5 * d.depth_m
         assert np.hypot(c0 + col + 0.5 - x, r0 + row + 0.5 - y) <= 2.0
+
+
+@pytest.mark.parametrize("profile", DIMPLE_PROFILES)
+def test_each_pit_profile_is_half_as_deep_at_its_radius_and_flat_beyond_its_reach(
+    profile: str,
+) -> None:
+    axis = np.array([0.0, 0.0, 1.0])
+    dimple = Dimple(np.zeros(3), axis, 0.004, 0.012, profile=profile)
+    radii = np.linspace(0.0, 0.04, 401)
+    points = np.stack([radii, np.zeros_like(radii), np.zeros_like(radii)], axis=1)
+    depth = dimple_profile(points, dimple)
+    assert depth[0] == pytest.approx(0.004)
+    assert np.interp(0.012, radii, depth) == pytest.approx(0.002, rel=0.02)
+    assert np.all(np.diff(depth) <= 1e-12)  # deepest at the centre, never rising outwards
+    assert np.all(depth[radii >= 0.03] < 0.00005)
+    assert not np.any(np.abs(np.diff(depth, 2)) > 2e-5)  # no crease: the slope changes smoothly
+
+
+def test_the_pit_profiles_differ_in_shape() -> None:
+    axis = np.array([0.0, 0.0, 1.0])
+    points = np.array([[0.003, 0.0, 0.0], [0.018, 0.0, 0.0]])  # a quarter and 1.5 radii out
+    depth = {
+        profile: dimple_profile(points, Dimple(np.zeros(3), axis, 0.004, 0.012, profile=profile))
+        for profile in DIMPLE_PROFILES
+    }
+    # The funnel falls fastest near its centre, the bowl slowest; out at 1.5 radii the order
+    # is the other way round: the funnel's flanks run furthest, the bowl's walls end first.
+    assert depth["funnel"][0] < depth["gaussian"][0] < depth["bowl"][0]
+    assert depth["bowl"][1] < depth["gaussian"][1] < depth["funnel"][1]
 
 
 def test_refinement_is_crack_free_and_keeps_the_surface() -> None:
@@ -360,6 +397,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "grazing": {"light_azimuth_deg", "light_elevation_deg"},
         "three_quarter": {"camera_yaw_deg"},
         "side_on": {"camera_yaw_deg"},
+        "pit_shapes": {"left", "right"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -416,6 +454,10 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         elif variant == "from_above":
             low, high = (0.3, 0.6) if after.framing == "closeup" else (1.9, 2.3)
             assert low <= after.camera_height_m <= high
+        elif variant == "pit_shapes":
+            assert after.left.profile == after.right.profile in ("funnel", "bowl")
+            for side in ("left", "right"):
+                assert replace(getattr(after, side), profile="gaussian") == getattr(before, side)
         elif variant == "moles":
             assert 15 <= len(after.moles) <= 40
             for lateral, height, radius in after.moles:

@@ -18,6 +18,7 @@ class Dimple:
         radius_m: support radius of the raised-cosine profile in metres.
         elongation: ratio of the long to the short axis (>= 1).
         axis: unit tangent vector of the long axis, shape (3,).
+        profile: the pit's cross-section, one of :data:`DIMPLE_PROFILES`.
     """
 
     center: np.ndarray
@@ -26,6 +27,14 @@ class Dimple:
     radius_m: float
     elongation: float = 1.0
     axis: np.ndarray | None = None
+    profile: str = "gaussian"
+
+
+#: Cross-sections of a pit, each at half its depth at the half-depth radius and flat from
+#: about 2.5 radii: ``gaussian`` (the benchmark's); ``funnel``, a cone with its tip rounded,
+#: as skin drawn in at one point by a short ligament (tapered off from 1.5 to 2.5 radii);
+#: ``bowl``, a flat floor inside steep walls near the radius (exp(-ln 2 rho^4)).
+DIMPLE_PROFILES = ("gaussian", "funnel", "bowl")
 
 
 def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
@@ -153,10 +162,11 @@ def refine_near(
 
 
 def dimple_profile(vertices: np.ndarray, dimple: Dimple) -> np.ndarray:
-    """Inward displacement (N,) in metres of a truncated-Gaussian (optionally elliptic) dimple.
+    """Inward displacement (N,) in metres of a dimple (optionally elliptic) of the dimple's
+    cross-section (:data:`DIMPLE_PROFILES`).
 
-    `radius_m` is the half-depth radius; the profile reaches zero at 3 sigma
-    (about 2.5 radii).
+    `radius_m` is the half-depth radius; each profile reaches zero at about 2.5 radii (the
+    Gaussian at 3 sigma).
     """
     rel = vertices - dimple.center
     normal_dist = rel @ dimple.normal
@@ -168,11 +178,24 @@ def dimple_profile(vertices: np.ndarray, dimple: Dimple) -> np.ndarray:
         r = np.sqrt((along / s) ** 2 + (across * s) ** 2)
     else:
         r = np.linalg.norm(tangential, axis=1)
-    sigma = max(dimple.radius_m, 1e-9) / np.sqrt(2.0 * np.log(2.0))
-    floor = np.exp(-4.5)
-    h = dimple.depth_m * np.clip(
-        (np.exp(-0.5 * (r / sigma) ** 2) - floor) / (1.0 - floor), 0.0, None
-    )
+    radius = max(dimple.radius_m, 1e-9)
+    sigma = radius / np.sqrt(2.0 * np.log(2.0))
+    rho = r / radius
+    if dimple.profile == "funnel":
+        # A cone with its tip rounded over a quarter radius, half as deep at one radius.
+        tip = 0.25
+        cone = np.exp(-np.log(2.0) * (np.hypot(rho, tip) - tip) / (np.hypot(1.0, tip) - tip))
+        taper = np.clip(2.5 - rho, 0.0, 1.0)
+        shape = cone * (0.5 - 0.5 * np.cos(np.pi * taper))
+    elif dimple.profile == "bowl":
+        floor = np.exp(-np.log(2.0) * 2.5**4)
+        shape = np.clip((np.exp(-np.log(2.0) * rho**4) - floor) / (1.0 - floor), 0.0, None)
+    elif dimple.profile == "gaussian":
+        floor = np.exp(-4.5)
+        shape = np.clip((np.exp(-0.5 * (r / sigma) ** 2) - floor) / (1.0 - floor), 0.0, None)
+    else:
+        raise ValueError(f"unknown dimple profile {dimple.profile!r}")
+    h = dimple.depth_m * shape
     # Only the skin sheet at the dimple, not other body parts passing nearby.
     return np.where(np.abs(normal_dist) < max(3.0 * sigma, 0.02), h, 0.0)
 

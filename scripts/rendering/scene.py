@@ -98,6 +98,8 @@ class DimpleSpec:
     dx_mm: float
     dz_mm: float
     elongation: float
+    #: The pit's cross-section (rendering.mesh.DIMPLE_PROFILES).
+    profile: str = "gaussian"
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,7 @@ def _dimple(body: Body, psis: np.ndarray, spec: DimpleSpec, lateral_sign: float)
         spec.radius_mm / 1000.0,
         spec.elongation,
         axis / np.linalg.norm(axis),
+        spec.profile,
     )
 
 
@@ -675,6 +678,7 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
                 "y": round(float(y), 2),
                 "depth_mm": round(spec.depth_mm, 3),
                 "radius_mm": round(spec.radius_mm, 3),
+                "profile": spec.profile,
                 "visible": visible,
                 "covered": bool(under),
             }
