@@ -10,7 +10,8 @@ Usage::
 Two kinds of labels are understood, told apart by their ``schema`` key:
 
 - ``dimples-renders/1`` (rendered benchmark, ``scripts/render.py``): ROC AUC, accuracy, precision
-  and recall of ``present``, overall, by framing and by depth band; localization error and miss
+  and recall of ``present``, overall, by framing and by depth band, and for the whole bodies
+  by the key light's angle from the camera's axis; localization error and miss
   rate of the reported dimples; Spearman correlations with depth; status counts; the back-view
   decision; renders labelled ``lower_back: covered`` (``render.py --variant high_waist``) apart,
   as the real photos' covered backs; the worst images; the project's targets on the whole
@@ -69,6 +70,9 @@ DEPTH_BANDS = (
     ("4-6 mm", 4.0, 6.0),
     (">6 mm", 6.0, math.inf),
 )
+#: Bands of the key light's angle from the camera's axis (degrees, [low, high)): a pit's walls
+#: shade in proportion to its tangent, so light from near the camera hides shallow pits.
+LIGHT_ANGLE_BANDS = ((0.0, 35.0), (35.0, 50.0), (50.0, 65.0), (65.0, 180.0))
 TARGET_DEPTH_MM = 3.0  # project target: AUC for depth >= 3 mm vs none, full body
 MISS_RADIUS = 0.5  # a labelled dimple is missed with no reported dimple within this x inter-dimple
 REJECTING_STATUSES = ("no_person", "not_back_view")  # statuses that deny a back view
@@ -532,6 +536,7 @@ def summarize_renders(
         },
         "by_depth": by_depth,
         "auc_depth_ge_3mm_vs_none_full_body": detection_metrics(target),
+        "full_body_by_light_angle": by_light_angle(full_body),
         "targets_full_body": target_intervals(full_body),
         "localization": {
             "n_visible_dimples": n_visible_ok,
@@ -576,6 +581,32 @@ def summarize_renders(
                 _brief(lab, row) | {"error": err} for err, lab, row in per_image_error[:worst]
             ],
         },
+    }
+
+
+def light_angle_deg(label: Label) -> float | None:
+    """The rendered key light's angle from the camera's axis (degrees; the label's azimuth is
+    measured from facing the camera, its elevation above the horizon), or None without one."""
+    light = label.get("light")
+    if not light or light.get("relative_to") != "back":
+        return None
+    azimuth, elevation = np.radians(light["azimuth_deg"]), np.radians(light["elevation_deg"])
+    return float(np.degrees(np.arccos(np.clip(np.cos(elevation) * np.cos(azimuth), -1.0, 1.0))))
+
+
+def by_light_angle(pairs: Sequence[tuple[Label, Row]]) -> dict[str, dict[str, Any]]:
+    """:func:`detection_metrics` of ``pairs`` in each band of :data:`LIGHT_ANGLE_BANDS` (renders
+    without a light in their label are left out)."""
+    angles = [light_angle_deg(label) for label, _ in pairs]
+    return {
+        f"{low:g}-{high:g} deg": detection_metrics(
+            [
+                pair
+                for pair, a in zip(pairs, angles, strict=True)
+                if a is not None and low <= a < high
+            ]
+        )
+        for low, high in LIGHT_ANGLE_BANDS
     }
 
 
@@ -776,6 +807,8 @@ def format_renders(summary: Mapping[str, Any]) -> str:
         line("all", summary["overall"]),
         *(line(f"framing {f}", m) for f, m in summary["by_framing"].items()),
         *(line(f"depth {band}", m) for band, m in summary["by_depth"].items()),
+        "Full body by the key light's angle from the camera's axis:",
+        *(line(f"light {band}", m) for band, m in summary["full_body_by_light_angle"].items()),
         "",
         f"AUC depth >= 3 mm vs none, full body (project target): {_num(target['auc'])}"
         f" ({target['n_pos']} pos, {target['n_neg']} neg)",

@@ -548,6 +548,33 @@ def test_light_error_converts_the_label_and_report_conventions(label_light, repo
     assert evaluate.light_error_deg(label, {"light": None}) is None
 
 
+@pytest.mark.parametrize(
+    ("azimuth", "elevation", "expected"),
+    [(0.0, 0.0, 0.0), (0.0, 60.0, 60.0), (90.0, 0.0, 90.0), (60.0, 60.0, 75.5225)],
+)
+def test_the_light_angle_is_measured_from_the_camera_axis(azimuth, elevation, expected):
+    light = {"azimuth_deg": azimuth, "elevation_deg": elevation, "relative_to": "back"}
+    assert evaluate.light_angle_deg({"light": light}) == pytest.approx(expected, abs=1e-3)
+    assert evaluate.light_angle_deg({"light": None}) is None
+
+
+def test_whole_bodies_are_counted_by_the_light_angle_band_they_fall_in():
+    def image(angle: float, present: bool, claimed: bool) -> tuple[dict, dict]:
+        light = {"azimuth_deg": 0.0, "elevation_deg": angle, "relative_to": "back"}
+        label = {"file": "x.jpg", "present": present, "light": light}
+        row = {"status": "ok", "present": claimed, "score": 0.9 if claimed else 0.1}
+        return label, row
+
+    pairs = [image(20.0, True, False), image(20.0, False, True), image(34.9, True, True)]
+    pairs += [image(60.0, True, True), image(89.0, False, False), (({"present": True}), {})]
+    bands = evaluate.by_light_angle(pairs)
+    assert list(bands) == ["0-35 deg", "35-50 deg", "50-65 deg", "65-180 deg"]
+    assert bands["0-35 deg"]["n"] == 3 and bands["0-35 deg"]["accuracy"] == pytest.approx(1 / 3)
+    assert bands["35-50 deg"]["n"] == 0
+    assert bands["50-65 deg"]["n"] == 1 and bands["50-65 deg"]["accuracy"] == 1.0
+    assert bands["65-180 deg"]["n"] == 1 and bands["65-180 deg"]["n_neg"] == 1
+
+
 def test_degradations_change_the_image_as_asked(tmp_path: Path) -> None:
     import cv2
     import numpy as np
