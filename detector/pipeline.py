@@ -72,6 +72,7 @@ from detector.shading import (
     indentation_candidates,
     light_from_gradients,
     lit_beside_a_cast_shadow,
+    lit_from_the_camera,
     pixel_box,
     region_corners,
     skin_shading,
@@ -520,9 +521,10 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
     light = None
     if gradients is not None:
         light = LightEstimate(*light_from_gradients(*gradients), gradients=gradients)
+    frontal_light = gradients is not None and lit_from_the_camera(gradients)
     return DimpleReport(
         status="ok",
-        message=ok_message(prominence),
+        message=ok_message(prominence, frontal_light),
         present=present,
         score=score,
         prominence=prominence,

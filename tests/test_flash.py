@@ -71,3 +71,18 @@ def test_a_flash_close_up_darkening_a_little_upwards_is_lit_from_the_camera(dete
         assert np.hypot(found.x - x, found.y - y) < 0.1 * 155.99
     monkeypatch.setattr(shading, "MIN_CAMERA_LIGHT_HEIGHT_SLOPE", 0.0)
     assert not detector.detect(FLASH_CLOSEUP).present
+
+
+def test_no_dimples_under_light_from_the_camera_comes_with_advice_on_the_light(detector):
+    """A back judged without dimples says that light from about the camera hides shallow
+    ones (the sample close-up without clothing, lit so), but not under light from above."""
+    from detector.report import FRONTAL_LIGHT_NOTE
+
+    frontal = detector.detect(SAMPLES / "closeup_nude_none.jpg")
+    from_above = detector.detect(SAMPLES / "back_none.jpg")
+    assert frontal.status == from_above.status == "ok"
+    assert not frontal.present and not from_above.present
+    assert lit_from_the_camera(frontal.light.gradients)
+    assert not lit_from_the_camera(from_above.light.gradients)
+    assert FRONTAL_LIGHT_NOTE in frontal.message
+    assert FRONTAL_LIGHT_NOTE not in from_above.message

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from detector.report import (
+    ABSENCE_NOTE,
     SCHEMA,
     STATUS_MESSAGES,
     Dimple,
@@ -93,6 +94,14 @@ def test_grades_follow_the_depth_estimate():
 def test_no_dimples_message_says_a_photo_cannot_prove_absence():
     message = ok_message("none")
     assert "cannot prove" in message and "no exercise creates them" in message
+
+
+def test_no_dimples_under_light_from_the_camera_says_side_light_shows_them_better():
+    plain, frontal = ok_message("none"), ok_message("none", frontal_light=True)
+    assert "camera's direction" in frontal and "camera's direction" not in plain
+    assert frontal.startswith("No dimples") and frontal.endswith(ABSENCE_NOTE)
+    # A pair that is seen needs no advice on the light.
+    assert ok_message("moderate", frontal_light=True) == ok_message("moderate")
 
 
 def test_pixels_and_geometry_stay_out_of_the_dict():
