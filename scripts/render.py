@@ -129,7 +129,10 @@ SAMPLE_JPEG_QUALITY = 85
 #:   away from the camera;
 #: - ``pit_shapes``: pits of another cross-section than the benchmark's Gaussian, both sides
 #:   alike (``funnel`` or ``bowl``, rendering.mesh.DIMPLE_PROFILES), at the same depths and
-#:   half-depth radii: a detector matched to one shape of pit should still find the others.
+#:   half-depth radii: a detector matched to one shape of pit should still find the others;
+#: - ``asymmetric``: one pit (either side) 0.3-0.7 times as deep as the benchmark draws it
+#:   (instead of both within 0.8-1.0 of the deeper one), as one dimple often shows more than the
+#:   other.
 VARIANTS = (
     "soft",
     "wide",
@@ -159,6 +162,7 @@ VARIANTS = (
     "three_quarter",
     "side_on",
     "pit_shapes",
+    "asymmetric",
 )
 #: The camera's turn round the person, to either side (degrees), of the variants that turn it.
 CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "three_quarter": (35.0, 55.0), "side_on": (45.0, 90.0)}
@@ -293,6 +297,11 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             light_azimuth_deg=float(rng.uniform(-30.0, 30.0)),
             light_elevation_deg=float(rng.uniform(70.0, 85.0)),
         )
+    if variant == "asymmetric":
+        side = "left" if rng.random() < 0.5 else "right"
+        spec = getattr(scene, side)
+        shallower = replace(spec, depth_mm=spec.depth_mm * float(rng.uniform(0.3, 0.7)))
+        return replace(scene, **{side: shallower})
     if variant == "pit_shapes":
         profile = str(rng.choice(["funnel", "bowl"]))
         return replace(

@@ -398,10 +398,15 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "three_quarter": {"camera_yaw_deg"},
         "side_on": {"camera_yaw_deg"},
         "pit_shapes": {"left", "right"},
+        "asymmetric": {"left", "right"},  # one of the two in each scene
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
-        assert differs == changed
+        if variant == "asymmetric":
+            # A back without dimples stays as it is: nothing to make shallower.
+            assert len(differs) == (before.left.depth_mm > 0) and differs <= changed
+        else:
+            assert differs == changed
         if variant == "soft":
             assert 0.55 <= after.ambient <= 0.8
         elif variant == "hires":
@@ -454,6 +459,11 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         elif variant == "from_above":
             low, high = (0.3, 0.6) if after.framing == "closeup" else (1.9, 2.3)
             assert low <= after.camera_height_m <= high
+        elif variant == "asymmetric":
+            for side in differs:
+                shallower, kept = getattr(after, side), getattr(before, side)
+                assert replace(shallower, depth_mm=kept.depth_mm) == kept
+                assert 0.3 * kept.depth_mm <= shallower.depth_mm <= 0.7 * kept.depth_mm
         elif variant == "pit_shapes":
             assert after.left.profile == after.right.profile in ("funnel", "bowl")
             for side in ("left", "right"):
