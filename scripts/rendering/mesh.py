@@ -15,7 +15,7 @@ class Dimple:
         center: surface point at the dimple centre (before sculpting), metres, shape (3,).
         normal: outward unit surface normal at the centre, shape (3,).
         depth_m: maximum inward displacement in metres (0 for none).
-        radius_m: support radius of the raised-cosine profile in metres.
+        radius_m: half-depth radius of the profile in metres.
         elongation: ratio of the long to the short axis (>= 1).
         axis: unit tangent vector of the long axis, shape (3,).
         profile: the pit's cross-section, one of :data:`DIMPLE_PROFILES`.
