@@ -325,6 +325,7 @@ class RegionCrop:
 
     @property
     def mm_per_pixel(self) -> float:
+        """Millimetres on the body per crop pixel (from the typical hip width)."""
         return anatomy.HIP_WIDTH_MM / self.scale
 
     @property
