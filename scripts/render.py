@@ -132,7 +132,10 @@ SAMPLE_JPEG_QUALITY = 85
 #:   half-depth radii: a detector matched to one shape of pit should still find the others;
 #: - ``asymmetric``: one pit (either side) 0.3-0.7 times as deep as the benchmark draws it
 #:   (instead of both within 0.8-1.0 of the deeper one), as one dimple often shows more than the
-#:   other.
+#:   other;
+#: - ``placement``: both pits 0-2 cm higher or lower than over the renderer's PSIS estimate, and
+#:   0-2 cm further apart or closer together (instead of within a few millimetres of it), as
+#:   another model of the pelvis would place them.
 VARIANTS = (
     "soft",
     "wide",
@@ -163,6 +166,7 @@ VARIANTS = (
     "side_on",
     "pit_shapes",
     "asymmetric",
+    "placement",
 )
 #: The camera's turn round the person, to either side (degrees), of the variants that turn it.
 CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "three_quarter": (35.0, 55.0), "side_on": (45.0, 90.0)}
@@ -302,6 +306,12 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         spec = getattr(scene, side)
         shallower = replace(spec, depth_mm=spec.depth_mm * float(rng.uniform(0.3, 0.7)))
         return replace(scene, **{side: shallower})
+    if variant == "placement":
+        # Both pits moved up or down alike, and apart or together (mirrored across the spine).
+        up, apart = float(rng.uniform(-20.0, 20.0)), float(rng.uniform(-10.0, 10.0))
+        left = replace(scene.left, dx_mm=scene.left.dx_mm + apart, dz_mm=scene.left.dz_mm + up)
+        right = replace(scene.right, dx_mm=scene.right.dx_mm - apart, dz_mm=scene.right.dz_mm + up)
+        return replace(scene, left=left, right=right)
     if variant == "pit_shapes":
         profile = str(rng.choice(["funnel", "bowl"]))
         return replace(

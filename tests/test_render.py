@@ -399,6 +399,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "side_on": {"camera_yaw_deg"},
         "pit_shapes": {"left", "right"},
         "asymmetric": {"left", "right"},  # one of the two in each scene
+        "placement": {"left", "right"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -464,6 +465,12 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
                 shallower, kept = getattr(after, side), getattr(before, side)
                 assert replace(shallower, depth_mm=kept.depth_mm) == kept
                 assert 0.3 * kept.depth_mm <= shallower.depth_mm <= 0.7 * kept.depth_mm
+        elif variant == "placement":
+            up = after.left.dz_mm - before.left.dz_mm
+            apart = after.left.dx_mm - before.left.dx_mm
+            assert after.right.dz_mm - before.right.dz_mm == pytest.approx(up)
+            assert after.right.dx_mm - before.right.dx_mm == pytest.approx(-apart)
+            assert abs(up) <= 20.0 and abs(apart) <= 10.0
         elif variant == "pit_shapes":
             assert after.left.profile == after.right.profile in ("funnel", "bowl")
             for side in ("left", "right"):
