@@ -1058,3 +1058,21 @@ def test_dappled_shadows_of_leaves_are_refused_and_plain_light_is_not():
     report, pair = _judge_shading(dappled, HIPS_PAIR_PRIOR, dict(base))
     assert report.status == "low_quality" and pair is None
     assert report.message == STATUS_MESSAGES["hard_shadows"]
+
+
+#: A close-up render with funnel-shaped pits (``scripts/render.py --out bench/st_pits --n 96
+#: --seed 190 --framings full_body,closeup --variant pit_shapes``, image r00079, saved at JPEG
+#: quality 92): cones with rounded tips, 2.9 and 3.4 mm deep, half as deep 12-13 mm out,
+#: 203 px apart, at these pixels. The template is a Gaussian pit's shading; other shapes of pit
+#: must still be found.
+FUNNEL_PITS = RENDERS / "closeup_funnel_shaped_pits.jpg"
+FUNNEL_PIT_CENTRES = {"left": (378.2, 429.41), "right": (580.52, 442.7)}
+FUNNEL_PIT_SPACING = 202.75
+
+
+def test_funnel_shaped_pits_are_found_where_they_are(detector):
+    report = detector.detect(FUNNEL_PITS)
+    assert report.status == "ok" and report.present
+    for dimple in report.dimples:
+        x, y = FUNNEL_PIT_CENTRES[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) < 0.25 * FUNNEL_PIT_SPACING
