@@ -463,17 +463,18 @@ def _judge_back(
     crop = extract_region(rgb, back.frame, None, extent=back.extent, skin_band=FALLBACK_SKIN_BAND)
     cleft_top = gluteal_cleft_top(crop) if back.open_bottom else None
     prior = SKIN_BOTTOM_PAIR_PRIOR if cleft_top is None else CLEFT_TOP_PAIR_PRIOR.raised(cleft_top)
-    return _judge_shading(crop, prior, base)
+    return _judge_shading(crop, prior, base, clothing_below=not back.open_bottom)
 
 
 def _judge_shading(
-    crop: RegionCrop, prior: PairPrior, base: dict
+    crop: RegionCrop, prior: PairPrior, base: dict, clothing_below: bool = False
 ) -> tuple[DimpleReport, PairResult | None]:
     """Pair the indentations of the region's shading where ``prior`` expects them, unless
     hard-edged cast shadows stripe or dapple it (then ``low_quality``: their edges pass for
     pits). Where one cast shadow covers part of the region (:func:`lit_beside_a_cast_shadow`),
     the rest is judged: a pair claimed there is reported, but no claim is not an answer (the
-    shadow may hide the pair), so the photo is then ``low_quality`` too."""
+    shadow may hide the pair), so the photo is then ``low_quality`` too. ``clothing_below``: a
+    back found without a skeleton whose bare skin ends at clothing (the message says so)."""
     shading = skin_shading(crop)
     shadowed = under_hard_shadows(crop, shading.values)
     if shadowed:
@@ -487,7 +488,7 @@ def _judge_shading(
     pair = best_pair(indentation_candidates(crop, shading), crop, prior)
     if shadowed and not pair.present:
         return _problem_report("partly_shadowed", base), None
-    return _judged_report(pair, crop, base), pair
+    return _judged_report(pair, crop, base, clothing_below), pair
 
 
 def _quality_problem(rgb: np.ndarray, frame: BodyFrame, geometry: Geometry) -> str | None:
@@ -509,8 +510,11 @@ def _problem_report(problem: str, base: dict) -> DimpleReport:
     return DimpleReport(status=status, message=STATUS_MESSAGES[problem], **base)
 
 
-def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleReport:
-    """The report of a region the shading and pairing stages judged."""
+def _judged_report(
+    pair: PairResult, crop: RegionCrop, base: dict, clothing_below: bool = False
+) -> DimpleReport:
+    """The report of a region the shading and pairing stages judged (``clothing_below``: a
+    back found without a skeleton, whose bare skin ends at clothing)."""
     score = pair.score
     present = pair.present
     dimples = []
@@ -524,7 +528,7 @@ def _judged_report(pair: PairResult, crop: RegionCrop, base: dict) -> DimpleRepo
     frontal_light = gradients is not None and lit_from_the_camera(gradients)
     return DimpleReport(
         status="ok",
-        message=ok_message(prominence, frontal_light),
+        message=ok_message(prominence, frontal_light, clothing_below),
         present=present,
         score=score,
         prominence=prominence,

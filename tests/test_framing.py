@@ -582,3 +582,23 @@ def test_a_body_turned_30_degrees_is_judged_round_its_spine(detector):
     assert report.status == "ok" and report.present
     errors = _errors(report, label)
     assert len(errors) == 2 and all(error <= 0.1 for error in errors)
+
+
+#: A close-up render (``scripts/render.py --out bench/st_hw_close --n 64 --seed 151 --framings
+#: closeup --variant high_waist``, image r00007, saved at JPEG quality 92): blue trousers worn
+#: high over dimples 5.2 and 5.4 mm deep (at x 396 and 562, y 426), the bare back above.
+CLOSEUP_HIGH_WAIST_BLUE = RENDERS / "closeup_high_waist_blue_trousers.jpg"
+
+
+def test_a_close_up_judged_above_clothing_says_the_band_may_cover_the_dimples(detector):
+    """Without a skeleton, a band worn over the dimples cannot be told from one below them:
+    the back above it is judged, and the message says what photo would settle it. A back whose
+    bare skin runs off the photo's bottom (no clothing) gets no such advice."""
+    from detector.report import CLOTHING_BELOW_NOTE
+
+    covered = detector.detect(CLOSEUP_HIGH_WAIST_BLUE)
+    assert covered.status == "ok" and covered.region.method == "fallback"
+    assert not covered.present and CLOTHING_BELOW_NOTE in covered.message
+    bare = detector.detect(SAMPLES / "closeup_nude_none.jpg")
+    assert bare.status == "ok" and bare.region.method == "fallback" and not bare.present
+    assert CLOTHING_BELOW_NOTE not in bare.message

@@ -9,6 +9,8 @@ import pytest
 
 from detector.report import (
     ABSENCE_NOTE,
+    CLOTHING_BELOW_NOTE,
+    FRONTAL_LIGHT_NOTE,
     SCHEMA,
     STATUS_MESSAGES,
     Dimple,
@@ -100,8 +102,16 @@ def test_no_dimples_under_light_from_the_camera_says_side_light_shows_them_bette
     plain, frontal = ok_message("none"), ok_message("none", frontal_light=True)
     assert "camera's direction" in frontal and "camera's direction" not in plain
     assert frontal.startswith("No dimples") and frontal.endswith(ABSENCE_NOTE)
-    # A pair that is seen needs no advice on the light.
+    # A pair that is seen needs no advice on the light, nor on clothing.
     assert ok_message("moderate", frontal_light=True) == ok_message("moderate")
+    assert ok_message("moderate", clothing_below=True) == ok_message("moderate")
+
+
+def test_no_dimples_above_clothing_says_the_band_may_cover_them():
+    both = ok_message("none", frontal_light=True, clothing_below=True)
+    assert both.index(FRONTAL_LIGHT_NOTE) < both.index(CLOTHING_BELOW_NOTE)
+    assert CLOTHING_BELOW_NOTE not in ok_message("none", frontal_light=True)
+    assert both.startswith("No dimples") and both.endswith(ABSENCE_NOTE)
 
 
 def test_pixels_and_geometry_stay_out_of_the_dict():
