@@ -228,7 +228,14 @@ def ok_message(
     camera (:func:`detector.shading.lit_from_the_camera`); ``clothing_below``: a back found
     without a skeleton whose bare skin ends at clothing."""
     if prominence == "none":
-        notes = [FRONTAL_LIGHT_NOTE] * frontal_light + [CLOTHING_BELOW_NOTE] * clothing_below
+        notes = [
+            note
+            for note, applies in (
+                (FRONTAL_LIGHT_NOTE, frontal_light),
+                (CLOTHING_BELOW_NOTE, clothing_below),
+            )
+            if applies
+        ]
         return " ".join(["No dimples of Venus are visible in this photo.", *notes, ABSENCE_NOTE])
     if prominence == "subtle":
         return (
