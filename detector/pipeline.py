@@ -525,10 +525,9 @@ def _judged_report(
     light = None
     if gradients is not None:
         light = LightEstimate(*light_from_gradients(*gradients), gradients=gradients)
-    frontal_light = gradients is not None and lit_from_the_camera(gradients)
     return DimpleReport(
         status="ok",
-        message=ok_message(prominence, frontal_light, clothing_below),
+        message=ok_message(prominence, lit_from_the_camera(gradients), clothing_below),
         present=present,
         score=score,
         prominence=prominence,

@@ -584,14 +584,24 @@ def summarize_renders(
     }
 
 
-def light_angle_deg(label: Label) -> float | None:
-    """The rendered key light's angle from the camera's axis (degrees; the label's azimuth is
-    measured from facing the camera, its elevation above the horizon), or None without one."""
+def label_light(label: Label) -> np.ndarray | None:
+    """The rendered key light as a unit vector (right, up, towards the camera), or None without
+    one. The label's light is an azimuth from facing the camera towards the person's right and
+    an elevation above the horizon."""
     light = label.get("light")
     if not light or light.get("relative_to") != "back":
         return None
     azimuth, elevation = np.radians(light["azimuth_deg"]), np.radians(light["elevation_deg"])
-    return float(np.degrees(np.arccos(np.clip(np.cos(elevation) * np.cos(azimuth), -1.0, 1.0))))
+    level = np.cos(elevation)
+    return np.array([level * np.sin(azimuth), np.sin(elevation), level * np.cos(azimuth)])
+
+
+def light_angle_deg(label: Label) -> float | None:
+    """The rendered key light's angle from the camera's axis (degrees), or None without one."""
+    light = label_light(label)
+    if light is None:
+        return None
+    return float(np.degrees(np.arccos(np.clip(light[2], -1.0, 1.0))))
 
 
 def by_light_angle(pairs: Sequence[tuple[Label, Row]]) -> dict[str, dict[str, Any]]:
@@ -611,16 +621,12 @@ def by_light_angle(pairs: Sequence[tuple[Label, Row]]) -> dict[str, dict[str, An
 
 
 def light_error_deg(label: Label, row: Row) -> float | None:
-    """Angle (degrees) between the reported and the rendered key light, or None where either
-    is missing. The label's light is an azimuth from facing the camera towards the person's
-    right and an elevation above the horizon; the report's an azimuth from the head end of the
+    """Angle (degrees) between the reported and the rendered key light (:func:`label_light`),
+    or None where either is missing. The report's light is an azimuth from the head end of the
     spine towards the person's right and an angle from the camera's axis."""
-    truth, found = label.get("light"), row.get("light")
-    if not truth or not found or truth.get("relative_to") != "back":
+    expected, found = label_light(label), row.get("light")
+    if expected is None or not found:
         return None
-    azimuth, elevation = np.radians(truth["azimuth_deg"]), np.radians(truth["elevation_deg"])
-    level = np.cos(elevation)  # (right, up, towards the camera)
-    expected = np.array([level * np.sin(azimuth), np.sin(elevation), level * np.cos(azimuth)])
     azimuth, off_axis = np.radians(found["azimuth_deg"]), np.radians(found["elevation_deg"])
     reported = np.array(
         [np.sin(off_axis) * np.sin(azimuth), np.sin(off_axis) * np.cos(azimuth), np.cos(off_axis)]

@@ -415,11 +415,16 @@ def _dimples_height(db: DimpledBody) -> float:
     return 0.5 * (db.dimples[0].center[2] + db.dimples[1].center[2])
 
 
+def _outline_z(db: DimpledBody, pts: np.ndarray, below_m: float) -> np.ndarray:
+    """Height (m), above each of ``pts`` (N, 3), of the briefs' outline ``below_m`` below the
+    dimples' centres at the back, 3 cm lower at the front."""
+    return _dimples_height(db) - below_m - 0.03 * np.clip(_forward(db, pts), 0, 1)
+
+
 def garment_top_z(params: SceneParams, db: DimpledBody, pts: np.ndarray) -> np.ndarray:
     """Height (m) of the briefs' or trousers' waistband above each of ``pts`` (N, 3): 6 cm
-    below the dimples' centres less ``garment_top_m``, 3 cm lower at the front."""
-    forward = _forward(db, pts)
-    return _dimples_height(db) - 0.06 - params.garment_top_m - 0.03 * np.clip(forward, 0, 1)
+    below the dimples' centres less ``garment_top_m`` (:func:`_outline_z`)."""
+    return _outline_z(db, pts, 0.06 + params.garment_top_m)
 
 
 def _albedo(
@@ -466,7 +471,7 @@ def _albedo(
     if params.tan_line is not None:
         below_m, lighter = params.tan_line
         # The briefs' outline, without the briefs; its edge soft over TAN_EDGE_M.
-        tan_top = _dimples_height(db) - below_m - 0.03 * np.clip(forward, 0, 1)
+        tan_top = _outline_z(db, pts, below_m)
         untanned = _soft_cover(tan_top - pts[:, 2], TAN_EDGE_M)
         untanned *= (arm_w < 0.5) & (head_w < 0.5) & (pts[:, 2] > hips_z - params.garment_bottom_m)
         albedo = albedo * (1.0 + (lighter - 1.0) * untanned)[:, None]
