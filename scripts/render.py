@@ -35,6 +35,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from rendering.mesh import SkinFold
 from rendering.scene import FRAMINGS, SceneParams, TattooStroke, render_image, sample_scene
 from rendering.shading import WORLD_SRGB
 
@@ -135,7 +136,14 @@ SAMPLE_JPEG_QUALITY = 85
 #:   other;
 #: - ``placement``: both pits 0-2 cm higher or lower than over the renderer's PSIS estimate, and
 #:   0-2 cm further apart or closer together (instead of within a few millimetres of it), as
-#:   another model of the pelvis would place them.
+#:   another model of the pelvis would place them;
+#: - ``skin_folds``: a crease across each side of the lower back with a roll of skin above it,
+#:   as skin folds at the waist where there is fat under it (instead of smooth skin): the
+#:   creases begin 4-9 cm from the spine, 3-12 cm above the dimples, and run round the flanks
+#:   rising or falling (up to 0.3 of their length), 2-6 mm deep and 2-4 mm wide (sigma), the
+#:   rolls standing out by half to all of that; nearly mirrored. A crease's inner end is a
+#:   short dark stroke on each side, a symmetric pair that the detector must not take for
+#:   dimples.
 VARIANTS = (
     "soft",
     "wide",
@@ -167,6 +175,7 @@ VARIANTS = (
     "pit_shapes",
     "asymmetric",
     "placement",
+    "skin_folds",
 )
 #: The camera's turn round the person, to either side (degrees), of the variants that turn it.
 CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "three_quarter": (35.0, 55.0), "side_on": (45.0, 90.0)}
@@ -312,6 +321,23 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
         left = replace(scene.left, dx_mm=scene.left.dx_mm + apart, dz_mm=scene.left.dz_mm + up)
         right = replace(scene.right, dx_mm=scene.right.dx_mm - apart, dz_mm=scene.right.dz_mm + up)
         return replace(scene, left=left, right=right)
+    if variant == "skin_folds":
+        inner, height = float(rng.uniform(0.04, 0.09)), float(rng.uniform(0.03, 0.12))
+        rise, depth = float(rng.uniform(-0.3, 0.3)), float(rng.uniform(0.002, 0.006))
+        sigma, roll = float(rng.uniform(0.002, 0.004)), float(rng.uniform(0.5, 1.0))
+        folds = tuple(
+            SkinFold(
+                side=side,
+                inner_m=inner * float(rng.uniform(0.9, 1.1)),
+                height_m=height + float(rng.normal(0.0, 0.005)),
+                rise=rise,
+                depth_m=depth * float(rng.uniform(0.8, 1.0)),
+                sigma_m=sigma,
+                roll_m=roll * depth,
+            )
+            for side in (1.0, -1.0)
+        )
+        return replace(scene, folds=folds)
     if variant == "pit_shapes":
         profile = str(rng.choice(["funnel", "bowl"]))
         return replace(

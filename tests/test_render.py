@@ -14,9 +14,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from render import VARIANTS
 from rendering.mesh import (
     DIMPLE_PROFILES,
+    FOLD_ROLL_OFFSET,
+    FOLD_ROLL_SIGMAS,
+    FOLD_TAPER_M,
     Dimple,
+    SkinFold,
     dimple_profile,
     flatten_relief,
+    fold_relief,
     refine_near,
     sculpt,
     vertex_normals,
@@ -99,6 +104,49 @@ def test_the_pit_profiles_differ_in_shape() -> None:
     # is the other way round: the funnel's flanks run furthest, the bowl's walls end first.
     assert depth["funnel"][0] < depth["gaussian"][0] < depth["bowl"][0]
     assert depth["bowl"][1] < depth["gaussian"][1] < depth["funnel"][1]
+
+
+def test_a_skin_fold_is_a_crease_under_a_roll_that_begins_at_its_inner_end() -> None:
+    """Across the crease (in height, at a point past the taper) the skin is deepest on the
+    crease's line and stands out most a roll's offset above it; along it, the fold is nothing
+    medial to its inner end and full a taper's length beyond it; on the other side of the
+    midline, nothing."""
+    fold = SkinFold(
+        side=1.0, inner_m=0.05, height_m=0.08, rise=0.2, depth_m=0.004, sigma_m=0.003, roll_m=0.003
+    )
+    centre = np.array([0.01, 0.3, 1.0])
+    lateral = 0.1  # past the taper: the crease's line lies 0.2 x 0.05 m higher there
+    line_z = centre[2] + fold.height_m + fold.rise * (lateral - fold.inner_m)
+    heights = np.linspace(-0.05, 0.1, 1501)
+    across = np.stack(
+        [
+            np.full_like(heights, centre[0] + lateral),
+            np.full_like(heights, centre[1]),
+            line_z + heights,
+        ],
+        axis=1,
+    )
+    relief = fold_relief(across, centre, fold)
+    roll_sigma = FOLD_ROLL_SIGMAS * fold.sigma_m
+    # On the line the roll's lower flank lifts the crease a little.
+    on_line = -fold.depth_m + fold.roll_m * np.exp(-0.5 * FOLD_ROLL_OFFSET**2)
+    assert relief[np.argmin(np.abs(heights))] == pytest.approx(on_line, rel=1e-3)
+    assert abs(heights[np.argmin(relief)]) < fold.sigma_m / 2  # deepest at about the line
+    assert relief.min() < on_line < -fold.depth_m / 2
+    assert heights[np.argmax(relief)] == pytest.approx(FOLD_ROLL_OFFSET * roll_sigma, abs=1e-3)
+    assert 0.5 * fold.roll_m < relief.max() <= fold.roll_m
+    assert np.all(np.abs(relief[heights < -0.03]) < 1e-5)  # the skin below is untouched
+
+    def on_the_line(offset_from_midline: float) -> float:
+        x = centre[0] + offset_from_midline
+        rise = fold.rise * max(abs(offset_from_midline) - fold.inner_m, 0.0)
+        point = np.array([[x, centre[1], centre[2] + fold.height_m + rise]])
+        return float(fold_relief(point, centre, fold)[0])
+
+    assert on_the_line(0.04) == 0.0  # medial to the inner end
+    assert on_the_line(fold.inner_m + FOLD_TAPER_M / 2) == pytest.approx(on_line / 2, rel=1e-3)
+    assert on_the_line(fold.inner_m + FOLD_TAPER_M + 0.01) == pytest.approx(on_line, rel=1e-3)
+    assert on_the_line(-0.1) == 0.0  # the other side of the midline
 
 
 def test_refinement_is_crack_free_and_keeps_the_surface() -> None:
@@ -288,6 +336,34 @@ def test_a_tattoo_darkens_the_lower_back_on_both_sides_and_nothing_else() -> Non
     assert np.abs(grey_plain - grey_inked)[far].mean() < 1.0
 
 
+def test_skin_folds_shade_the_back_along_their_creases_and_nowhere_else() -> None:
+    """A level crease 6 cm above the dimples on each side, from 5 cm off the midline round
+    the flank: the shading changes in a band at that height beyond the inner ends, on both
+    sides, and nowhere else (the mesh refined along the creases shades as before)."""
+    folds = tuple(
+        SkinFold(
+            side=side,
+            inner_m=0.05,
+            height_m=0.06,
+            rise=0.0,
+            depth_m=0.005,
+            sigma_m=0.003,
+            roll_m=0.003,
+        )
+        for side in (1.0, -1.0)
+    )
+    grey_plain, grey_folded, (midline, level), mm_per_px = _changed_on_the_back(folds=folds)
+    changed = np.abs(grey_plain - grey_folded) > 6
+    rows, cols = np.nonzero(changed)
+    assert rows.size > 0
+    crease_row = level - 60.0 / mm_per_px  # the image's y points down
+    assert np.all(np.abs(rows - crease_row) * mm_per_px <= 40.0)
+    for side in (cols < midline, cols > midline):
+        assert side.sum() > 0
+        assert np.abs(cols[side] - midline).min() * mm_per_px > 40.0  # not across the spine
+    assert np.abs(grey_plain - grey_folded)[~cv2_dilated(changed, 8)].mean() < 1.0
+
+
 def test_a_mole_darkens_the_back_where_it_lies_and_nothing_else() -> None:
     # A mole 8 mm across, 3 cm above the dimples' midpoint and 4 cm to the image's left.
     grey_plain, grey_spotted, midpoint, mm_per_px = _changed_on_the_back(
@@ -400,6 +476,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "pit_shapes": {"left", "right"},
         "asymmetric": {"left", "right"},  # one of the two in each scene
         "placement": {"left", "right"},
+        "skin_folds": {"folds"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -471,6 +548,15 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.right.dz_mm - before.right.dz_mm == pytest.approx(up)
             assert after.right.dx_mm - before.right.dx_mm == pytest.approx(-apart)
             assert abs(up) <= 20.0 and abs(apart) <= 10.0
+        elif variant == "skin_folds":
+            left, right = after.folds
+            assert (left.side, right.side) == (1.0, -1.0)
+            for fold in after.folds:
+                assert 0.036 <= fold.inner_m <= 0.099 and 0.01 <= fold.height_m <= 0.14
+                assert abs(fold.rise) <= 0.3 and 0.0016 <= fold.depth_m <= 0.006
+                assert 0.002 <= fold.sigma_m <= 0.004
+                assert 0.5 * 0.002 <= fold.roll_m <= 0.006
+            assert left.rise == right.rise and left.sigma_m == right.sigma_m
         elif variant == "pit_shapes":
             assert after.left.profile == after.right.profile in ("funnel", "bowl")
             for side in ("left", "right"):

@@ -37,6 +37,64 @@ class Dimple:
 DIMPLE_PROFILES = ("gaussian", "funnel", "bowl")
 
 
+@dataclass(frozen=True)
+class SkinFold:
+    """A crease across one side of the lower back with a roll of skin above it (a "back roll"
+    at the waist, as skin folds where there is fat under it), in metres, relative to the
+    midpoint of the two dimples' centres.
+
+    Attributes:
+        side: +1 or -1, the side of the midline (world x) the fold lies on.
+        inner_m: how far from the midline the crease begins; it deepens over
+            :data:`FOLD_TAPER_M` from there and runs on round the flank.
+        height_m: the crease's height above the dimples' midpoint at its inner end.
+        rise: how much the crease rises per metre towards the flank (negative: falls).
+        depth_m: the crease's own depth (the roll's lower flank lifts it by a fraction of
+            ``roll_m``); sigma_m: its half-width (a Gaussian's sigma).
+        roll_m: how far the roll above the crease stands out; it is :data:`FOLD_ROLL_SIGMAS`
+            crease widths wide and lies that far above it.
+    """
+
+    side: float
+    inner_m: float
+    height_m: float
+    rise: float
+    depth_m: float
+    sigma_m: float
+    roll_m: float
+
+
+#: A fold's crease deepens over this length from its inner end (raised cosine).
+FOLD_TAPER_M = 0.03
+#: The roll above a crease: its width (sigma) in crease widths, and its centre's height above
+#: the crease in roll widths.
+FOLD_ROLL_SIGMAS = 4.0
+FOLD_ROLL_OFFSET = 1.2
+
+
+def fold_points(centre: np.ndarray, fold: SkinFold, length_m: float, step_m: float) -> np.ndarray:
+    """Points (K, 3) along a fold's crease in the frontal plane through ``centre`` (y of the
+    centre), from its inner end outwards over ``length_m``: where the mesh is refined."""
+    lateral = np.arange(0.0, length_m + step_m / 2, step_m)
+    x = centre[0] + fold.side * (fold.inner_m + lateral)
+    z = centre[2] + fold.height_m + fold.rise * lateral
+    return np.stack([x, np.full_like(x, centre[1]), z], axis=1)
+
+
+def fold_relief(vertices: np.ndarray, centre: np.ndarray, fold: SkinFold) -> np.ndarray:
+    """Outward displacement (N,) in metres of a skin fold (:class:`SkinFold`): a crease of
+    Gaussian profile with a broader roll above it, both measured in height (z) from the
+    crease's line, tapering in from its inner end; over a back seen from behind (+y)."""
+    lateral = fold.side * (vertices[:, 0] - centre[0]) - fold.inner_m
+    above = vertices[:, 2] - (centre[2] + fold.height_m + fold.rise * np.maximum(lateral, 0.0))
+    taper = np.clip(lateral / FOLD_TAPER_M, 0.0, 1.0)
+    along = 0.5 - 0.5 * np.cos(np.pi * taper)
+    roll_sigma = FOLD_ROLL_SIGMAS * fold.sigma_m
+    crease = -fold.depth_m * np.exp(-0.5 * (above / fold.sigma_m) ** 2)
+    roll = fold.roll_m * np.exp(-0.5 * ((above - FOLD_ROLL_OFFSET * roll_sigma) / roll_sigma) ** 2)
+    return along * (crease + roll)
+
+
 def face_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
     """Unnormalised face normals (F, 3), length = twice the face area."""
     t = vertices[faces]

@@ -19,7 +19,10 @@ from .body import (
 )
 from .mesh import (
     Dimple,
+    SkinFold,
     flatten_relief,
+    fold_points,
+    fold_relief,
     refine_near,
     sculpt,
     sculpted_normals,
@@ -44,6 +47,16 @@ SUPERSAMPLE = 2
 SHADOW_MAP_SIZE = 2048
 REFINE_RADIUS_M = 0.06
 REFINE_ROUNDS = 3
+#: Skin folds: the mesh is refined within FOLD_REFINE_RADIUS_M of points FOLD_REFINE_STEP_M
+#: apart along each crease, over FOLD_REFINE_LENGTH_M from its inner end (round the flank);
+#: the folds are sculpted where the skin faces backwards, fading out as the normal's
+#: backward component falls from FOLD_MIN_FACING + FOLD_FACING_EDGE to FOLD_MIN_FACING (round
+#: the flanks).
+FOLD_REFINE_RADIUS_M = 0.03
+FOLD_REFINE_STEP_M = 0.015
+FOLD_REFINE_LENGTH_M = 0.2
+FOLD_MIN_FACING = 0.05
+FOLD_FACING_EDGE = 0.25
 PRESENT_MIN_DEPTH_MM = 1.0
 VISIBLE_DEPTH_TOL_M = 0.015
 SKIN_TONES_SRGB = np.array(
@@ -175,6 +188,8 @@ class SceneParams:
     #: runs (metres; dipping towards the front as the garment's does) and how much lighter the
     #: untanned skin below it is (a factor on the linear albedo); None: evenly tanned.
     tan_line: tuple[float, float] | None = None
+    #: Skin folds across the lower back (rendering.mesh.SkinFold), usually one per side.
+    folds: tuple[SkinFold, ...] = ()
 
     @property
     def view(self) -> str:
@@ -350,9 +365,40 @@ def dimpled_body(params: SceneParams) -> DimpledBody:
     )
     for dimple in (dl, dr):  # the base mesh's own relief there would blur the labels
         verts, normals = flatten_relief(verts, normals, dimple.center, dimple.normal)
+    centre = 0.5 * (dl.center + dr.center)
+    if params.folds:  # after the flattening, whose fit would see its new vertices
+        along = [
+            point
+            for fold in params.folds
+            for point in fold_points(centre, fold, FOLD_REFINE_LENGTH_M, FOLD_REFINE_STEP_M)
+        ]
+        verts, faces, normals, attrs = refine_near(
+            verts,
+            faces,
+            normals,
+            attrs,
+            np.stack([_on_the_back(body, point) for point in along]),
+            FOLD_REFINE_RADIUS_M,
+            REFINE_ROUNDS,
+        )
     sculpted = sculpt(verts, [dl, dr])
+    if params.folds:
+        # The back and the flanks as seen from behind, not the arms hanging beside them.
+        facing = (normals[:, 1] - FOLD_MIN_FACING) / FOLD_FACING_EDGE
+        on_back = np.clip(facing, 0.0, 1.0) * (attrs[:, 0] < 0.5)
+        relief = sum(fold_relief(verts, centre, fold) for fold in params.folds)
+        sculpted = sculpted + (on_back * relief)[:, None] * normals
     shading = sculpted_normals(verts, sculpted, faces, normals)
     return DimpledBody(body, sculpted, faces, shading, attrs[:, 0], attrs[:, 1], (dl, dr))
+
+
+def _on_the_back(body: Body, point: np.ndarray) -> np.ndarray:
+    """The skin behind ``point`` (seen from behind), or ``point`` itself beyond the body's
+    outline."""
+    try:
+        return project_to_back(body, point)[0]
+    except ValueError:
+        return point
 
 
 def scene_camera(params: SceneParams, db: DimpledBody) -> Camera:
@@ -688,6 +734,20 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
                 "covered": bool(under),
             }
         )
+    folds = {}
+    if params.folds:  # only then: the other labels stay as they were
+        folds["folds"] = [
+            {
+                "side": "left" if fold.side > 0 else "right",
+                "inner_mm": round(fold.inner_m * 1000, 2),
+                "height_mm": round(fold.height_m * 1000, 2),
+                "rise": round(fold.rise, 3),
+                "depth_mm": round(fold.depth_m * 1000, 3),
+                "sigma_mm": round(fold.sigma_m * 1000, 3),
+                "roll_mm": round(fold.roll_m * 1000, 3),
+            }
+            for fold in params.folds
+        ]
     body = db.body
     years = age_years(params.body.age)
     phen = {k: round(v, 4) for k, v in asdict(params.body).items()}
@@ -696,6 +756,7 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
         "view": params.view,
         "present": bool(max(params.left.depth_mm, params.right.depth_mm) >= PRESENT_MIN_DEPTH_MM),
         "dimples": dimples,
+        **folds,
         # As the real photos' labels say it: the skin over the sacroiliac joints.
         "lower_back": "covered" if covered.all() else "bare",
         "inter_dimple_px": round(float(np.linalg.norm(xy[0] - xy[1])), 2),
