@@ -749,6 +749,24 @@ def test_ink_lines_are_a_thin_long_line_not_a_dimple_a_spot_or_a_shadow_edge():
     assert lines.sum() <= 1.5 * 80
 
 
+def test_a_faint_crease_is_a_line_and_so_is_a_crease_under_a_lit_lip():
+    """A skin fold's crease is a line in shading alone, fainter than ink: 7 % darker over 4 mm
+    and 73 mm long it is taken in, and so is one with the lit lower lip a crease has under
+    light from above; as faint but 20 mm long (a wrinkle, a hair), it is not."""
+    from detector.shading import ink_lines
+
+    rng = np.random.default_rng(0)
+    log_lum = rng.normal(0.0, 0.005, (120, 140)).astype(np.float32)
+    log_lum[30:32, 20:60] -= 0.07  # the faint crease
+    log_lum[70:72, 20:60] -= 0.07  # a crease ...
+    log_lum[72:74, 20:60] += 0.05  # ... over its lit lip
+    log_lum[100:102, 80:91] -= 0.07  # a short one
+    lines = ink_lines(log_lum, np.ones(log_lum.shape, bool), scale=96.0)
+    assert lines[30:32, 20:60].mean() > 0.8 and lines[70:72, 20:60].mean() > 0.8
+    assert not lines[95:110, 75:95].any()
+    assert not lines[72:74, 20:60].any()  # the lip is no darker than the skin
+
+
 def test_ink_lines_take_in_where_strokes_cross_or_swell_but_not_a_spot_apart(monkeypatch):
     """Where a 4 mm stroke swells to 13 mm (strokes crossing), the thin-line measure leaves
     the swelling's middle out, a dark blob that passed for a pit; joined to the stroke it is
