@@ -1088,12 +1088,18 @@ FUNNEL_PIT_CENTRES = {"left": (378.2, 429.41), "right": (580.52, 442.7)}
 FUNNEL_PIT_SPACING = 202.75
 
 
-def test_funnel_shaped_pits_are_found_where_they_are(detector):
-    report = detector.detect(FUNNEL_PITS)
+def _assert_claimed_at(report, centres: dict, spacing: float, within: float) -> None:
+    """The report claims a pair, each dimple within ``within`` of the true spacing of its
+    true centre (``centres`` by side, in pixels)."""
     assert report.status == "ok" and report.present
     for dimple in report.dimples:
-        x, y = FUNNEL_PIT_CENTRES[dimple.side]
-        assert np.hypot(dimple.x - x, dimple.y - y) < 0.25 * FUNNEL_PIT_SPACING
+        x, y = centres[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) < within * spacing
+
+
+def test_funnel_shaped_pits_are_found_where_they_are(detector):
+    report = detector.detect(FUNNEL_PITS)
+    _assert_claimed_at(report, FUNNEL_PIT_CENTRES, FUNNEL_PIT_SPACING, 0.25)
 
 
 #: Close-up renders with skin folds at the waist (``scripts/render.py --out bench/st_folds --n
@@ -1115,7 +1121,4 @@ def test_the_ends_of_skin_folds_are_not_taken_for_dimples(detector):
 
 def test_dimples_below_skin_folds_are_found_where_they_are(detector):
     report = detector.detect(FOLDS_ABOVE_DIMPLES)
-    assert report.status == "ok" and report.present
-    for dimple in report.dimples:
-        x, y = DIMPLES_UNDER_FOLDS[dimple.side]
-        assert np.hypot(dimple.x - x, dimple.y - y) < 0.1 * DIMPLES_UNDER_FOLDS_SPACING
+    _assert_claimed_at(report, DIMPLES_UNDER_FOLDS, DIMPLES_UNDER_FOLDS_SPACING, 0.1)
