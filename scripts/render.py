@@ -143,7 +143,11 @@ SAMPLE_JPEG_QUALITY = 85
 #:   rising or falling (up to 0.3 of their length), 2-6 mm deep and 2-4 mm wide (sigma), the
 #:   rolls standing out by half to all of that; nearly mirrored. A crease's inner end is a
 #:   short dark stroke on each side, a symmetric pair that the detector must not take for
-#:   dimples.
+#:   dimples;
+#: - ``body_hair``: hair over the lower back in the colour of the head's, thickest on the
+#:   midline (replacing 15-50 % of the skin's colour there), falling off sideways over 4-12 cm
+#:   (a Gaussian's sigma), from 8 cm below the dimples to 5-25 cm above them, in clumps (instead
+#:   of bare skin), as many men's lower backs are; men only.
 VARIANTS = (
     "soft",
     "wide",
@@ -176,6 +180,7 @@ VARIANTS = (
     "asymmetric",
     "placement",
     "skin_folds",
+    "body_hair",
 )
 #: The camera's turn round the person, to either side (degrees), of the variants that turn it.
 CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "three_quarter": (35.0, 55.0), "side_on": (45.0, 90.0)}
@@ -338,6 +343,14 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             for side in (1.0, -1.0)
         )
         return replace(scene, folds=folds)
+    if variant == "body_hair":
+        hair = (
+            float(rng.uniform(0.15, 0.5)),
+            float(rng.uniform(0.04, 0.12)),
+            float(rng.uniform(0.05, 0.25)),
+        )
+        # Men's: women's lower backs carry fine pale hair that a photo does not show.
+        return replace(scene, body_hair=hair) if scene.body.gender < 0.5 else scene
     if variant == "pit_shapes":
         profile = str(rng.choice(["funnel", "bowl"]))
         return replace(

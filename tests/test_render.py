@@ -364,6 +364,46 @@ def test_skin_folds_shade_the_back_along_their_creases_and_nowhere_else() -> Non
     assert np.abs(grey_plain - grey_folded)[~cv2_dilated(changed, 8)].mean() < 1.0
 
 
+def test_body_hair_covers_the_midline_most_within_its_band_in_streaks() -> None:
+    """On a flat back: most on the midline, less a half-width out, nothing beyond its band
+    above and below; patchy along a row (streaks), never more than its density."""
+    from rendering.scene import BODY_HAIR_BELOW_M, BODY_HAIR_EDGE_M, _body_hair
+
+    density, half_width_m, top_m = 0.4, 0.08, 0.15
+    centre = np.array([0.0, 0.3, 1.0])
+
+    def cover(lateral: np.ndarray, height: float) -> np.ndarray:
+        pts = np.stack(
+            [lateral, np.full_like(lateral, centre[1]), np.full_like(lateral, centre[2] + height)],
+            axis=1,
+        )
+        return _body_hair((density, half_width_m, top_m), pts, centre, seed=5)
+
+    row = np.linspace(-0.01, 0.01, 201)  # across the midline, half a millimetre apart
+    middle = cover(row, 0.05)
+    assert middle.min() >= 0.0 and middle.max() <= density
+    assert middle.std() > 0.02  # streaks
+    assert cover(row + half_width_m, 0.05).mean() < 0.75 * middle.mean()
+    assert cover(row, top_m + BODY_HAIR_EDGE_M).max() == 0.0
+    assert cover(row, -BODY_HAIR_BELOW_M - BODY_HAIR_EDGE_M).max() == 0.0
+
+
+def test_body_hair_darkens_the_lower_back_about_the_midline_and_nothing_else() -> None:
+    # Half the skin's colour on the midline, sigma 4 cm sideways, up to 10 cm above the dimples.
+    grey_plain, grey_hairy, (midline, level), mm_per_px = _changed_on_the_back(
+        body_hair=(0.5, 0.04, 0.1)
+    )
+    darker = grey_plain - grey_hairy > 8
+    rows, cols = np.nonzero(darker)
+    assert rows.size > 0
+    assert np.all(np.abs(cols - midline) * mm_per_px <= 120.0)  # 3 sigmas
+    assert np.all((level - rows) * mm_per_px <= 120.0)  # up to 10 cm, soft over 2
+    assert np.all((rows - level) * mm_per_px <= 100.0)  # from 8 cm below
+    near = np.abs(cols - midline) * mm_per_px < 20.0
+    assert near.sum() > (~near).sum() / 4  # thickest about the midline
+    assert np.abs(grey_plain - grey_hairy)[~cv2_dilated(darker, 8)].mean() < 1.0
+
+
 def test_a_mole_darkens_the_back_where_it_lies_and_nothing_else() -> None:
     # A mole 8 mm across, 3 cm above the dimples' midpoint and 4 cm to the image's left.
     grey_plain, grey_spotted, midpoint, mm_per_px = _changed_on_the_back(
@@ -477,12 +517,15 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "asymmetric": {"left", "right"},  # one of the two in each scene
         "placement": {"left", "right"},
         "skin_folds": {"folds"},
+        "body_hair": {"body_hair"},  # men's backs only
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
         if variant == "asymmetric":
             # A back without dimples stays as it is: nothing to make shallower.
             assert len(differs) == (before.left.depth_mm > 0) and differs <= changed
+        elif variant == "body_hair":
+            assert differs == (changed if before.body.gender < 0.5 else set())
         else:
             assert differs == changed
         if variant == "soft":
@@ -548,6 +591,11 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert after.right.dz_mm - before.right.dz_mm == pytest.approx(up)
             assert after.right.dx_mm - before.right.dx_mm == pytest.approx(-apart)
             assert abs(up) <= 20.0 and abs(apart) <= 10.0
+        elif variant == "body_hair":
+            if after.body_hair is not None:
+                density, half_width_m, top_m = after.body_hair
+                assert 0.15 <= density <= 0.5 and 0.04 <= half_width_m <= 0.12
+                assert 0.05 <= top_m <= 0.25
         elif variant == "skin_folds":
             left, right = after.folds
             assert (left.side, right.side) == (1.0, -1.0)

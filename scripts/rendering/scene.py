@@ -94,6 +94,14 @@ TAN_EDGE_M = 0.006
 TATTOO_EDGE_M = 0.0005
 #: Width of the soft edge of hair hanging down the back, in metres.
 BACK_HAIR_EDGE_M = 0.003
+#: Body hair: how far below the dimples' midpoint it begins (metres), its soft edges' width,
+#: and the waves (count, spatial frequencies in radians per metre: streaks 3-12 mm apart,
+#: along the hairs, which lie within BODY_HAIR_SPREAD_DEG of straight down) of its patchiness.
+BODY_HAIR_BELOW_M = 0.08
+BODY_HAIR_EDGE_M = 0.02
+BODY_HAIR_WAVES = 24
+BODY_HAIR_FREQUENCIES = (500.0, 2000.0)
+BODY_HAIR_SPREAD_DEG = 30.0
 #: Window blinds and leaves: the share of the key light that they let through where they
 #: shade, and the width of their shadows' soft edges (metres).
 CAST_SHADOW_LEAK = 0.15
@@ -190,6 +198,10 @@ class SceneParams:
     tan_line: tuple[float, float] | None = None
     #: Skin folds across the lower back (rendering.mesh.SkinFold), usually one per side.
     folds: tuple[SkinFold, ...] = ()
+    #: Body hair over the lower back, thickest at the midline (see :func:`_body_hair`): how
+    #: much of the skin's colour it replaces there at most, its lateral scale and how far above
+    #: the dimples' midpoint it reaches (metres); None: none.
+    body_hair: tuple[float, float, float] | None = None
 
     @property
     def view(self) -> str:
@@ -544,6 +556,10 @@ def _albedo(
             cover = _soft_cover(radius - offset, MOLE_EDGE_M)[:, None]
             shade *= 1.0 - cover * (1.0 - np.array(MOLE_SHADE))
         albedo[back] *= shade
+    if params.body_hair is not None:
+        cover = _body_hair(params.body_hair, pts[back], centre, params.seed)
+        colour = srgb_to_linear(np.array(params.hair_srgb))
+        albedo[back] = albedo[back] * (1.0 - cover[:, None]) + colour * cover[:, None]
     if params.tattoo:
         ink = np.zeros(len(pts))
         ink[back] = params.tattoo_density * _tattoo_ink(
@@ -569,6 +585,30 @@ def _back_hair(
     inside = np.minimum(half_width - np.abs(lateral), pts[:, 2] - tips - ragged)
     behind = (pts[:, 1] > neck[1]) & (pts[:, 2] < neck[2])
     return np.where(behind, _soft_cover(inside, BACK_HAIR_EDGE_M), 0.0)
+
+
+def _body_hair(
+    hair: tuple[float, float, float], pts: np.ndarray, centre: np.ndarray, seed: int
+) -> np.ndarray:
+    """How much body hair (0..1) covers back points ``pts`` (N, 3): ``density`` at most, on the
+    midline, falling off sideways as a Gaussian of ``half_width_m``, from BODY_HAIR_BELOW_M
+    below the dimples' midpoint up to ``top_m`` above it (soft over BODY_HAIR_EDGE_M), in
+    clumps: hairs far finer than a pixel, seen as a patchy darkening and tint."""
+    density, half_width_m, top_m = hair
+    lateral = pts[:, 0] - centre[0]
+    height = pts[:, 2] - centre[2]
+    inside = np.minimum(top_m - height, height + BODY_HAIR_BELOW_M)
+    profile = np.exp(-0.5 * (lateral / half_width_m) ** 2) * _soft_cover(inside, BODY_HAIR_EDGE_M)
+    own = np.random.default_rng([seed, 11])  # its own stream: the scene's draws stay the same
+    streaks = np.zeros(len(pts))
+    for _ in range(BODY_HAIR_WAVES):
+        # Across the hairs, which lie within BODY_HAIR_SPREAD_DEG of straight down the back.
+        angle = np.radians(own.uniform(-BODY_HAIR_SPREAD_DEG, BODY_HAIR_SPREAD_DEG))
+        across = np.array([np.cos(angle), 0.0, np.sin(angle)])
+        frequency = own.uniform(*BODY_HAIR_FREQUENCIES)
+        streaks += np.sin(frequency * pts @ across + own.uniform(0, 2 * np.pi))
+    patchy = np.clip(0.7 + 0.3 * streaks / np.sqrt(BODY_HAIR_WAVES / 2), 0.0, 1.0)
+    return density * profile * patchy
 
 
 def _tattoo_ink(lateral: np.ndarray, height: np.ndarray, strokes: tuple) -> np.ndarray:
