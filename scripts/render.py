@@ -147,7 +147,12 @@ SAMPLE_JPEG_QUALITY = 85
 #: - ``body_hair``: hair over the lower back in the colour of the head's, thickest on the
 #:   midline (replacing 15-50 % of the skin's colour there), falling off sideways over 4-12 cm
 #:   (a Gaussian's sigma), from 8 cm below the dimples to 5-25 cm above them, in clumps (instead
-#:   of bare skin), as many men's lower backs are; men only.
+#:   of bare skin), as many men's lower backs are; men only;
+#: - ``stretch_marks``: 4-9 stretch marks on each side (mirrored), pale (1.12-1.3 x the skin's
+#:   linear albedo, half as saturated), 2-5 mm wide and 3-8 cm long, 6-12 mm apart, within 20
+#:   degrees of level, beginning 5-10 cm from the spine, the lowest 4 cm below to 6 cm above the
+#:   dimples (instead of unmarked skin), as growth or weight change leaves them across the lower
+#:   back and flanks.
 VARIANTS = (
     "soft",
     "wide",
@@ -181,6 +186,7 @@ VARIANTS = (
     "placement",
     "skin_folds",
     "body_hair",
+    "stretch_marks",
 )
 #: The camera's turn round the person, to either side (degrees), of the variants that turn it.
 CAMERA_TURN_DEG = {"turned": (20.0, 35.0), "three_quarter": (35.0, 55.0), "side_on": (45.0, 90.0)}
@@ -343,6 +349,9 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
             for side in (1.0, -1.0)
         )
         return replace(scene, folds=folds)
+    if variant == "stretch_marks":
+        lighter = float(rng.uniform(1.12, 1.3))
+        return replace(scene, striae=striae_design(rng), striae_lighter=lighter)
     if variant == "body_hair":
         hair = (
             float(rng.uniform(0.15, 0.5)),
@@ -379,6 +388,22 @@ def tattoo_design(rng: np.random.Generator) -> tuple[TattooStroke, ...]:
         start = (float(rng.uniform(0.005, 0.03)), float(rng.uniform(-0.03, 0.05)))
         end = (float(rng.uniform(0.05, 0.13)), start[1] + float(rng.uniform(-0.05, 0.05)))
         bow, width = float(rng.uniform(-0.025, 0.025)), float(rng.uniform(0.002, 0.007))
+        strokes.append(TattooStroke(start, end, bow, width))
+    return tuple(strokes)
+
+
+def striae_design(rng: np.random.Generator) -> tuple[TattooStroke, ...]:
+    """Stretch marks (see the ``stretch_marks`` variant): near-parallel strokes, each drawn on
+    both sides of the spine."""
+    lowest, spacing = float(rng.uniform(-0.04, 0.06)), float(rng.uniform(0.006, 0.012))
+    slope = np.tan(np.radians(float(rng.uniform(-20.0, 20.0))))
+    strokes = []
+    for index in range(int(rng.integers(4, 10))):
+        inner = float(rng.uniform(0.05, 0.1))
+        length = float(rng.uniform(0.03, 0.08))
+        height = lowest + index * spacing
+        start, end = (inner, height), (inner + length, height + slope * length)
+        bow, width = float(rng.uniform(-0.004, 0.004)), float(rng.uniform(0.002, 0.005))
         strokes.append(TattooStroke(start, end, bow, width))
     return tuple(strokes)
 

@@ -315,25 +315,67 @@ def test_a_waistband_worn_high_covers_the_dimples_and_says_so() -> None:
         assert np.abs(grey_plain[patch] - grey_high[patch]).mean() > 10.0
 
 
-def test_a_tattoo_darkens_the_lower_back_on_both_sides_and_nothing_else() -> None:
-    from rendering.scene import TattooStroke
-
-    # One level stroke 1 cm above the dimples, from 1 to 6 cm either side of the midline.
-    stroke = TattooStroke(start=(0.01, 0.01), end=(0.06, 0.01), bow=0.0, width_m=0.006)
-    grey_plain, grey_inked, (midline, level), mm_per_px = _changed_on_the_back(
-        tattoo=(stroke,), tattoo_density=0.9
-    )
-    darker = grey_plain - grey_inked > 40
-    rows, cols = np.nonzero(darker)
+def _assert_mirrored_stroke(
+    changed: np.ndarray,
+    difference: np.ndarray,
+    dimples: tuple[float, float],
+    mm_per_px: float,
+    height_mm: float,
+    within_mm: float,
+    spread_mm: tuple[tuple[float, float], tuple[float, float]],
+) -> None:
+    """The ``changed`` pixels of a render lie ``height_mm`` above the dimples' midpoint
+    (``dimples``, x and y; the image's y points down) give or take ``within_mm``, on both
+    sides of the midline, reaching from it as near as the first ``spread_mm`` range and as far
+    as the second; elsewhere the two renders agree (``difference``, JPEG's blocks aside)."""
+    midline, level = dimples
+    rows, cols = np.nonzero(changed)
     assert rows.size > 0
-    # The ink lies a centimetre above the dimples (the image's y points down), across them.
-    assert np.all(np.abs(rows - (level - 10.0 / mm_per_px)) <= 8.0 / mm_per_px)
+    assert np.all(np.abs(rows - (level - height_mm / mm_per_px)) <= within_mm / mm_per_px)
+    (nearest_low, nearest_high), (furthest_low, furthest_high) = spread_mm
     for side in (cols < midline, cols > midline):
         spread = np.abs(cols[side] - midline) * mm_per_px
-        assert side.sum() > 0 and spread.min() < 20.0 and 45.0 < spread.max() < 75.0
-    # Away from the tattoo the two renders agree (JPEG's blocks aside).
-    far = ~cv2_dilated(darker, 8)
-    assert np.abs(grey_plain - grey_inked)[far].mean() < 1.0
+        assert side.sum() > 0
+        assert nearest_low <= spread.min() < nearest_high
+        assert furthest_low < spread.max() < furthest_high
+    assert np.abs(difference)[~cv2_dilated(changed, 8)].mean() < 1.0
+
+
+#: A mirrored stroke painted on the back: the scene's changes (the stroke from 1 to 6 cm
+#: either side 1 cm above the dimples as a tattoo; from 5 to 10 cm 2 cm above as a stretch
+#: mark), how much darker (ink) or lighter (a stretch mark) it makes a pixel at least, and
+#: where the changed pixels must lie (see _assert_mirrored_stroke).
+STROKES_ON_THE_BACK = {
+    "tattoo": (
+        {"tattoo_density": 0.9},
+        ((0.01, 0.01), (0.06, 0.01), 0.006),
+        40.0,
+        dict(height_mm=10.0, within_mm=8.0, spread_mm=((0.0, 20.0), (45.0, 75.0))),
+    ),
+    "stretch_mark": (
+        {"striae_lighter": 1.3},
+        ((0.05, 0.02), (0.1, 0.02), 0.005),
+        -6.0,
+        dict(height_mm=20.0, within_mm=6.0, spread_mm=((40.0, 50.0), (90.0, 115.0))),
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(STROKES_ON_THE_BACK))
+def test_a_stroke_changes_the_back_on_both_sides_where_it_runs_and_nothing_else(kind: str) -> None:
+    """Ink darkens the skin under a tattoo's stroke, a stretch mark lightens it; each is drawn
+    on both sides of the spine, and the render changes nowhere else."""
+    from rendering.scene import TattooStroke
+
+    changes, (start, end, width_m), darker_by, where = STROKES_ON_THE_BACK[kind]
+    stroke = TattooStroke(start=start, end=end, bow=0.0, width_m=width_m)
+    field = "tattoo" if kind == "tattoo" else "striae"
+    grey_plain, grey_changed, dimples, mm_per_px = _changed_on_the_back(
+        **{field: (stroke,)}, **changes
+    )
+    difference = grey_plain - grey_changed
+    changed = difference > darker_by if darker_by > 0 else difference < darker_by
+    _assert_mirrored_stroke(changed, difference, dimples, mm_per_px, **where)
 
 
 def test_skin_folds_shade_the_back_along_their_creases_and_nowhere_else() -> None:
@@ -518,6 +560,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
         "placement": {"left", "right"},
         "skin_folds": {"folds"},
         "body_hair": {"body_hair"},  # men's backs only
+        "stretch_marks": {"striae", "striae_lighter"},
     }[variant]
     for (_, before), (_, after) in zip(plain, varied, strict=True):
         differs = {f for f in vars(before) if getattr(before, f) != getattr(after, f)}
@@ -596,6 +639,12 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
                 density, half_width_m, top_m = after.body_hair
                 assert 0.15 <= density <= 0.5 and 0.04 <= half_width_m <= 0.12
                 assert 0.05 <= top_m <= 0.25
+        elif variant == "stretch_marks":
+            assert 4 <= len(after.striae) <= 9 and 1.12 <= after.striae_lighter <= 1.3
+            for stroke in after.striae:
+                length = stroke.end[0] - stroke.start[0]
+                assert 0.05 <= stroke.start[0] <= 0.1 and 0.03 <= length <= 0.08
+                assert 0.002 <= stroke.width_m <= 0.005
         elif variant == "skin_folds":
             left, right = after.folds
             assert (left.side, right.side) == (1.0, -1.0)

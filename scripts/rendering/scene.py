@@ -94,6 +94,8 @@ TAN_EDGE_M = 0.006
 TATTOO_EDGE_M = 0.0005
 #: Width of the soft edge of hair hanging down the back, in metres.
 BACK_HAIR_EDGE_M = 0.003
+#: Stretch marks keep this share of the skin's saturation.
+STRIAE_SATURATION = 0.5
 #: Body hair: how far below the dimples' midpoint it begins (metres), its soft edges' width,
 #: and the waves (count, spatial frequencies in radians per metre: streaks 3-12 mm apart,
 #: along the hairs, which lie within BODY_HAIR_SPREAD_DEG of straight down) of its patchiness.
@@ -202,6 +204,11 @@ class SceneParams:
     #: much of the skin's colour it replaces there at most, its lateral scale and how far above
     #: the dimples' midpoint it reaches (metres); None: none.
     body_hair: tuple[float, float, float] | None = None
+    #: Stretch marks (striae) on the lower back and flanks, drawn on both sides of the spine
+    #: as a tattoo's strokes are, paler than the skin: how much lighter (a factor on the linear
+    #: albedo; their colour also half as saturated).
+    striae: tuple[TattooStroke, ...] = ()
+    striae_lighter: float = 1.0
 
     @property
     def view(self) -> str:
@@ -560,6 +567,13 @@ def _albedo(
         cover = _body_hair(params.body_hair, pts[back], centre, params.seed)
         colour = srgb_to_linear(np.array(params.hair_srgb))
         albedo[back] = albedo[back] * (1.0 - cover[:, None]) + colour * cover[:, None]
+    if params.striae:
+        lateral, height = np.abs(pts[back, 0] - centre[0]), pts[back, 2] - centre[2]
+        marked = _tattoo_ink(lateral, height, params.striae)[:, None]
+        pale = albedo[back] * params.striae_lighter
+        grey = pale.mean(axis=1, keepdims=True)
+        pale = grey + STRIAE_SATURATION * (pale - grey)
+        albedo[back] = albedo[back] * (1.0 - marked) + pale * marked
     if params.tattoo:
         ink = np.zeros(len(pts))
         ink[back] = params.tattoo_density * _tattoo_ink(
