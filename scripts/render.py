@@ -146,8 +146,9 @@ SAMPLE_JPEG_QUALITY = 85
 #:   dimples;
 #: - ``body_hair``: hair over the lower back in the colour of the head's, thickest on the
 #:   midline (replacing 15-50 % of the skin's colour there), falling off sideways over 4-12 cm
-#:   (a Gaussian's sigma), from 8 cm below the dimples to 5-25 cm above them, in clumps (instead
-#:   of bare skin), as many men's lower backs are; men only;
+#:   (a Gaussian's sigma), from 8 cm below the dimples to 5-25 cm above them, in streaks 3-12 mm
+#:   apart running within 30 degrees of straight down (instead of bare skin), as many men's lower
+#:   backs are; men only;
 #: - ``stretch_marks``: 4-9 stretch marks on each side (mirrored), pale (1.12-1.3 x the skin's
 #:   linear albedo, half as saturated), 2-5 mm wide and 3-8 cm long, 6-12 mm apart, within 20
 #:   degrees of level, beginning 5-10 cm from the spine, the lowest 4 cm below to 6 cm above the

@@ -827,12 +827,18 @@ CLOSEUP_TATTOO_DIMPLES = {"left": (205.85, 601.66), "right": (523.51, 592.19)}
 FULL_BODY_TATTOO_CROSSING = RENDERS / "full_body_tattoo_crossing_strokes.jpg"
 
 
+def _assert_claimed_at(report, centres: dict, spacing: float, within: float) -> None:
+    """The report claims a pair, each dimple within ``within`` of the true spacing of its
+    true centre (``centres`` by side, in pixels)."""
+    assert report.status == "ok" and report.present
+    for dimple in report.dimples:
+        x, y = centres[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) < within * spacing
+
+
 def test_dimples_below_a_tattoos_strokes_are_found(detector, monkeypatch):
     report = detector.detect(CLOSEUP_TATTOO_ABOVE_THE_DIMPLES)
-    assert report.status == "ok" and report.present
-    for found in report.dimples:
-        x, y = CLOSEUP_TATTOO_DIMPLES[found.side]
-        assert np.hypot(found.x - x, found.y - y) < 0.15 * 317.8
+    _assert_claimed_at(report, CLOSEUP_TATTOO_DIMPLES, 317.8, 0.15)
     # The strokes taken for a garment's edge: the skin below them, dimples and all, was cut.
     edge = shading.above_garment_edge
     monkeypatch.setattr(
@@ -1086,15 +1092,6 @@ def test_dappled_shadows_of_leaves_are_refused_and_plain_light_is_not():
 FUNNEL_PITS = RENDERS / "closeup_funnel_shaped_pits.jpg"
 FUNNEL_PIT_CENTRES = {"left": (378.2, 429.41), "right": (580.52, 442.7)}
 FUNNEL_PIT_SPACING = 202.75
-
-
-def _assert_claimed_at(report, centres: dict, spacing: float, within: float) -> None:
-    """The report claims a pair, each dimple within ``within`` of the true spacing of its
-    true centre (``centres`` by side, in pixels)."""
-    assert report.status == "ok" and report.present
-    for dimple in report.dimples:
-        x, y = centres[dimple.side]
-        assert np.hypot(dimple.x - x, dimple.y - y) < within * spacing
 
 
 def test_funnel_shaped_pits_are_found_where_they_are(detector):

@@ -567,18 +567,17 @@ def _albedo(
         cover = _body_hair(params.body_hair, pts[back], centre, params.seed)
         colour = srgb_to_linear(np.array(params.hair_srgb))
         albedo[back] = albedo[back] * (1.0 - cover[:, None]) + colour * cover[:, None]
+    # Where a stroke drawn on both sides of the spine lies: distance from the midline, height.
+    stroke_place = np.abs(pts[back, 0] - centre[0]), pts[back, 2] - centre[2]
     if params.striae:
-        lateral, height = np.abs(pts[back, 0] - centre[0]), pts[back, 2] - centre[2]
-        marked = _tattoo_ink(lateral, height, params.striae)[:, None]
+        marked = _tattoo_ink(*stroke_place, params.striae)[:, None]
         pale = albedo[back] * params.striae_lighter
         grey = pale.mean(axis=1, keepdims=True)
         pale = grey + STRIAE_SATURATION * (pale - grey)
         albedo[back] = albedo[back] * (1.0 - marked) + pale * marked
     if params.tattoo:
         ink = np.zeros(len(pts))
-        ink[back] = params.tattoo_density * _tattoo_ink(
-            np.abs(pts[back, 0] - centre[0]), pts[back, 2] - centre[2], params.tattoo
-        )
+        ink[back] = params.tattoo_density * _tattoo_ink(*stroke_place, params.tattoo)
         colour = srgb_to_linear(np.array(TATTOO_INK_SRGB))
         albedo = albedo * (1.0 - ink[:, None]) + colour * ink[:, None]
     return albedo
@@ -607,7 +606,7 @@ def _body_hair(
     """How much body hair (0..1) covers back points ``pts`` (N, 3): ``density`` at most, on the
     midline, falling off sideways as a Gaussian of ``half_width_m``, from BODY_HAIR_BELOW_M
     below the dimples' midpoint up to ``top_m`` above it (soft over BODY_HAIR_EDGE_M), in
-    clumps: hairs far finer than a pixel, seen as a patchy darkening and tint."""
+    streaks: hairs far finer than a pixel, seen as a streaky darkening and tint."""
     density, half_width_m, top_m = hair
     lateral = pts[:, 0] - centre[0]
     height = pts[:, 2] - centre[2]
