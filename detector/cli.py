@@ -21,6 +21,8 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 #: The reader of the output closed it: the status of a command killed by SIGPIPE.
 EXIT_BROKEN_PIPE = 141
+#: The options (argparse names) that name an output file, whose folder is made if missing.
+OUTPUT_FILE_OPTIONS = ("out", "csv", "html", "overlay", "plot")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -124,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``dimples`` console script; returns the exit status."""
     args = build_parser().parse_args(argv)
     commands = {"detect": run_detect, "batch": run_batch, "trend": run_trend}
+    outputs = [getattr(args, name, None) for name in OUTPUT_FILE_OPTIONS]
+    problem = _make_parent_folders([path for path in outputs if path])
+    if problem:
+        return _fail(problem)
     try:
         return commands[args.command](args)
     except BrokenPipeError:
@@ -131,6 +137,19 @@ def main(argv: list[str] | None = None) -> int:
         # command killed by SIGPIPE does, and keep Python's last flush at exit from failing too.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_BROKEN_PIPE
+
+
+def _make_parent_folders(paths: list[str]) -> str | None:
+    """Create the folders the output files ``paths`` go into, as ``--overlays`` is created;
+    the one-line reason when one cannot be made, else None."""
+    for path in paths:
+        parent = os.path.dirname(path)
+        try:
+            if parent:
+                os.makedirs(parent, exist_ok=True)
+        except OSError as exc:
+            return f"cannot create the folder {parent} for {path}: {exc.strerror or exc}"
+    return None
 
 
 def run_detect(args: argparse.Namespace) -> int:

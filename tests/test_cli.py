@@ -66,6 +66,32 @@ def test_json_report_for_a_sample_with_dimples(tmp_path):
     assert result.stderr == ""
 
 
+def test_output_files_go_into_folders_made_for_them(tmp_path):
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "back.jpg").write_bytes(Path(_first_sample()).read_bytes())
+    out, csv, html = (
+        tmp_path / "a" / "rows.jsonl",
+        tmp_path / "b" / "c.csv",
+        tmp_path / "d" / "r.html",
+    )
+    result = _dimples(
+        "batch", str(photos), "--workers", "1", "-q", "--out", str(out), "--csv", str(csv),
+        "--html", str(html),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert json.loads(out.read_text())["status"] == "ok"
+    assert csv.read_text().count("\n") == 2 and "<html" in html.read_text()
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_before_any_work(tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    result = _dimples("detect", _first_sample(), "--overlay", str(blocker / "overlay.png"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "cannot create the folder" in result.stderr
+
+
 def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path):
     """``dimples batch DIR | head -1``: the rows after the first meet a closed pipe."""
     photo = Path(_first_sample()).read_bytes()
