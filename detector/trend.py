@@ -11,13 +11,16 @@ import os
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from PIL import ExifTags, Image
 
 from detector.loading import register_heif
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: A calendar date in a name: year (1900-2099), month, day, with one separator (-, _, .) used
 #: twice or none, not inside a longer run of digits.
@@ -31,6 +34,11 @@ GRADE_COLOURS = {
     "moderate": "#f08a24",
     "pronounced": "#c0392b",
 }
+
+#: The plot's dates reach at least this far beyond the first and last photo: a series taken
+#: within minutes (or files copied at once, dated by their file times) is drawn on a scale of
+#: days, not of seconds.
+MIN_PLOT_MARGIN = timedelta(days=1)
 
 DateOrigin = Literal["exif", "name", "mtime"]
 
@@ -171,12 +179,18 @@ def _point_text(point: TrendPoint) -> str:
 
 
 def plot_trend(points: Sequence[TrendPoint], path: str | os.PathLike) -> None:
-    """Plot the score over time, markers coloured by grade, photos not judged as grey crosses
-    at the bottom, and the line where dimples count as visible (score 0.5); save to ``path``.
+    """Save :func:`trend_figure` of ``points`` to ``path`` (PNG)."""
+    trend_figure(points).savefig(path, dpi=120)
+
+
+def trend_figure(points: Sequence[TrendPoint]) -> Figure:
+    """The score over time, markers coloured by grade, photos not judged as grey crosses at
+    the bottom, and the line where dimples count as visible (score 0.5).
 
     Uses matplotlib's Agg canvas directly: no display and no global backend change.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(9, 4.5), layout="constrained")
@@ -221,5 +235,11 @@ def plot_trend(points: Sequence[TrendPoint], path: str | os.PathLike) -> None:
     axes.set(ylim=(-0.05, 1.05), ylabel="score", title="Dimples of Venus over time")
     axes.legend(title="grade", loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     axes.grid(alpha=0.3)
-    figure.autofmt_xdate()
-    figure.savefig(path, dpi=120)
+    if points:
+        first, last = min(p.when for p in points), max(p.when for p in points)
+        margin = max((last - first) / 20, MIN_PLOT_MARGIN)
+        axes.set_xlim(first - margin, last + margin)
+    locator = AutoDateLocator()
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    return figure

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import datetime
 
+import matplotlib.dates as mdates
 import pytest
 from conftest import SAMPLES
 from PIL import Image
@@ -22,6 +23,7 @@ from detector.trend import (
     photo_date,
     plot_trend,
     sort_points,
+    trend_figure,
 )
 
 
@@ -105,6 +107,19 @@ def test_plot_is_written(tmp_path):
     plot_trend(sort_points(POINTS), tmp_path / "trend.png")
     with Image.open(tmp_path / "trend.png") as image:
         assert image.size == (1080, 540)
+
+
+def test_photos_taken_moments_apart_are_drawn_on_a_scale_of_days():
+    """Files copied at once carry file times microseconds apart: the axis must not be read
+    in seconds."""
+    taken = datetime(2024, 3, 5, 9, 30)
+    points = [
+        TrendPoint(taken.replace(microsecond=n), "mtime", _ok(f"{n}.jpg", 0.2 + 0.1 * n, "none"))
+        for n in range(3)
+    ]
+    left, right = trend_figure(points).axes[0].get_xlim()  # in days
+    assert right - left >= 2.0
+    assert left < mdates.date2num(taken) < right
 
 
 def test_trend_command_orders_a_series_by_date(tmp_path):
