@@ -34,7 +34,7 @@ DEFAULT_MAX_PIXELS = 100_000_000
 #: width anyway) and saves most of the decode time and memory of a 12-megapixel photo.
 DEFAULT_MAX_SIDE = 2000
 
-ImageSource = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray
+ImageSource = str | os.PathLike | bytes | bytearray | memoryview | np.ndarray | Image.Image
 
 #: The reductions libjpeg's scaled inverse DCT offers, largest first.
 DCT_REDUCTIONS = (8, 4, 2)
@@ -100,16 +100,19 @@ def load_image(
 
     Parameters
     ----------
-    source : str, os.PathLike, bytes or numpy.ndarray
-        A file path; the bytes of an encoded image (JPEG, PNG, WebP, TIFF, BMP, GIF...);
-        or an RGB/RGBA/greyscale array (uint8, uint16, or float in [0, 1]).
+    source : str, os.PathLike, bytes, numpy.ndarray or PIL.Image.Image
+        A file path; the bytes of an encoded image (JPEG, PNG, WebP, TIFF, BMP, GIF...); an
+        RGB/RGBA/greyscale array (uint8, uint16, or float in [0, 1]); or a Pillow image of
+        any mode, turned upright by its EXIF orientation as a file is (the image itself is
+        left as it is).
     max_pixels : int
         Images whose header declares more pixels than this are rejected unread.
     max_side : int, optional
         Working resolution cap: a JPEG whose longer side exceeds it is decoded at the smallest
         DCT scale (1/2, 1/4 or 1/8) that keeps its longer side at least ``max_side``, e.g. a
-        4000 x 3000 photo at 2000 x 1500 with ``max_side=2000``. Other formats and arrays
-        are returned at full size (reducing them is not free). None (default): full size.
+        4000 x 3000 photo at 2000 x 1500 with ``max_side=2000``. Other formats, arrays and
+        Pillow images are returned at full size (reducing them is not free). None (default):
+        full size.
 
     Returns
     -------
@@ -133,6 +136,8 @@ def load_image(
         raise ValueError(f"max_side must be a positive number of pixels, got {max_side}")
     if isinstance(source, np.ndarray):
         return LoadedImage(rgb=rgb_from_array(source), source=None)
+    if isinstance(source, Image.Image):
+        return LoadedImage(rgb=_rgb_of_pillow_image(source), source=None)
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
         if not data:
@@ -152,7 +157,8 @@ def load_image(
         except PermissionError as exc:
             raise ImageLoadError(f"cannot read {path}: permission denied") from exc
     raise ImageLoadError(
-        f"unsupported input type {type(source).__name__}: give a path, bytes or a numpy array"
+        f"unsupported input type {type(source).__name__}: "
+        "give a path, bytes, a numpy array or a Pillow image"
     )
 
 
@@ -189,9 +195,7 @@ def _decode(
                 image.load()
                 # In place: without an orientation to apply, no copy of the pixels is made.
                 ImageOps.exif_transpose(image, in_place=True)
-                rgb = _to_rgb8(image)
-                if image.mode in ("P", "PA"):
-                    rgb = cv2.GaussianBlur(rgb, (0, 0), PALETTE_SMOOTHING_PX)
+                rgb = _upright_to_rgb8(image)
     except ImageLoadError:
         raise
     except Image.DecompressionBombError as exc:  # Pillow's own header check, at 2x its limit
@@ -289,6 +293,26 @@ TRANSPARENT_GREY = (128, 128, 128)
 #: on the web palette with dithering read an AUC of 0.555 (83 of 120 judged), smoothed 0.965
 #: (0.969 as rendered); on an adaptive palette 0.943, smoothed 0.957.
 PALETTE_SMOOTHING_PX = 1.0
+
+
+def _rgb_of_pillow_image(image: Image.Image) -> np.ndarray:
+    """A caller's Pillow image as upright RGB uint8, read as a file of it would be."""
+    if min(image.size) == 0:
+        raise ImageLoadError(f"the Pillow image is empty ({image.width} x {image.height})")
+    try:
+        if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
+            image = ImageOps.exif_transpose(image)  # a turned copy: the caller's is not changed
+        return _upright_to_rgb8(image)
+    except (OSError, SyntaxError, ValueError, EOFError) as exc:  # an image opened lazily
+        raise ImageLoadError(f"the Pillow image is damaged or truncated ({one_line(exc)})") from exc
+
+
+def _upright_to_rgb8(image: Image.Image) -> np.ndarray:
+    """:func:`_to_rgb8` of an upright image; a palette image's dithering smoothed out."""
+    rgb = _to_rgb8(image)
+    if image.mode in ("P", "PA"):
+        rgb = cv2.GaussianBlur(rgb, (0, 0), PALETTE_SMOOTHING_PX)
+    return rgb
 
 
 def _to_rgb8(image: Image.Image) -> np.ndarray:

@@ -284,7 +284,7 @@ class Detector:
         self._pose = PoseEstimator(model_path) if pose is None else pose
 
     def detect(self, source: ImageSource) -> DimpleReport:
-        """Analyse one image given as a path, encoded bytes or an RGB array.
+        """Analyse one image given as a path, encoded bytes, an RGB array or a Pillow image.
 
         Raises :class:`detector.ImageLoadError` (a ``ValueError``) when the input is not a
         readable image; every readable image gets a report, whatever its status.

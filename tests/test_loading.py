@@ -130,6 +130,34 @@ def test_missing_directory_empty_and_text_inputs(tmp_path):
         assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize("orientation", [1, 3, 6, 8])
+@pytest.mark.parametrize("mode", ["RGB", "L", "LA", "RGBA", "P", "CMYK"])
+def test_a_pillow_image_loads_as_its_file_does_and_is_left_unchanged(orientation, mode):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    fmt = "JPEG" if mode in ("RGB", "L", "CMYK") else "PNG"
+    encoded = _encoded(_marked_image().convert(mode), fmt, exif=exif)
+    opened = Image.open(io.BytesIO(encoded))
+    stored_size = opened.size
+    loaded = load_image(opened)
+    assert np.array_equal(loaded.rgb, load_image(encoded).rgb) and loaded.source is None
+    assert opened.size == stored_size and opened.getexif().get(0x0112) == orientation
+
+
+def test_bad_pillow_images_raise_a_one_line_error():
+    encoded = _encoded(
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 300, 3), np.uint8)), "PNG"
+    )
+    cases = [
+        (Image.new("RGB", (0, 5)), "empty"),
+        (Image.open(io.BytesIO(encoded[: len(encoded) // 2])), "damaged or truncated"),
+    ]
+    for image, words in cases:
+        with pytest.raises(ImageLoadError, match=words) as caught:
+            load_image(image)
+        assert "\n" not in str(caught.value)
+
+
 def test_truncated_jpeg_is_reported_as_damaged():
     data = _encoded(
         Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 300, 3), np.uint8)), "JPEG"
@@ -400,3 +428,14 @@ def test_a_dithered_palette_image_is_smoothed_and_judged_as_the_photo(detector):
     original, judged = detector.detect(np.asarray(photo)), detector.detect(gif.rgb)
     assert judged.status == "ok" and judged.present and original.present
     assert abs(judged.score - original.score) < 0.05
+
+
+def test_a_pillow_image_gets_the_report_of_its_file(detector):
+    from conftest import SAMPLES
+
+    path = SAMPLES / "back_pronounced.jpg"
+    with Image.open(path) as opened:
+        from_image = detector.detect(opened)
+    from_file = detector.detect(path)
+    assert from_image.status == "ok" and from_image.present
+    assert (from_image.score, from_image.dimples) == (from_file.score, from_file.dimples)
