@@ -27,12 +27,14 @@ OUTPUT_FILE_OPTIONS = ("out", "csv", "html", "overlay", "plot")
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``dimples`` argument parser."""
+    from detector import __version__
     from detector.batch import DEFAULT_TIMEOUT
 
     parser = argparse.ArgumentParser(
         prog="dimples",
         description="Find the dimples of Venus in a photo of a person's back.",
     )
+    parser.add_argument("--version", action="version", version=f"dimples {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     detect = commands.add_parser("detect", help="analyse one photo")
     detect.add_argument("photo", help="image file (JPEG, PNG, WebP, TIFF, BMP...)")

@@ -18,6 +18,14 @@ def _dimples(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+def test_version_is_the_packages():
+    from importlib.metadata import version
+
+    result = _dimples("--version")
+    assert result.returncode == 0
+    assert result.stdout == f"dimples {version('back-dimples')}\n"
+
+
 def test_missing_file_exits_2_with_one_line(tmp_path):
     result = _dimples("detect", str(tmp_path / "missing.jpg"))
     assert result.returncode == 2
