@@ -37,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"dimples {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
     detect = commands.add_parser("detect", help="analyse one photo")
-    detect.add_argument("photo", help="image file (JPEG, PNG, WebP, TIFF, BMP...)")
+    detect.add_argument(
+        "photo", help="image file (JPEG, PNG, WebP, TIFF, BMP...); - reads the image from stdin"
+    )
     detect.add_argument("--json", action="store_true", help="print the dimples/1 report as JSON")
     detect.add_argument(
         "--overlay", metavar="OUT.png", help="write the photo with the result drawn"
@@ -162,7 +164,8 @@ def run_detect(args: argparse.Namespace) -> int:
     if os.path.isdir(args.photo):
         return _fail(f"{args.photo} is a folder: `dimples batch {args.photo}` analyses its photos")
     try:
-        image = load_image(args.photo, max_side=DEFAULT_MAX_SIDE)
+        source = sys.stdin.buffer.read() if args.photo == "-" else args.photo
+        image = load_image(source, max_side=DEFAULT_MAX_SIDE)
     except ImageLoadError as exc:
         return _fail(str(exc))
     from detector.pipeline import Detector

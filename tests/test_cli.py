@@ -47,6 +47,28 @@ def test_a_folder_given_to_detect_points_to_batch(tmp_path):
     assert result.stderr.count("\n") == 1 and f"dimples batch {tmp_path}" in result.stderr
 
 
+def test_a_dash_reads_the_photo_from_stdin():
+    photo = _first_sample()
+    piped = subprocess.run(
+        [sys.executable, "-m", "detector.cli", "detect", "-", "--json"],
+        input=Path(photo).read_bytes(), capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert piped.returncode == 0, piped.stderr
+    from_stdin, from_file = (
+        json.loads(piped.stdout),
+        json.loads(_dimples("detect", photo, "--json").stdout),
+    )
+    assert from_stdin["source"] is None and from_stdin["status"] == "ok"
+    assert (from_stdin["score"], from_stdin["dimples"]) == (
+        from_file["score"],
+        from_file["dimples"],
+    )
+    empty = subprocess.run(
+        [sys.executable, "-m", "detector.cli", "detect", "-"], input=b"", capture_output=True
+    )
+    assert empty.returncode == 2 and empty.stderr.decode().count("\n") == 1
+
+
 def test_leading_dash_path_is_a_file_not_an_option(tmp_path):
     odd = tmp_path / "-odd name.jpg"
     odd.write_text("x")
