@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -10,6 +12,59 @@ from detector.report import DimpleReport
 REGION_COLOUR = (255, 200, 0)
 MIDLINE_COLOUR = (0, 200, 255)
 DIMPLE_COLOURS = {"left": (0, 255, 80), "right": (255, 60, 200)}
+#: A region that would be magnified at least this much to fill the inset gets one: the lower
+#: back of a whole body is a few dozen pixels wide, where the markers hide what they mark.
+MIN_INSET_ZOOM = 2.0
+#: The inset's longer side, as a share of the photo's shorter side, and its largest zoom.
+INSET_SIDE_SHARE = 0.4
+MAX_INSET_ZOOM = 6.0
+#: Photo shown round the region in the inset, as a share of the region's size on each side.
+INSET_CONTEXT = 0.15
+
+
+@dataclass(frozen=True)
+class Inset:
+    """Where the region's magnified view goes: ``source`` (x0, y0, x1, y1) in the canvas is
+    drawn enlarged ``zoom`` times at ``target`` (x0, y0, x1, y1)."""
+
+    source: tuple[int, int, int, int]
+    target: tuple[int, int, int, int]
+    zoom: float
+
+
+def inset_for(
+    region_corners: np.ndarray, canvas_shape: tuple[int, ...], label_height: int
+) -> Inset | None:
+    """Where a magnified view of the region (``region_corners`` in canvas pixels) fits in a
+    corner of the canvas, below the label's band and clear of the region itself; None when the
+    region is large enough as drawn, or no corner is free."""
+    height, width = canvas_shape[:2]
+    low, high = region_corners.min(axis=0), region_corners.max(axis=0)
+    margin = INSET_CONTEXT * (high - low)
+    x0, y0 = np.maximum(np.floor(low - margin), 0).astype(int)
+    x1, y1 = np.minimum(np.ceil(high + margin), (width, height)).astype(int)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    zoom = min(INSET_SIDE_SHARE * min(height, width) / max(x1 - x0, y1 - y0), MAX_INSET_ZOOM)
+    if zoom < MIN_INSET_ZOOM:
+        return None
+    inset_w, inset_h = round((x1 - x0) * zoom), round((y1 - y0) * zoom)
+    gap = max(2, round(0.01 * min(height, width)))
+    corners = (  # top right, bottom right, bottom left: the label holds the top left
+        (width - gap - inset_w, label_height + gap),
+        (width - gap - inset_w, height - gap - inset_h),
+        (gap, height - gap - inset_h),
+    )
+    centre = 0.5 * (low + high)
+    for left, top in sorted(
+        corners,
+        key=lambda c: -np.hypot(c[0] + inset_w / 2 - centre[0], c[1] + inset_h / 2 - centre[1]),
+    ):
+        target = (left, top, left + inset_w, top + inset_h)
+        clear = target[0] > x1 or target[2] < x0 or target[1] > y1 or target[3] < y0
+        if left >= 0 and top >= label_height and target[3] <= height and clear:
+            return Inset((x0, y0, x1, y1), target, zoom)
+    return None
 
 
 def draw_overlay(rgb: np.ndarray, report: DimpleReport) -> np.ndarray:
@@ -19,6 +74,11 @@ def draw_overlay(rgb: np.ndarray, report: DimpleReport) -> np.ndarray:
     height, width = canvas.shape[:2]
     to_canvas = width / report.image["width"] if report.image.get("width") else 1.0
     thickness = max(1, round(max(height, width) / 500))
+    label = _label(report)
+    inset = None
+    if report.geometry is not None:
+        band = _label_layout(label, width, thickness)[-1]
+        inset = inset_for(report.geometry.region_corners * to_canvas, canvas.shape, band)
     if report.geometry is not None:
         corners = np.round(report.geometry.region_corners * to_canvas).astype(np.int32)
         cv2.polylines(canvas, [corners], True, REGION_COLOUR, thickness, cv2.LINE_AA)
@@ -37,8 +97,37 @@ def draw_overlay(rgb: np.ndarray, report: DimpleReport) -> np.ndarray:
         colour = DIMPLE_COLOURS[dimple.side]
         cv2.circle(canvas, centre, radius, colour, thickness + 1, cv2.LINE_AA)
         cv2.circle(canvas, centre, max(1, thickness), colour, -1, cv2.LINE_AA)
-    _draw_label(canvas, _label(report), thickness)
+    if inset is not None:
+        _draw_inset(canvas, rgb, inset, report, to_canvas, thickness)
+    _draw_label(canvas, label, thickness)
     return canvas
+
+
+def _draw_inset(
+    canvas: np.ndarray,
+    photo: np.ndarray,
+    inset: Inset,
+    report: DimpleReport,
+    to_canvas: float,
+    thickness: int,
+) -> None:
+    """The region magnified from the undrawn ``photo`` into ``inset.target``, framed, with
+    thin rings round the dimples (no dot on them: the enlargement shows what was found)."""
+    x0, y0, x1, y1 = inset.source
+    left, top, right, bottom = inset.target
+    canvas[top:bottom, left:right] = cv2.resize(
+        np.ascontiguousarray(photo[y0:y1, x0:x1]),
+        (right - left, bottom - top),
+        interpolation=cv2.INTER_CUBIC,
+    )
+    for dimple in report.dimples:
+        centre = (
+            round(left + (dimple.x * to_canvas - x0) * inset.zoom),
+            round(top + (dimple.y * to_canvas - y0) * inset.zoom),
+        )
+        radius = max(4, round(dimple.radius * to_canvas * inset.zoom))
+        cv2.circle(canvas, centre, radius, DIMPLE_COLOURS[dimple.side], thickness, cv2.LINE_AA)
+    cv2.rectangle(canvas, (left, top), (right - 1, bottom - 1), REGION_COLOUR, thickness)
 
 
 def _label(report: DimpleReport) -> str:
@@ -47,11 +136,20 @@ def _label(report: DimpleReport) -> str:
     return f"{report.prominence}  score {report.score:.2f}"
 
 
-def _draw_label(canvas: np.ndarray, text: str, thickness: int) -> None:
-    scale = max(0.5, canvas.shape[1] / 900)
-    (text_w, text_h), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+def _label_layout(text: str, width: int, thickness: int) -> tuple[float, int, int, int]:
+    """The label's font scale, text height, padding and the height of its band at the top of
+    a canvas ``width`` pixels wide."""
+    scale = max(0.5, width / 900)
+    (_, text_h), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     pad = 6 * thickness
-    cv2.rectangle(canvas, (0, 0), (text_w + 2 * pad, text_h + baseline + 2 * pad), (0, 0, 0), -1)
+    return scale, text_h, pad, text_h + baseline + 2 * pad
+
+
+def _draw_label(canvas: np.ndarray, text: str, thickness: int) -> None:
+    """Draw ``text`` in white on a black band at the top left."""
+    scale, text_h, pad, band = _label_layout(text, canvas.shape[1], thickness)
+    text_w = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)[0][0]
+    cv2.rectangle(canvas, (0, 0), (text_w + 2 * pad, band), (0, 0, 0), -1)
     cv2.putText(
         canvas,
         text,

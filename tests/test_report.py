@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import cv2
 import numpy as np
 import pytest
 
+from detector.overlay import inset_for
 from detector.report import (
     ABSENCE_NOTE,
     CLOTHING_BELOW_NOTE,
@@ -15,6 +17,7 @@ from detector.report import (
     STATUS_MESSAGES,
     Dimple,
     DimpleReport,
+    Geometry,
     Region,
     depth_index,
     ok_message,
@@ -143,6 +146,67 @@ def test_plot_and_save_overlay_draw_on_the_photo(tmp_path):
     report.save_overlay(str(tmp_path / "o.png"))
     assert (tmp_path / "o.png").stat().st_size > 0
     assert report.plot(figure=True).axes
+
+
+def _small_region_report(pixels: np.ndarray, corners: np.ndarray) -> DimpleReport:
+    height, width = pixels.shape[:2]
+    (x0, y0), (x1, y1) = corners.min(axis=0), corners.max(axis=0)
+    middle = (x0 + x1) / 2
+    return DimpleReport(
+        status="ok",
+        message=ok_message("moderate"),
+        image={"width": width, "height": height},
+        present=True,
+        score=0.8,
+        prominence="moderate",
+        dimples=[
+            Dimple("left", middle - 8, (y0 + y1) / 2, 3.0, 0.5),
+            Dimple("right", middle + 8, (y0 + y1) / 2, 3.0, 0.5),
+        ],
+        geometry=Geometry(corners, np.array([[middle, y0], [middle, y1]])),
+        pixels=pixels,
+    )
+
+
+def test_a_small_region_is_shown_magnified_in_a_free_corner():
+    """A whole body's lower back is a few dozen pixels wide: the overlay adds it enlarged
+    (from the photo, not from the drawing) in a corner clear of the region and the label."""
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 255, (600, 400, 3), dtype=np.uint8)
+    corners = np.array([[180.0, 250.0], [230.0, 250.0], [230.0, 290.0], [180.0, 290.0]])
+    report = _small_region_report(pixels, corners)
+    inset = inset_for(corners, pixels.shape, label_height=30)
+    assert inset is not None and inset.zoom >= 2.0
+    left, top, right, bottom = inset.target
+    x0, y0, x1, y1 = inset.source
+    assert left >= 0 and right <= 400 and top >= 30 and bottom <= 600
+    assert x0 <= 180 and x1 >= 230 and y0 <= 250 and y1 >= 290  # the whole region shown
+    assert right < 180 or left > 230 or bottom < 250 or top > 290  # clear of the region
+    drawn = report.plot()
+    enlarged = cv2.resize(
+        pixels[y0:y1, x0:x1], (right - left, bottom - top), interpolation=cv2.INTER_CUBIC
+    )
+    # Inside its frame the inset is the enlarged photo, but for the dimples' rings.
+    inner = (slice(top + 4, bottom - 4), slice(left + 4, right - 4))
+    same = (
+        drawn[inner]
+        == enlarged[
+            inner[0].start - top : inner[0].stop - top, inner[1].start - left : inner[1].stop - left
+        ]
+    ).all(axis=2)
+    assert same.mean() > 0.9
+    untouched = np.ones(pixels.shape[:2], bool)
+    untouched[top:bottom, left:right] = False
+    untouched[:60, :] = untouched[240:300, 170:240] = False  # the label, the region's drawing
+    assert (drawn[untouched] == pixels[untouched]).all()
+
+
+def test_a_region_large_in_the_photo_gets_no_inset():
+    pixels = np.full((600, 400, 3), 128, np.uint8)
+    corners = np.array([[60.0, 200.0], [340.0, 200.0], [340.0, 500.0], [60.0, 500.0]])
+    assert inset_for(corners, pixels.shape, label_height=30) is None
+    drawn = _small_region_report(pixels, corners).plot()
+    assert (drawn[550:, 300:] == 128).all()  # the bottom right corner left as it was
 
 
 def test_reports_without_pixels_cannot_draw():
