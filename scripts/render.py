@@ -65,6 +65,9 @@ SAMPLE_JPEG_QUALITY = 85
 #: tuned on:
 #:
 #: - ``soft`` light: ambient 55-80 % instead of 10-50 %;
+#: - ``harsh`` light: ambient 0-5 % and no fill light (instead of 10-50 % and 0-15 %), as a
+#:   single lamp in a dark room, or a renderer's one directional light without an environment:
+#:   what faces away from the key light is black;
 #: - ``wide`` dimples: radius 20-26 mm instead of 10-20; ``small`` ones: 7-10 mm;
 #: - ``hires`` photos: 2-3 x the pixels on each side, the same field of view;
 #: - ``glossy`` skin: a sheen of 0.25-0.5 of the key light, exponent 8-40, instead of 0.06 and
@@ -156,6 +159,7 @@ SAMPLE_JPEG_QUALITY = 85
 #:   back and flanks.
 VARIANTS = (
     "soft",
+    "harsh",
     "wide",
     "small",
     "hires",
@@ -242,6 +246,8 @@ def vary(scene: SceneParams, variant: str, rng: np.random.Generator) -> ScenePar
     """``scene`` moved outside the benchmark's ranges as ``variant`` (:data:`VARIANTS`) says."""
     if variant == "soft":
         return replace(scene, ambient=float(rng.uniform(0.55, 0.8)))
+    if variant == "harsh":
+        return replace(scene, ambient=float(rng.uniform(0.0, 0.05)), fill=0.0)
     if variant == "glossy":
         return replace(
             scene,

@@ -529,6 +529,7 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
     varied = render.plan(12, 3, ["closeup", "full_body"], variant=variant)
     changed = {
         "soft": {"ambient"},
+        "harsh": {"ambient", "fill"},
         "wide": {"left", "right"},
         "small": {"left", "right"},
         "hires": {"width", "height"},
@@ -573,6 +574,8 @@ def test_a_variant_plan_changes_only_its_own_parameters(variant: str) -> None:
             assert differs == changed
         if variant == "soft":
             assert 0.55 <= after.ambient <= 0.8
+        elif variant == "harsh":
+            assert 0.0 <= after.ambient <= 0.05 and after.fill == 0.0
         elif variant == "hires":
             assert 2.0 <= after.height / before.height <= 3.0
         elif variant == "glossy":
