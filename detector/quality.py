@@ -131,6 +131,17 @@ MIN_TONE_BAND_SHARE = 0.01
 #: the close-up renders without clothing: a photo whose typical pixel lies further out than
 #: this is in colour.
 MAX_TONE_CHROMA = 50
+#: The same limit whatever the exposure (:func:`_tint_strength`: chroma over brightness, at
+#: mid-grey): a toning's chroma grows with the brightness as a shaded skin's does, so a dim
+#: frame of skin (typical chroma 42 at a median brightness of 112 levels) fell under
+#: MAX_TONE_CHROMA where a brighter render of the same scene did not. Toned close-up renders and
+#: real photos read 5-39 (the classic sepia matrix at most 27, a grey x (1.07, 0.95, 0.8) 23, x
+#: (1.2, 1.0, 0.7) 39), the two close-up renders in colour that had been taken for toned 47
+#: and 48, colour close-ups 49 at the median.
+MAX_TONE_STRENGTH = 43.0
+#: Pixels darker than this (levels of luma) are left out of the tint's strength: in the
+#: shadows JPEG's rounding is a large share of the chroma.
+MIN_TINT_LUMA = 16
 #: Pixels looked at to judge a photo's colours (every few of a large photo).
 MONOCHROME_SAMPLE_PIXELS = 50_000
 #: Spread of brightness (levels between the BLANK_PERCENTILES) below which an image is a
@@ -210,19 +221,33 @@ def is_monochrome(rgb: np.ndarray) -> bool:
     band = band_of_level.astype(np.uint16)[luma]
     spread = np.zeros_like(luma)
     tints = []
-    for chroma in (red, blue):
+    for plane in (red, blue):
         # Median chroma of each brightness band, from the band's histogram.
-        counts = np.bincount((band * 256 + chroma).ravel(), minlength=256 * MONOCHROME_LUMA_BANDS)
+        counts = np.bincount((band * 256 + plane).ravel(), minlength=256 * MONOCHROME_LUMA_BANDS)
         cumulative = counts.reshape(MONOCHROME_LUMA_BANDS, 256).cumsum(axis=1)
         median = (cumulative < (cumulative[:, -1:] + 1) // 2).sum(axis=1)
         tints.append(median - 128)
         typical = median[band_of_level].astype(np.uint8)  # each brightness level's chroma
         # Saturating at 255 changes no answer: the limit is a few levels.
-        spread = cv2.add(spread, cv2.absdiff(chroma, cv2.LUT(luma, typical)))
+        spread = cv2.add(spread, cv2.absdiff(plane, cv2.LUT(luma, typical)))
     band_share = np.bincount(band.ravel(), minlength=MONOCHROME_LUMA_BANDS) / luma.size
     if _tint_hue_range_deg(np.array(tints).T, band_share) > MAX_TONE_HUE_RANGE_DEG:
         return False
-    return level_percentiles(spread.ravel(), (99,))[0] <= MONOCHROME_CHROMA_SPREAD
+    if level_percentiles(spread.ravel(), (99,))[0] > MONOCHROME_CHROMA_SPREAD:
+        return False
+    return _tint_strength(luma, chroma) <= MAX_TONE_STRENGTH
+
+
+def _tint_strength(luma: np.ndarray, chroma: np.ndarray) -> float:
+    """The typical coloured pixel's chroma (``chroma``, flat, as :func:`_chroma_levels` gives
+    it) scaled to mid-grey brightness (128 levels of ``luma``): how strongly the photo is
+    tinted, whatever its exposure."""
+    luma = luma.ravel()
+    coloured = (chroma > COLOURED_PIXEL_CHROMA) & (luma >= MIN_TINT_LUMA)
+    if not coloured.any():
+        return 0.0
+    ratios = chroma[coloured].astype(np.float32) / luma[coloured].astype(np.float32)
+    return 128.0 * float(np.median(ratios))
 
 
 def _tint_hue_range_deg(tints: np.ndarray, band_share: np.ndarray) -> float:

@@ -201,6 +201,21 @@ def test_a_frame_filled_with_evenly_coloured_skin_is_in_colour():
     assert is_monochrome(_toned(rgb, (1.07, 0.95, 0.8)))
 
 
+def test_a_dim_frame_of_skin_above_black_clothing_is_in_colour():
+    """The same skin in dim light: its chroma falls with its brightness, below what a bright
+    toning reaches, but not for its brightness (a harsh-light close-up render was taken for a
+    toned photo). Toned from its own grey, even strongly, it is monochrome."""
+    from detector.quality import is_monochrome
+
+    shading = np.linspace(0.3, 0.6, 400, dtype=np.float32)[:, None, None]
+    rgb = np.broadcast_to(shading * np.array([225, 150, 105], np.float32), (400, 300, 3)).copy()
+    rgb[330:] = 12  # black briefs
+    rgb = np.round(rgb).astype(np.uint8)
+    assert not is_monochrome(rgb)
+    assert is_monochrome(_toned(rgb, (1.07, 0.95, 0.8)))
+    assert is_monochrome(_toned(rgb, (1.2, 1.0, 0.7)))
+
+
 def test_a_monochrome_back_is_not_judged(detector):
     """Without colour, clothing passes for bare skin and its folds for shading (on grey copies
     of the real photos, 12 covered backs were claimed to show dimples): say so instead."""
