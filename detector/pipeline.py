@@ -190,6 +190,12 @@ MIN_IMAGE_SIDE_PX = 64
 MIN_HIP_WIDTH_PX = 30.0
 #: Region darker than this mean luminance cannot be judged.
 MIN_REGION_LUMINANCE = 0.08
+#: Where what hides the lower back is this dark (luminance, 75th percentile of the pixels that
+#: are not skin), it is black cloth or the body's own shadow, which colour cannot tell apart:
+#: the message names both. Under a single lamp far to the side (`render.py --variant harsh`)
+#: the shadow read 0.01-0.06; the garments over the dimples in `--variant high_waist`, 0.21 and
+#: more.
+DEEP_SHADOW_LUMINANCE = 0.1
 #: A zone not found bare is overexposed (``too_bright``), not covered, where at least this
 #: share of it is clipped (a channel at white) yet still warm: blue's share of R + G + B at
 #: most BLOWN_OUT_MAX_BLUE_SHARE, as pale skin washed out to (255, 255, 235) keeps it (0.315);
@@ -235,7 +241,13 @@ BLUR_PIXELS_PER_HIP_WIDTH = 64.0
 BLUR_MARGIN = 0.3
 #: Problems that mean the lower back is not in view (``region_not_visible``); the others
 #: make the photo ``low_quality``.
-NOT_VISIBLE_PROBLEMS = ("region_not_visible", "hands_cover", "out_of_frame", "side_on")
+NOT_VISIBLE_PROBLEMS = (
+    "region_not_visible",
+    "dark_cover",
+    "hands_cover",
+    "out_of_frame",
+    "side_on",
+)
 #: A person turned more than about 60 degrees from the camera (:func:`detector.pose.squareness`
 #: below SIDE_ON; it reads a little above the turn's cosine there) shows it more flank than back:
 #: the pits over the sacroiliac joints face away, the far one foreshortened or hidden behind the
@@ -754,7 +766,12 @@ def _region_problem(crop: RegionCrop) -> str | None:
         upper.any() and crop.skin[upper].mean() >= MIN_UPPER_ZONE_SKIN
     )
     if not bare or (back_above.any() and crop.skin[back_above].mean() < MIN_BACK_ABOVE_SKIN):
-        return "too_bright" if _blown_out(crop, inside) else "region_not_visible"
+        if _blown_out(crop, inside):
+            return "too_bright"
+        hidden = (inside | back_above) & ~crop.skin
+        if hidden.any() and np.percentile(crop.grey[hidden], 75) < DEEP_SHADOW_LUMINANCE:
+            return "dark_cover"
+        return "region_not_visible"
     return None
 
 

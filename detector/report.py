@@ -262,6 +262,11 @@ STATUS_MESSAGES: dict[str, str] = {
         "The lower back over the sacroiliac joints is covered or out of frame. Take the photo "
         "with the lower back bare down to the top of the buttocks."
     ),
+    "dark_cover": (
+        "The lower back over the sacroiliac joints is covered by dark clothing or lies in deep "
+        "shadow. Take the photo with the lower back bare down to the top of the buttocks, in "
+        "light that reaches all of it."
+    ),
     "side_on": (
         "The person stands side-on, so the lower back over the sacroiliac joints faces away "
         "from the camera. Take the photo from behind, with the back square to the camera."

@@ -216,6 +216,42 @@ def test_a_dim_frame_of_skin_above_black_clothing_is_in_colour():
     assert is_monochrome(_toned(rgb, (1.2, 1.0, 0.7)))
 
 
+#: Renders under a single lamp (``scripts/render.py --out bench/st_harsh --n 48 --seed 210
+#: --framings full_body,closeup --variant harsh``, images r00013 and r00002, as rendered): a
+#: close-up filled by skin above black briefs, dimples 2.3 and 2.6 mm deep at (220, 595) and
+#: (504, 590), 284 px apart; a whole body lit from 79 degrees to its side, the far half of the
+#: lower back in the body's own black shadow.
+HARSH_CLOSEUP = RENDERS / "closeup_harsh_light_black_briefs.jpg"
+HARSH_SHADOW = RENDERS / "full_body_harsh_light_body_shadow.jpg"
+
+
+def test_a_dim_close_up_of_skin_is_judged_in_colour_and_its_pair_found(detector):
+    report = detector.detect(HARSH_CLOSEUP)
+    assert report.status == "ok" and report.present
+    found = {d.side: (d.x, d.y) for d in report.dimples}
+    for side, truth in (("left", (220, 595)), ("right", (504, 590))):
+        assert np.hypot(*np.subtract(found[side], truth)) < 0.15 * 284
+
+
+def test_a_back_half_in_black_shadow_is_not_visible_and_the_message_says_why(detector):
+    """Black shadow and black cloth look alike: the message names both. A garment in colour
+    over the lower back gets the plain message."""
+    report = detector.detect(HARSH_SHADOW)
+    assert report.status == "region_not_visible" and report.region.method == "pose"
+    assert "deep shadow" in report.message
+    rgb = cv2.cvtColor(cv2.imread(str(SAMPLES / "back_pronounced.jpg")), cv2.COLOR_BGR2RGB)
+    region = detector.detect(rgb).region
+    x, y, width, height = region.x, region.y, region.width, region.height
+    for colour, words in (
+        ((40, 70, 160), "covered or out of frame"),
+        ((25, 25, 28), "deep shadow"),
+    ):
+        dressed = rgb.copy()
+        dressed[y - height : y + 2 * height, x - width // 2 : x + width + width // 2] = colour
+        covered = detector.detect(dressed)
+        assert covered.status == "region_not_visible" and words in covered.message
+
+
 def test_a_monochrome_back_is_not_judged(detector):
     """Without colour, clothing passes for bare skin and its folds for shading (on grey copies
     of the real photos, 12 covered backs were claimed to show dimples): say so instead."""
