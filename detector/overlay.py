@@ -79,7 +79,6 @@ def draw_overlay(rgb: np.ndarray, report: DimpleReport) -> np.ndarray:
     if report.geometry is not None:
         band = _label_layout(label, width, thickness)[-1]
         inset = inset_for(report.geometry.region_corners * to_canvas, canvas.shape, band)
-    if report.geometry is not None:
         corners = np.round(report.geometry.region_corners * to_canvas).astype(np.int32)
         cv2.polylines(canvas, [corners], True, REGION_COLOUR, thickness, cv2.LINE_AA)
         start, end = np.round(report.geometry.midline * to_canvas).astype(np.int32)
