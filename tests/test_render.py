@@ -242,6 +242,31 @@ def test_anny_render_labels_lie_on_the_lower_back() -> None:
     assert 80 < label["inter_dimple_mm"] < 130
 
 
+def test_labels_record_the_marks_on_the_skin_only_where_a_variant_draws_them() -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("anny")
+    from dataclasses import replace
+
+    import render
+    from rendering.scene import render_image
+
+    [(_, plain)] = render.plan(1, 5, ["full_body"])
+    [(_, marked)] = render.plan(1, 5, ["full_body"], variant="stretch_marks")
+    small = {"width": 120, "height": 160}
+    marked = replace(marked, moles=((0.05, 0.02, 0.002),), body_hair=(0.3, 0.08, 0.15), **small)
+    label_plain, label_marked = render_image(replace(plain, **small))[1], render_image(marked)[1]
+    assert "skin_marks" not in label_plain
+    assert label_marked["skin_marks"] == {
+        "moles": 1,
+        "body_hair": {"density": 0.3, "half_width_mm": 80.0, "top_mm": 150.0},
+        "stretch_marks": {
+            "per_side": len(marked.striae),
+            "lighter": round(marked.striae_lighter, 3),
+        },
+    }
+    assert label_marked["dimples"] == label_plain["dimples"]
+
+
 def test_a_nude_render_shows_skin_where_the_clothed_one_shows_its_briefs() -> None:
     pytest.importorskip("torch")
     pytest.importorskip("anny")

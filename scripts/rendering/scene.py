@@ -801,6 +801,27 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
             }
             for fold in params.folds
         ]
+    # Only where there are any: the other labels stay as they were.
+    marks: dict = {}
+    if params.tattoo:
+        marks["tattoo"] = {
+            "strokes_per_side": len(params.tattoo),
+            "density": round(params.tattoo_density, 3),
+        }
+    if params.moles:
+        marks["moles"] = len(params.moles)
+    if params.body_hair is not None:
+        density, half_width_m, top_m = params.body_hair
+        marks["body_hair"] = {
+            "density": round(density, 3),
+            "half_width_mm": round(half_width_m * 1000, 1),
+            "top_mm": round(top_m * 1000, 1),
+        }
+    if params.striae:
+        marks["stretch_marks"] = {
+            "per_side": len(params.striae),
+            "lighter": round(params.striae_lighter, 3),
+        }
     body = db.body
     years = age_years(params.body.age)
     phen = {k: round(v, 4) for k, v in asdict(params.body).items()}
@@ -810,6 +831,7 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
         "present": bool(max(params.left.depth_mm, params.right.depth_mm) >= PRESENT_MIN_DEPTH_MM),
         "dimples": dimples,
         **folds,
+        **({"skin_marks": marks} if marks else {}),
         # As the real photos' labels say it: the skin over the sacroiliac joints.
         "lower_back": "covered" if covered.all() else "bare",
         "inter_dimple_px": round(float(np.linalg.norm(xy[0] - xy[1])), 2),
