@@ -197,6 +197,8 @@ def run_batch(args: argparse.Namespace) -> int:
     found = _find(args.paths, exclude=[args.overlays] if args.overlays else [])
     if found is None:
         return EXIT_BAD_INPUT
+    if not found.paths and not args.quiet:
+        print(f"dimples: no images found in {' '.join(args.paths)}", file=sys.stderr)
     done = {os.path.realpath(row["source"]) for row in earlier}
     jobs = [
         job

@@ -114,6 +114,13 @@ def test_output_files_go_into_folders_made_for_them(tmp_path):
     assert csv.read_text().count("\n") == 2 and "<html" in html.read_text()
 
 
+def test_a_batch_over_a_folder_without_images_says_so(tmp_path):
+    (tmp_path / "notes.txt").write_text("no photos here")
+    result = _dimples("batch", str(tmp_path))
+    assert result.returncode == 0 and result.stdout == ""
+    assert f"no images found in {tmp_path}" in result.stderr
+
+
 def test_an_output_folder_that_cannot_be_made_is_one_line_before_any_work(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
