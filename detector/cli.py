@@ -47,7 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     many = argparse.ArgumentParser(add_help=False)
     many.add_argument(
-        "paths", nargs="+", metavar="PATH", help="folders (searched recursively) and image files"
+        "paths",
+        nargs="+",
+        metavar="PATH",
+        help="folders (searched recursively) and image files; - reads paths from stdin, one a line",
     )
     many.add_argument(
         "--workers",
@@ -289,10 +292,13 @@ def run_trend(args: argparse.Namespace) -> int:
 
 
 def _find(paths: list[str], exclude: Iterable[str] = ()) -> FoundImages | None:
-    """The images among ``paths``, folders that cannot be read reported on stderr; None (after
-    a one-line error) when a path does not exist."""
+    """The images among ``paths`` (``-``: the paths on stdin, one a line), folders that cannot
+    be read reported on stderr; None (after a one-line error) when a path does not exist."""
     from detector.batch import find_images
 
+    if "-" in paths:
+        listed = [line.rstrip("\r\n") for line in sys.stdin]
+        paths = [p for path in paths for p in (listed if path == "-" else [path]) if p]
     for path in paths:
         if not os.path.lexists(path):
             _fail(f"no such file or folder: {path}")

@@ -114,6 +114,22 @@ def test_output_files_go_into_folders_made_for_them(tmp_path):
     assert csv.read_text().count("\n") == 2 and "<html" in html.read_text()
 
 
+def test_a_batch_reads_the_paths_on_stdin_for_a_dash(tmp_path):
+    listed = [str(SAMPLES / "back_subtle.jpg"), "", str(SAMPLES / "front_view.jpg")]
+    result = subprocess.run(
+        [sys.executable, "-m", "detector.cli", "batch", "-", "-q", "--workers", "1"],
+        input="\n".join(listed) + "\n", capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert sorted(row["source"] for row in rows) == sorted(p for p in listed if p)
+    missing = subprocess.run(
+        [sys.executable, "-m", "detector.cli", "batch", "-"],
+        input=str(tmp_path / "gone.jpg"), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+
+
 def test_a_batch_over_a_folder_without_images_says_so(tmp_path):
     (tmp_path / "notes.txt").write_text("no photos here")
     result = _dimples("batch", str(tmp_path))
