@@ -302,6 +302,8 @@ def _rgb_of_pillow_image(image: Image.Image) -> np.ndarray:
     try:
         if image.getexif().get(ExifTags.Base.Orientation, 1) != 1:
             image = ImageOps.exif_transpose(image)  # a turned copy: the caller's is not changed
+        if image.mode == "La":  # premultiplied alpha, which Pillow converts no further
+            image = image.convert("LA")
         return _upright_to_rgb8(image)
     except (OSError, SyntaxError, ValueError, EOFError) as exc:  # an image opened lazily
         raise ImageLoadError(f"the Pillow image is damaged or truncated ({one_line(exc)})") from exc

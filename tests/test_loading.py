@@ -144,6 +144,15 @@ def test_a_pillow_image_loads_as_its_file_does_and_is_left_unchanged(orientation
     assert opened.size == stored_size and opened.getexif().get(0x0112) == orientation
 
 
+def test_pillow_images_in_memory_only_modes_load():
+    """Modes no file stores (premultiplied alpha, RGBX, LAB, HSV) load as their RGB does."""
+    rgb = _marked_image()
+    for mode in ("La", "RGBa", "RGBX", "LAB", "HSV"):
+        loaded = load_image(rgb.convert(mode)).rgb
+        assert loaded.shape == (40, 60, 3) and loaded.dtype == np.uint8
+    assert np.array_equal(load_image(rgb.convert("RGBX")).rgb, np.asarray(rgb))
+
+
 def test_bad_pillow_images_raise_a_one_line_error():
     encoded = _encoded(
         Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 300, 3), np.uint8)), "PNG"
