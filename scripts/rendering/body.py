@@ -81,6 +81,12 @@ class Body:
     stature_m: float
     bmi: float
 
+    @functools.cached_property
+    def normals(self) -> np.ndarray:
+        """Unit vertex normals (N, 3) of the mesh, computed once (a fold's refinement asks for
+        the skin behind each of some 28 points)."""
+        return vertex_normals(self.vertices, self.faces)
+
 
 def age_years(age_param: float) -> float:
     """Anny age parameter to years (anchors: 1/3 child ~11 y, 2/3 young 25 y, 1 old 90 y)."""
@@ -223,6 +229,5 @@ def project_to_back(body: Body, point: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if face < 0:
         raise ValueError("PSIS ray missed the body")
     hit = origin + t * direction
-    normals = vertex_normals(body.vertices, body.faces)
-    n = normals[body.faces[face]].mean(axis=0)
+    n = body.normals[body.faces[face]].mean(axis=0)
     return hit, n / np.linalg.norm(n)

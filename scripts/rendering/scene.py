@@ -26,7 +26,6 @@ from .mesh import (
     refine_near,
     sculpt,
     sculpted_normals,
-    vertex_normals,
 )
 from .raster import Camera, interpolate, make_camera, project, render_camera
 from .shading import (
@@ -376,7 +375,7 @@ def dimpled_body(params: SceneParams) -> DimpledBody:
     verts, faces, normals, attrs = refine_near(
         body.vertices,
         body.faces,
-        vertex_normals(body.vertices, body.faces),
+        body.normals,
         attrs,
         np.stack([dl.center, dr.center]),
         REFINE_RADIUS_M,
