@@ -35,6 +35,11 @@ GRADE_COLOURS = {
     "pronounced": "#c0392b",
 }
 
+#: Said when every judged photo is dated by its file's time, which copying resets.
+FILE_TIMES_NOTE = (
+    "These dates are the files' times, not when the photos were taken: keep the photos' "
+    "EXIF dates, or put the date in their names (2024-03-05.jpg)."
+)
 #: The plot's dates reach at least this far beyond the first and last photo: a series taken
 #: within minutes (or files copied at once, dated by their file times) is drawn on a scale of
 #: days, not of seconds.
@@ -171,7 +176,10 @@ def describe_change(points: Sequence[TrendPoint]) -> str:
         return head + "; at least two are needed to see a trend."
     first, last = judged[0], judged[-1]
     change = last.row["score"] - first.row["score"]
-    return f"{head}; score {_point_text(first)} -> {_point_text(last)} ({change:+.2f})."
+    sentence = f"{head}; score {_point_text(first)} -> {_point_text(last)} ({change:+.2f})."
+    if all(point.origin == "mtime" for point in judged):
+        sentence += " " + FILE_TIMES_NOTE
+    return sentence
 
 
 def _point_text(point: TrendPoint) -> str:

@@ -109,6 +109,17 @@ def test_plot_is_written(tmp_path):
         assert image.size == (1080, 540)
 
 
+def test_a_series_dated_only_by_file_times_says_so():
+    from detector.trend import FILE_TIMES_NOTE
+
+    by_file = [
+        TrendPoint(datetime(2024, 1, n), "mtime", _ok(f"{n}.jpg", 0.3, "none")) for n in (1, 2)
+    ]
+    assert describe_change(by_file).endswith(FILE_TIMES_NOTE)
+    dated = [by_file[0], TrendPoint(datetime(2024, 2, 1), "exif", _ok("e.jpg", 0.6, "subtle"))]
+    assert FILE_TIMES_NOTE not in describe_change(dated)
+
+
 def test_photos_taken_moments_apart_are_drawn_on_a_scale_of_days():
     """Files copied at once carry file times microseconds apart: the axis must not be read
     in seconds."""
