@@ -159,6 +159,14 @@ def _make_parent_folders(paths: list[str]) -> str | None:
     return None
 
 
+def _image_format_of(path: str) -> str | None:
+    """The image format Pillow would write ``path`` in (from its extension), or None."""
+    from PIL import Image
+
+    image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
+    return image_format if image_format in Image.SAVE else None
+
+
 def run_detect(args: argparse.Namespace) -> int:
     """``dimples detect``: exit 0 whenever a report was made, 2 for unreadable input."""
     # Read the photo before the models load, so a bad file is reported at once.
@@ -166,6 +174,8 @@ def run_detect(args: argparse.Namespace) -> int:
 
     if os.path.isdir(args.photo):
         return _fail(f"{args.photo} is a folder: `dimples batch {args.photo}` analyses its photos")
+    if args.overlay and not _image_format_of(args.overlay):
+        return _fail(f"cannot write overlay {args.overlay}: name it .png or .jpg")
     try:
         source = sys.stdin.buffer.read() if args.photo == "-" else args.photo
         image = load_image(source, max_side=DEFAULT_MAX_SIDE)

@@ -137,6 +137,12 @@ def test_a_batch_over_a_folder_without_images_says_so(tmp_path):
     assert f"no images found in {tmp_path}" in result.stderr
 
 
+def test_an_overlay_name_no_image_format_has_is_refused_before_any_work(tmp_path):
+    result = _dimples("detect", _first_sample(), "--overlay", str(tmp_path / "overlay.xyz"))
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "name it .png or .jpg" in result.stderr
+
+
 def test_an_output_folder_that_cannot_be_made_is_one_line_before_any_work(tmp_path):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
