@@ -265,6 +265,7 @@ def run_trend(args: argparse.Namespace) -> int:
     from detector.results import CSV_COLUMNS, write_csv
     from detector.trend import (
         TrendPoint,
+        can_plot_to,
         describe_change,
         format_table,
         photo_date,
@@ -272,6 +273,8 @@ def run_trend(args: argparse.Namespace) -> int:
         sort_points,
     )
 
+    if args.plot and not can_plot_to(args.plot):
+        return _fail(f"cannot write plot {args.plot}: name it .png, .svg or .pdf")
     found = _find(args.paths)
     if found is None:
         return EXIT_BAD_INPUT

@@ -186,6 +186,15 @@ def _point_text(point: TrendPoint) -> str:
     return f"{point.row['score']:.2f} ({point.row['prominence']}) on {point.when:%Y-%m-%d}"
 
 
+def can_plot_to(path: str | os.PathLike) -> bool:
+    """Whether :func:`plot_trend` can write ``path``: its extension names a format matplotlib
+    writes (png, svg, pdf, jpg...)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    extension = os.path.splitext(os.fspath(path))[1].lower().lstrip(".")
+    return extension in FigureCanvasAgg.get_supported_filetypes()
+
+
 def plot_trend(points: Sequence[TrendPoint], path: str | os.PathLike) -> None:
     """Save :func:`trend_figure` of ``points`` to ``path`` (PNG)."""
     trend_figure(points).savefig(path, dpi=120)

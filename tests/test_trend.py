@@ -133,6 +133,19 @@ def test_photos_taken_moments_apart_are_drawn_on_a_scale_of_days():
     assert left < mdates.date2num(taken) < right
 
 
+def test_a_plot_name_without_a_format_is_refused_before_any_work(tmp_path):
+    from detector.trend import can_plot_to
+
+    assert can_plot_to("t.png") and can_plot_to("T.SVG") and not can_plot_to("t.xyz")
+    result = subprocess.run(
+        [sys.executable, "-m", "detector.cli", "trend", str(SAMPLES / "back_subtle.jpg"),
+         "--plot", str(tmp_path / "trend.xyz")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "name it .png" in result.stderr
+
+
 def test_trend_command_orders_a_series_by_date(tmp_path):
     series = tmp_path / "series"
     series.mkdir()
