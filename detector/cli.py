@@ -148,8 +148,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _make_parent_folders(paths: list[str]) -> str | None:
     """Create the folders the output files ``paths`` go into, as ``--overlays`` is created;
-    the one-line reason when one cannot be made, else None."""
+    the one-line reason when one cannot be made, or a path is a folder, else None."""
     for path in paths:
+        if os.path.isdir(path):
+            return f"cannot write {path}: it is a folder; name a file in it"
         parent = os.path.dirname(path)
         try:
             if parent:
