@@ -21,7 +21,8 @@ EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 #: The reader of the output closed it: the status of a command killed by SIGPIPE.
 EXIT_BROKEN_PIPE = 141
-#: The options (argparse names) that name an output file, whose folder is made if missing.
+#: The options (argparse names) that name an output file, whose folder is made if missing (as
+#: the ``--overlays`` folder is).
 OUTPUT_FILE_OPTIONS = ("out", "csv", "html", "overlay", "plot")
 
 
@@ -134,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"detect": run_detect, "batch": run_batch, "trend": run_trend}
     outputs = [getattr(args, name, None) for name in OUTPUT_FILE_OPTIONS]
-    problem = _make_parent_folders([path for path in outputs if path])
+    problem = _prepare_outputs([path for path in outputs if path], getattr(args, "overlays", None))
     if problem:
         return _fail(problem)
     try:
@@ -146,18 +147,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
 
 
-def _make_parent_folders(paths: list[str]) -> str | None:
-    """Create the folders the output files ``paths`` go into, as ``--overlays`` is created;
-    the one-line reason when one cannot be made, or a path is a folder, else None."""
-    for path in paths:
+def _prepare_outputs(files: list[str], folder: str | None) -> str | None:
+    """Make the folders the output ``files`` go into, and the output ``folder`` (``--overlays``)
+    itself, where missing; the one-line reason when one cannot be made, or a file is named as
+    a folder, else None."""
+    for path in files:
         if os.path.isdir(path):
             return f"cannot write {path}: it is a folder; name a file in it"
-        parent = os.path.dirname(path)
+    for path in filter(None, [*map(os.path.dirname, files), folder]):
         try:
-            if parent:
-                os.makedirs(parent, exist_ok=True)
+            os.makedirs(path, exist_ok=True)
         except OSError as exc:
-            return f"cannot create the folder {parent} for {path}: {exc.strerror or exc}"
+            return f"cannot create the folder {path}: {exc.strerror or exc}"
     return None
 
 

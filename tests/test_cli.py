@@ -153,6 +153,9 @@ def test_an_output_folder_that_cannot_be_made_is_one_line_before_any_work(tmp_pa
         result = _dimples("batch", _first_sample(), option, str(tmp_path))
         assert result.returncode == 2 and result.stdout == ""
         assert result.stderr.count("\n") == 1 and "it is a folder" in result.stderr
+    result = _dimples("batch", _first_sample(), "--overlays", str(blocker))  # a file, not a folder
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and f"cannot create the folder {blocker}" in result.stderr
 
 
 def test_a_reader_that_stops_early_ends_the_batch_quietly(tmp_path):
