@@ -135,7 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {"detect": run_detect, "batch": run_batch, "trend": run_trend}
     outputs = [getattr(args, name, None) for name in OUTPUT_FILE_OPTIONS]
-    problem = _prepare_outputs([path for path in outputs if path], getattr(args, "overlays", None))
+    problem = _unwritable_format(args) or _prepare_outputs(
+        [path for path in outputs if path], getattr(args, "overlays", None)
+    )
     if problem:
         return _fail(problem)
     try:
@@ -162,12 +164,22 @@ def _prepare_outputs(files: list[str], folder: str | None) -> str | None:
     return None
 
 
-def _image_format_of(path: str) -> str | None:
-    """The image format Pillow would write ``path`` in (from its extension), or None."""
-    from PIL import Image
+def _unwritable_format(args: argparse.Namespace) -> str | None:
+    """Why an image output (``--overlay``, ``--plot``) cannot be written in the format its name
+    asks for, or None."""
+    overlay, plot = getattr(args, "overlay", None), getattr(args, "plot", None)
+    if overlay:
+        from PIL import Image
 
-    image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
-    return image_format if image_format in Image.SAVE else None
+        image_format = Image.registered_extensions().get(os.path.splitext(overlay)[1].lower())
+        if image_format not in Image.SAVE:
+            return f"cannot write overlay {overlay}: name it .png or .jpg"
+    if plot:
+        from detector.trend import can_plot_to
+
+        if not can_plot_to(plot):
+            return f"cannot write plot {plot}: name it .png, .svg or .pdf"
+    return None
 
 
 def run_detect(args: argparse.Namespace) -> int:
@@ -177,8 +189,6 @@ def run_detect(args: argparse.Namespace) -> int:
 
     if os.path.isdir(args.photo):
         return _fail(f"{args.photo} is a folder: `dimples batch {args.photo}` analyses its photos")
-    if args.overlay and not _image_format_of(args.overlay):
-        return _fail(f"cannot write overlay {args.overlay}: name it .png or .jpg")
     try:
         source = sys.stdin.buffer.read() if args.photo == "-" else args.photo
         image = load_image(source, max_side=DEFAULT_MAX_SIDE)
@@ -268,7 +278,6 @@ def run_trend(args: argparse.Namespace) -> int:
     from detector.results import CSV_COLUMNS, write_csv
     from detector.trend import (
         TrendPoint,
-        can_plot_to,
         describe_change,
         format_table,
         photo_date,
@@ -276,8 +285,6 @@ def run_trend(args: argparse.Namespace) -> int:
         sort_points,
     )
 
-    if args.plot and not can_plot_to(args.plot):
-        return _fail(f"cannot write plot {args.plot}: name it .png, .svg or .pdf")
     found = _find(args.paths)
     if found is None:
         return EXIT_BAD_INPUT
