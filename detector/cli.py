@@ -169,10 +169,9 @@ def _unwritable_format(args: argparse.Namespace) -> str | None:
     asks for, or None."""
     overlay, plot = getattr(args, "overlay", None), getattr(args, "plot", None)
     if overlay:
-        from PIL import Image
+        from detector.overlay import can_save_overlay
 
-        image_format = Image.registered_extensions().get(os.path.splitext(overlay)[1].lower())
-        if image_format not in Image.SAVE:
+        if not can_save_overlay(overlay):
             return f"cannot write overlay {overlay}: name it .png or .jpg"
     if plot:
         from detector.trend import can_plot_to

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import cv2
@@ -74,11 +75,10 @@ def draw_overlay(rgb: np.ndarray, report: DimpleReport) -> np.ndarray:
     height, width = canvas.shape[:2]
     to_canvas = width / report.image["width"] if report.image.get("width") else 1.0
     thickness = max(1, round(max(height, width) / 500))
-    label = _label(report)
+    label = _label_layout(_label(report), width, thickness)
     inset = None
     if report.geometry is not None:
-        band = _label_layout(label, width, thickness)[-1]
-        inset = inset_for(report.geometry.region_corners * to_canvas, canvas.shape, band)
+        inset = inset_for(report.geometry.region_corners * to_canvas, canvas.shape, label.band)
         corners = np.round(report.geometry.region_corners * to_canvas).astype(np.int32)
         cv2.polylines(canvas, [corners], True, REGION_COLOUR, thickness, cv2.LINE_AA)
         start, end = np.round(report.geometry.midline * to_canvas).astype(np.int32)
@@ -135,30 +135,49 @@ def _label(report: DimpleReport) -> str:
     return f"{report.prominence}  score {report.score:.2f}"
 
 
-def _label_layout(text: str, width: int, thickness: int) -> tuple[float, int, int, int]:
-    """The label's font scale, text height, padding and the height of its band at the top of
-    a canvas ``width`` pixels wide."""
+@dataclass(frozen=True)
+class LabelLayout:
+    """The grade's label as drawn at the top left: its text, font scale, text size, padding
+    and the height of its black band."""
+
+    text: str
+    scale: float
+    text_width: int
+    text_height: int
+    pad: int
+    band: int
+
+
+def _label_layout(text: str, width: int, thickness: int) -> LabelLayout:
+    """How ``text`` is laid out on a canvas ``width`` pixels wide."""
     scale = max(0.5, width / 900)
-    (_, text_h), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
+    (text_w, text_h), baseline = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)
     pad = 6 * thickness
-    return scale, text_h, pad, text_h + baseline + 2 * pad
+    return LabelLayout(text, scale, text_w, text_h, pad, text_h + baseline + 2 * pad)
 
 
-def _draw_label(canvas: np.ndarray, text: str, thickness: int) -> None:
-    """Draw ``text`` in white on a black band at the top left."""
-    scale, text_h, pad, band = _label_layout(text, canvas.shape[1], thickness)
-    text_w = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, thickness)[0][0]
-    cv2.rectangle(canvas, (0, 0), (text_w + 2 * pad, band), (0, 0, 0), -1)
+def _draw_label(canvas: np.ndarray, label: LabelLayout, thickness: int) -> None:
+    """Draw the label in white on its black band."""
+    cv2.rectangle(canvas, (0, 0), (label.text_width + 2 * label.pad, label.band), (0, 0, 0), -1)
     cv2.putText(
         canvas,
-        text,
-        (pad, pad + text_h),
+        label.text,
+        (label.pad, label.pad + label.text_height),
         cv2.FONT_HERSHEY_SIMPLEX,
-        scale,
+        label.scale,
         (255, 255, 255),
         thickness,
         cv2.LINE_AA,
     )
+
+
+def can_save_overlay(path: str) -> bool:
+    """Whether :func:`save_overlay` can write ``path``: its extension names an image format
+    Pillow writes (.png, .jpg, .webp...)."""
+    from PIL import Image
+
+    image_format = Image.registered_extensions().get(os.path.splitext(path)[1].lower())
+    return image_format in Image.SAVE
 
 
 def save_overlay(rgb: np.ndarray, report: DimpleReport, path: str) -> None:

@@ -196,7 +196,8 @@ def can_plot_to(path: str | os.PathLike) -> bool:
 
 
 def plot_trend(points: Sequence[TrendPoint], path: str | os.PathLike) -> None:
-    """Save :func:`trend_figure` of ``points`` to ``path`` (PNG)."""
+    """Save :func:`trend_figure` of ``points`` to ``path``, in the format its extension names
+    (see :func:`can_plot_to`)."""
     trend_figure(points).savefig(path, dpi=120)
 
 

@@ -23,6 +23,15 @@ SAMPLES = REPO / "sample_images"
 RENDERS = REPO / "tests" / "data" / "renders"
 
 
+def assert_claimed_at(report, centres: dict, spacing: float, within: float) -> None:
+    """The report claims a pair, each dimple within ``within`` of the true spacing of its
+    true centre (``centres`` by side, in pixels)."""
+    assert report.status == "ok" and report.present
+    for dimple in report.dimples:
+        x, y = centres[dimple.side]
+        assert np.hypot(dimple.x - x, dimple.y - y) < within * spacing
+
+
 def load_script(name: str) -> ModuleType:
     """``scripts/<name>.py`` imported as the module ``name`` (scripts are not a package)."""
     if name in sys.modules:

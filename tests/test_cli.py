@@ -12,9 +12,14 @@ from conftest import SAMPLES, SHARED_DATA
 from PIL import Image
 
 
-def _dimples(*args: str) -> subprocess.CompletedProcess:
+def _dimples(*args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess:
+    """Run ``dimples ARGS`` (``stdin`` fed to it; its output bytes where ``stdin`` is)."""
     return subprocess.run(
-        [sys.executable, "-m", "detector.cli", *args], capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "detector.cli", *args],
+        input=stdin,
+        capture_output=True,
+        text=not isinstance(stdin, bytes),
+        timeout=120,
     )
 
 
@@ -49,10 +54,7 @@ def test_a_folder_given_to_detect_points_to_batch(tmp_path):
 
 def test_a_dash_reads_the_photo_from_stdin():
     photo = _first_sample()
-    piped = subprocess.run(
-        [sys.executable, "-m", "detector.cli", "detect", "-", "--json"],
-        input=Path(photo).read_bytes(), capture_output=True, timeout=120,
-    )  # fmt: skip
+    piped = _dimples("detect", "-", "--json", stdin=Path(photo).read_bytes())
     assert piped.returncode == 0, piped.stderr
     from_stdin, from_file = (
         json.loads(piped.stdout),
@@ -63,9 +65,7 @@ def test_a_dash_reads_the_photo_from_stdin():
         from_file["score"],
         from_file["dimples"],
     )
-    empty = subprocess.run(
-        [sys.executable, "-m", "detector.cli", "detect", "-"], input=b"", capture_output=True
-    )
+    empty = _dimples("detect", "-", stdin=b"")
     assert empty.returncode == 2 and empty.stderr.decode().count("\n") == 1
 
 
@@ -116,17 +116,11 @@ def test_output_files_go_into_folders_made_for_them(tmp_path):
 
 def test_a_batch_reads_the_paths_on_stdin_for_a_dash(tmp_path):
     listed = [str(SAMPLES / "back_subtle.jpg"), "", str(SAMPLES / "front_view.jpg")]
-    result = subprocess.run(
-        [sys.executable, "-m", "detector.cli", "batch", "-", "-q", "--workers", "1"],
-        input="\n".join(listed) + "\n", capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    result = _dimples("batch", "-", "-q", "--workers", "1", stdin="\n".join(listed) + "\n")
     assert result.returncode == 0, result.stderr
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert sorted(row["source"] for row in rows) == sorted(p for p in listed if p)
-    missing = subprocess.run(
-        [sys.executable, "-m", "detector.cli", "batch", "-"],
-        input=str(tmp_path / "gone.jpg"), capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
+    missing = _dimples("batch", "-", stdin=str(tmp_path / "gone.jpg"))
     assert missing.returncode == 2 and "no such file" in missing.stderr
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
-from conftest import RENDERS, SAMPLES
+from conftest import RENDERS, SAMPLES, assert_claimed_at
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -227,10 +227,7 @@ HARSH_SHADOW = RENDERS / "full_body_harsh_light_body_shadow.jpg"
 
 def test_a_dim_close_up_of_skin_is_judged_in_colour_and_its_pair_found(detector):
     report = detector.detect(HARSH_CLOSEUP)
-    assert report.status == "ok" and report.present
-    found = {d.side: (d.x, d.y) for d in report.dimples}
-    for side, truth in (("left", (220, 595)), ("right", (504, 590))):
-        assert np.hypot(*np.subtract(found[side], truth)) < 0.15 * 284
+    assert_claimed_at(report, {"left": (220, 595), "right": (504, 590)}, 284, 0.15)
 
 
 def test_a_back_half_in_black_shadow_is_not_visible_and_the_message_says_why(detector):

@@ -6,7 +6,7 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import RENDERS, load_script
+from conftest import RENDERS, assert_claimed_at, load_script
 from procedural import shaded_back
 
 from detector import anatomy, pipeline, shading
@@ -827,18 +827,9 @@ CLOSEUP_TATTOO_DIMPLES = {"left": (205.85, 601.66), "right": (523.51, 592.19)}
 FULL_BODY_TATTOO_CROSSING = RENDERS / "full_body_tattoo_crossing_strokes.jpg"
 
 
-def _assert_claimed_at(report, centres: dict, spacing: float, within: float) -> None:
-    """The report claims a pair, each dimple within ``within`` of the true spacing of its
-    true centre (``centres`` by side, in pixels)."""
-    assert report.status == "ok" and report.present
-    for dimple in report.dimples:
-        x, y = centres[dimple.side]
-        assert np.hypot(dimple.x - x, dimple.y - y) < within * spacing
-
-
 def test_dimples_below_a_tattoos_strokes_are_found(detector, monkeypatch):
     report = detector.detect(CLOSEUP_TATTOO_ABOVE_THE_DIMPLES)
-    _assert_claimed_at(report, CLOSEUP_TATTOO_DIMPLES, 317.8, 0.15)
+    assert_claimed_at(report, CLOSEUP_TATTOO_DIMPLES, 317.8, 0.15)
     # The strokes taken for a garment's edge: the skin below them, dimples and all, was cut.
     edge = shading.above_garment_edge
     monkeypatch.setattr(
@@ -1096,7 +1087,7 @@ FUNNEL_PIT_SPACING = 202.75
 
 def test_funnel_shaped_pits_are_found_where_they_are(detector):
     report = detector.detect(FUNNEL_PITS)
-    _assert_claimed_at(report, FUNNEL_PIT_CENTRES, FUNNEL_PIT_SPACING, 0.25)
+    assert_claimed_at(report, FUNNEL_PIT_CENTRES, FUNNEL_PIT_SPACING, 0.25)
 
 
 #: Close-up renders with skin folds at the waist (``scripts/render.py --out bench/st_folds --n
@@ -1118,4 +1109,4 @@ def test_the_ends_of_skin_folds_are_not_taken_for_dimples(detector):
 
 def test_dimples_below_skin_folds_are_found_where_they_are(detector):
     report = detector.detect(FOLDS_ABOVE_DIMPLES)
-    _assert_claimed_at(report, DIMPLES_UNDER_FOLDS, DIMPLES_UNDER_FOLDS_SPACING, 0.1)
+    assert_claimed_at(report, DIMPLES_UNDER_FOLDS, DIMPLES_UNDER_FOLDS_SPACING, 0.1)

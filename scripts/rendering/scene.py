@@ -759,6 +759,32 @@ def render_image(params: SceneParams) -> tuple[bytes, dict]:
     return jpeg, make_label(params, db, cam, frags.depth)
 
 
+def _skin_marks(params: SceneParams) -> dict:
+    """The label's summary of the marks drawn on the skin (tattoo, moles, body hair, stretch
+    marks), each only where there are any."""
+    marks: dict = {}
+    if params.tattoo:
+        marks["tattoo"] = {
+            "strokes_per_side": len(params.tattoo),
+            "density": round(params.tattoo_density, 3),
+        }
+    if params.moles:
+        marks["moles"] = len(params.moles)
+    if params.body_hair is not None:
+        density, half_width_m, top_m = params.body_hair
+        marks["body_hair"] = {
+            "density": round(density, 3),
+            "half_width_mm": round(half_width_m * 1000, 1),
+            "top_mm": round(top_m * 1000, 1),
+        }
+    if params.striae:
+        marks["stretch_marks"] = {
+            "per_side": len(params.striae),
+            "lighter": round(params.striae_lighter, 3),
+        }
+    return marks
+
+
 def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.ndarray) -> dict:
     """Ground-truth label of a render in the `dimples-renders/1` schema (no 'file')."""
     centres = np.stack([d.center - d.depth_m * d.normal for d in db.dimples])
@@ -786,9 +812,11 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
                 "covered": bool(under),
             }
         )
-    folds = {}
-    if params.folds:  # only then: the other labels stay as they were
-        folds["folds"] = [
+    # The folds and marks a variant draws, only where there are any: the other labels stay
+    # as they were.
+    extras: dict = {}
+    if params.folds:
+        extras["folds"] = [
             {
                 "side": "left" if fold.side > 0 else "right",
                 "inner_mm": round(fold.inner_m * 1000, 2),
@@ -800,27 +828,9 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
             }
             for fold in params.folds
         ]
-    # Only where there are any: the other labels stay as they were.
-    marks: dict = {}
-    if params.tattoo:
-        marks["tattoo"] = {
-            "strokes_per_side": len(params.tattoo),
-            "density": round(params.tattoo_density, 3),
-        }
-    if params.moles:
-        marks["moles"] = len(params.moles)
-    if params.body_hair is not None:
-        density, half_width_m, top_m = params.body_hair
-        marks["body_hair"] = {
-            "density": round(density, 3),
-            "half_width_mm": round(half_width_m * 1000, 1),
-            "top_mm": round(top_m * 1000, 1),
-        }
-    if params.striae:
-        marks["stretch_marks"] = {
-            "per_side": len(params.striae),
-            "lighter": round(params.striae_lighter, 3),
-        }
+    marks = _skin_marks(params)
+    if marks:
+        extras["skin_marks"] = marks
     body = db.body
     years = age_years(params.body.age)
     phen = {k: round(v, 4) for k, v in asdict(params.body).items()}
@@ -829,8 +839,7 @@ def make_label(params: SceneParams, db: DimpledBody, cam: Camera, depth_big: np.
         "view": params.view,
         "present": bool(max(params.left.depth_mm, params.right.depth_mm) >= PRESENT_MIN_DEPTH_MM),
         "dimples": dimples,
-        **folds,
-        **({"skin_marks": marks} if marks else {}),
+        **extras,
         # As the real photos' labels say it: the skin over the sacroiliac joints.
         "lower_back": "covered" if covered.all() else "bare",
         "inter_dimple_px": round(float(np.linalg.norm(xy[0] - xy[1])), 2),
